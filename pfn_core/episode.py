@@ -1,0 +1,127 @@
+"""Turning a dataset plus anchors into the model's tensors, the same way for training and use.
+
+Legend: N=points, M=context tokens, Q=query tokens, D=input features, G=geometry columns,
+E=embedding width, K=classes, B=tasks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+NEIGHBOUR_RANK = 4  # the typical distance is the median distance to the 4th nearest neighbour
+
+
+def label_codes(n_classes: int, embed_dim: int, generator: torch.Generator) -> torch.Tensor:
+    """Random label codes of norm sqrt(E); orthogonal when K <= E.  -> (K, E)"""
+    raw = torch.randn(max(n_classes, 1), embed_dim, generator=generator)
+    if n_classes <= embed_dim:
+        raw = torch.linalg.qr(raw.T).Q.T
+    codes = raw / raw.norm(dim=1, keepdim=True).clamp(min=1e-12)
+    return codes[:n_classes] * embed_dim**0.5
+
+
+def squared_distances(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """(..., P, G), (..., R, G) -> (..., P, R) squared Euclidean distances, never negative."""
+    d2 = (a * a).sum(-1, keepdim=True) - 2 * a @ b.transpose(-1, -2) + (b * b).sum(-1).unsqueeze(-2)
+    return d2.clamp(min=0.0)
+
+
+def neighbour_scale(context_geometry: torch.Tensor) -> torch.Tensor:
+    """Median squared distance from a context point to its 4th nearest other context point.
+
+    context_geometry (M, G) -> scalar tensor (> 0)"""
+    m = context_geometry.shape[0]
+    if m < 2:
+        return torch.tensor(1.0)
+    d2 = squared_distances(context_geometry, context_geometry)
+    d2.fill_diagonal_(float("inf"))
+    rank = min(NEIGHBOUR_RANK, m - 1)
+    kth = torch.kthvalue(d2, rank, dim=1).values
+    scale = kth.median()
+    if not torch.isfinite(scale) or scale <= 0:
+        positive = d2[torch.isfinite(d2) & (d2 > 0)]
+        scale = positive.median() if positive.numel() else torch.tensor(1.0)
+    return scale
+
+
+@dataclass
+class Context:
+    """The attended context of one dataset, shared by every query chunk.
+
+    x (M, D) features, geometry (M, G), label (M,) in -1..K-1, scale: squared-distance unit."""
+
+    x: torch.Tensor
+    geometry: torch.Tensor
+    label: torch.Tensor
+    scale: torch.Tensor
+
+    def distance_to(self, geometry: torch.Tensor) -> torch.Tensor:
+        """(P, G) -> (P, M) squared distances in units of the context's neighbour scale."""
+        return (squared_distances(geometry, self.geometry) / self.scale).clamp(max=1e4)
+
+
+def make_context(features: np.ndarray, geometry: np.ndarray, context_index: np.ndarray,
+                 context_label: np.ndarray) -> Context:
+    """features (N, D), geometry (N, G), context_index (M,), context_label (M,) -> Context"""
+    geo = torch.from_numpy(np.ascontiguousarray(geometry[context_index], dtype=np.float32))
+    return Context(
+        x=torch.from_numpy(np.ascontiguousarray(features[context_index], dtype=np.float32)),
+        geometry=geo,
+        label=torch.from_numpy(np.asarray(context_label, dtype=np.int64)),
+        scale=neighbour_scale(geo),
+    )
+
+
+def content_order(X: np.ndarray) -> np.ndarray:
+    """A pseudo-random order of rows that depends only on each row's values, not on its
+    position, so that choosing 'the first m' unlabelled rows is invariant to row order.
+
+    X (N, D) float64 -> (N,) permutation"""
+    bits = np.ascontiguousarray(X, dtype=np.float64).view(np.uint64)
+    multipliers = np.random.default_rng(12345).integers(1, 2**62, size=bits.shape[1], dtype=np.uint64) | 1
+    with np.errstate(over="ignore"):
+        mixed = bits * multipliers
+        keys = np.bitwise_xor.reduce(mixed ^ (mixed >> np.uint64(29)), axis=1)
+        keys = keys * np.uint64(0x9E3779B97F4A7C15)
+    return np.lexsort((np.arange(len(keys)), keys))
+
+
+def collate(episodes: list[dict]) -> dict:
+    """Pad a list of single-task episodes into one batch.
+
+    Each episode: context_x (M,D), context_label (M,), context_distance (M,M),
+    query_x (Q,D), query_distance (Q,M), codes (K,E), query_target (Q,).
+    Batch: the same keys with a leading B, plus context_valid (B,M) and class_valid (B,K);
+    padded targets are -100 (ignored by cross-entropy)."""
+    B = len(episodes)
+    M = max(e["context_x"].shape[0] for e in episodes)
+    Q = max(e["query_x"].shape[0] for e in episodes)
+    K = max(e["codes"].shape[0] for e in episodes)
+    D = episodes[0]["context_x"].shape[1]
+    E = episodes[0]["codes"].shape[1]
+    batch = {
+        "context_x": torch.zeros(B, M, D),
+        "context_label": torch.full((B, M), -1, dtype=torch.long),
+        "context_valid": torch.zeros(B, M, dtype=torch.bool),
+        "context_distance": torch.zeros(B, M, M),
+        "query_x": torch.zeros(B, Q, D),
+        "query_distance": torch.zeros(B, Q, M),
+        "query_target": torch.full((B, Q), -100, dtype=torch.long),
+        "codes": torch.zeros(B, K, E),
+        "class_valid": torch.zeros(B, K, dtype=torch.bool),
+    }
+    for i, e in enumerate(episodes):
+        m, q, k = e["context_x"].shape[0], e["query_x"].shape[0], e["codes"].shape[0]
+        batch["context_x"][i, :m] = e["context_x"]
+        batch["context_label"][i, :m] = e["context_label"]
+        batch["context_valid"][i, :m] = True
+        batch["context_distance"][i, :m, :m] = e["context_distance"]
+        batch["query_x"][i, :q] = e["query_x"]
+        batch["query_distance"][i, :q, :m] = e["query_distance"]
+        batch["query_target"][i, :q] = e["query_target"]
+        batch["codes"][i, :k] = e["codes"]
+        batch["class_valid"][i, :k] = True
+    return batch

@@ -1,0 +1,176 @@
+"""The clustering transformer.
+
+Legend: B=tasks in a batch, M=context tokens, Q=query tokens, D=input features,
+E=embedding width, H=heads, K=classes.
+
+Tokens are data points. Context tokens are the anchors (features + a label code) and a
+sample of unlabelled points (features + a learned "no label" vector). Query tokens are the
+points to predict (features only).
+
+In every layer, with one shared set of weights:
+- the context attends to itself, so labels spread through the unlabelled context and the
+  unlabelled points reveal the clusters' shape and density;
+- the queries attend only to the context, never to each other, so each query is predicted
+  independently and cost grows linearly with the number of queries.
+
+Attention logits are the usual content term plus a geometric term ``-sharpness_h * d2``,
+where ``d2`` is the squared distance between the two points divided by the typical
+squared distance between close neighbours of the context. Heads with a large sharpness act
+like nearest-neighbour look-ups (local resolution for thin, curved clusters), heads with a
+small one pool globally.
+
+Labels enter as code vectors chosen per call (random in training, fixed at inference) and
+leave as similarities between each query and each class's pooled anchor representation, so
+any number of classes works and renaming classes renames the output.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """Everything needed to build the model; saved beside the weights."""
+
+    input_dim: int = 16
+    embed_dim: int = 64
+    num_heads: int = 4
+    num_layers: int = 5
+    ff_dim: int = 128
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> "ModelConfig":
+        return cls(**json.loads(text))
+
+
+class DistanceBiasedAttention(nn.Module):
+    """Multi-head attention whose logits add ``-sharpness_h * d2`` to ``q.k / sqrt(E/H)``."""
+
+    def __init__(self, embed_dim: int, num_heads: int):
+        super().__init__()
+        self.num_heads = num_heads
+        self.query_projection = nn.Linear(embed_dim, embed_dim)
+        self.key_value_projection = nn.Linear(embed_dim, 2 * embed_dim)
+        self.output_projection = nn.Linear(embed_dim, embed_dim)
+        # Sharpness from ~0 (global pooling) to ~8 (nearest neighbour), softplus-parametrised.
+        initial = torch.logspace(-2, math.log10(8.0), num_heads)
+        self.raw_sharpness = nn.Parameter(torch.log(torch.expm1(initial)))
+
+    def forward(self, queries, context, squared_distance, context_valid):
+        """queries (B,Q,E), context (B,M,E), squared_distance (B,Q,M), context_valid (B,M)
+        -> (B,Q,E)"""
+        B, Q, E = queries.shape
+        M = context.shape[1]
+        head_dim = E // self.num_heads
+        q = self.query_projection(queries).view(B, Q, self.num_heads, head_dim).transpose(1, 2)
+        k, v = self.key_value_projection(context).view(B, M, 2, self.num_heads, head_dim).unbind(2)
+        k, v = k.transpose(1, 2), v.transpose(1, 2)
+        sharpness = F.softplus(self.raw_sharpness).view(1, -1, 1, 1)
+        bias = -sharpness * squared_distance.unsqueeze(1)  # (B,H,Q,M)
+        bias = bias.masked_fill(~context_valid[:, None, None, :], float("-inf"))
+        out = F.scaled_dot_product_attention(q, k, v, attn_mask=bias)
+        return self.output_projection(out.transpose(1, 2).reshape(B, Q, E))
+
+
+class ContextQueryLayer(nn.Module):
+    """Pre-norm transformer layer shared by context and query tokens."""
+
+    def __init__(self, config: ModelConfig):
+        super().__init__()
+        E = config.embed_dim
+        self.attention_norm = nn.LayerNorm(E)
+        self.attention = DistanceBiasedAttention(E, config.num_heads)
+        self.feedforward_norm = nn.LayerNorm(E)
+        self.feedforward = nn.Sequential(
+            nn.Linear(E, config.ff_dim), nn.GELU(), nn.Linear(config.ff_dim, E)
+        )
+
+    def forward_context(self, context, context_distance, context_valid):
+        """context (B,M,E), context_distance (B,M,M) -> (B,M,E) and the normed input."""
+        normed = self.attention_norm(context)
+        # The context attends to itself: labels spread through the unlabelled points.
+        context = context + self.attention(normed, normed, context_distance, context_valid)
+        return context + self.feedforward(self.feedforward_norm(context)), normed
+
+    def forward_queries(self, queries, normed_context, query_distance, context_valid):
+        """queries (B,Q,E), normed_context (B,M,E), query_distance (B,Q,M) -> (B,Q,E)"""
+        # Queries attend only to the context, never to each other.
+        normed = self.attention_norm(queries)
+        queries = queries + self.attention(normed, normed_context, query_distance, context_valid)
+        return queries + self.feedforward(self.feedforward_norm(queries))
+
+
+class ClusteringTransformer(nn.Module):
+    """Predicts class logits for query points from a context of anchors and unlabelled points."""
+
+    def __init__(self, config: ModelConfig):
+        super().__init__()
+        self.config = config
+        E = config.embed_dim
+        self.feature_embedding = nn.Linear(config.input_dim, E)
+        self.code_embedding = nn.Linear(E, E, bias=False)
+        self.unlabelled_embedding = nn.Parameter(torch.zeros(E))
+        self.layers = nn.ModuleList(ContextQueryLayer(config) for _ in range(config.num_layers))
+        self.output_norm = nn.LayerNorm(E)
+        self.query_readout = nn.Linear(E, E, bias=False)
+        self.prototype_readout = nn.Linear(E, E, bias=False)
+        self.code_readout = nn.Linear(E, E, bias=False)
+
+    def encode_context(self, context_x, context_label, context_valid, codes, context_distance):
+        """Run the context stream once; the result serves any number of query chunks.
+
+        context_x (B,M,D), context_label (B,M) long in -1..K-1 (-1: unlabelled),
+        context_valid (B,M) bool, codes (B,K,E), context_distance (B,M,M)
+        -> list of per-layer normed context (B,M,E) and class prototypes (B,K,E)"""
+        labelled = context_label >= 0
+        code_of_token = torch.gather(
+            codes, 1, context_label.clamp(min=0).unsqueeze(-1).expand(-1, -1, codes.shape[-1])
+        )
+        label_part = torch.where(
+            labelled.unsqueeze(-1), self.code_embedding(code_of_token), self.unlabelled_embedding
+        )
+        context = self.feature_embedding(context_x) + label_part
+        per_layer = []
+        for layer in self.layers:
+            context, normed = layer.forward_context(context, context_distance, context_valid)
+            per_layer.append(normed)
+        context = self.output_norm(context)
+        membership = F.one_hot(context_label.clamp(min=0), codes.shape[1]).to(context.dtype)
+        membership = membership * (labelled & context_valid).unsqueeze(-1)  # (B,M,K)
+        counts = membership.sum(1).clamp(min=1.0).unsqueeze(-1)  # (B,K,1)
+        prototypes = membership.transpose(1, 2) @ context / counts  # (B,K,E)
+        return per_layer, prototypes
+
+    def predict_queries(self, query_x, query_distance, per_layer, prototypes, codes, context_valid,
+                        class_valid):
+        """query_x (B,Q,D), query_distance (B,Q,M) -> logits (B,Q,K); invalid classes -inf."""
+        queries = self.feature_embedding(query_x) + self.unlabelled_embedding
+        for layer, normed_context in zip(self.layers, per_layer):
+            queries = layer.forward_queries(queries, normed_context, query_distance, context_valid)
+        queries = self.output_norm(queries)
+        scale = 1.0 / math.sqrt(self.config.embed_dim)
+        logits = self.query_readout(queries) @ self.prototype_readout(prototypes).transpose(1, 2)
+        logits = logits + self.code_readout(queries) @ codes.transpose(1, 2)
+        logits = logits * scale
+        return logits.masked_fill(~class_valid.unsqueeze(1), float("-inf"))
+
+    def forward(self, batch: dict) -> torch.Tensor:
+        """One joint call on a padded batch (see ``episode.collate``) -> logits (B,Q,K)."""
+        per_layer, prototypes = self.encode_context(
+            batch["context_x"], batch["context_label"], batch["context_valid"], batch["codes"],
+            batch["context_distance"],
+        )
+        return self.predict_queries(
+            batch["query_x"], batch["query_distance"], per_layer, prototypes, batch["codes"],
+            batch["context_valid"], batch["class_valid"],
+        )
