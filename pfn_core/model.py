@@ -66,9 +66,9 @@ class DistanceBiasedAttention(nn.Module):
         initial = torch.logspace(-2, math.log10(8.0), num_heads)
         self.raw_sharpness = nn.Parameter(torch.log(torch.expm1(initial)))
 
-    def forward(self, queries, context, squared_distance, context_valid):
-        """queries (B,Q,E), context (B,M,E), squared_distance (B,Q,M), context_valid (B,M)
-        -> (B,Q,E)"""
+    def forward(self, queries, context, squared_distance, context_valid=None):
+        """queries (B,Q,E), context (B,M,E), squared_distance (B,Q,M), context_valid (B,M) bool
+        or None when all are real -> (B,Q,E)"""
         B, Q, E = queries.shape
         M = context.shape[1]
         head_dim = E // self.num_heads
@@ -77,7 +77,8 @@ class DistanceBiasedAttention(nn.Module):
         k, v = k.transpose(1, 2), v.transpose(1, 2)
         sharpness = F.softplus(self.raw_sharpness).view(1, -1, 1, 1)
         bias = -sharpness * squared_distance.unsqueeze(1)  # (B,H,Q,M)
-        bias = bias.masked_fill(~context_valid[:, None, None, :], float("-inf"))
+        if context_valid is not None:  # None: every context token is real (inference)
+            bias = bias.masked_fill(~context_valid[:, None, None, :], float("-inf"))
         out = F.scaled_dot_product_attention(q, k, v, attn_mask=bias)
         return self.output_projection(out.transpose(1, 2).reshape(B, Q, E))
 
@@ -146,7 +147,9 @@ class ClusteringTransformer(nn.Module):
             per_layer.append(normed)
         context = self.output_norm(context)
         membership = F.one_hot(context_label.clamp(min=0), codes.shape[1]).to(context.dtype)
-        membership = membership * (labelled & context_valid).unsqueeze(-1)  # (B,M,K)
+        if context_valid is not None:
+            labelled = labelled & context_valid
+        membership = membership * labelled.unsqueeze(-1)  # (B,M,K)
         counts = membership.sum(1).clamp(min=1.0).unsqueeze(-1)  # (B,K,1)
         prototypes = membership.transpose(1, 2) @ context / counts  # (B,K,E)
         return per_layer, prototypes
@@ -157,12 +160,16 @@ class ClusteringTransformer(nn.Module):
         queries = self.feature_embedding(query_x) + self.unlabelled_embedding
         for layer, normed_context in zip(self.layers, per_layer):
             queries = layer.forward_queries(queries, normed_context, query_distance, context_valid)
+        logits = self.class_logits(queries, prototypes, codes)
+        return logits.masked_fill(~class_valid.unsqueeze(1), float("-inf"))
+
+    def class_logits(self, queries, prototypes, codes):
+        """Read classes out of query states: similarity to each class's pooled anchors plus
+        to its label code.  queries (B,Q,E), prototypes (B,K,E), codes (B,K,E) -> (B,Q,K)"""
         queries = self.output_norm(queries)
-        scale = 1.0 / math.sqrt(self.config.embed_dim)
         logits = self.query_readout(queries) @ self.prototype_readout(prototypes).transpose(1, 2)
         logits = logits + self.code_readout(queries) @ codes.transpose(1, 2)
-        logits = logits * scale
-        return logits.masked_fill(~class_valid.unsqueeze(1), float("-inf"))
+        return logits / math.sqrt(self.config.embed_dim)
 
     def forward(self, batch: dict) -> torch.Tensor:
         """One joint call on a padded batch (see ``episode.collate``) -> logits (B,Q,K)."""

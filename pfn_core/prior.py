@@ -267,7 +267,7 @@ class PriorConfig:
     min_points: int = 120
     max_points: int = 1000
     min_clusters: int = 2
-    max_clusters: int = 24
+    max_clusters: int = 32
     max_dims: int = 24
     noise_probability: float = 0.25
     max_noise_fraction: float = 0.1
@@ -294,7 +294,7 @@ def sample_task(rng: np.random.Generator, config: PriorConfig = PriorConfig(), f
     n_points = max(n_points, 4 * n_clusters)
     n_dims = int(np.exp(rng.uniform(np.log(2), np.log(config.max_dims + 1))))
     if family == "low_rank":
-        n_dims = max(n_dims, int(rng.integers(8, config.max_dims + 1)))
+        n_dims = max(n_dims, int(rng.integers(min(8, config.max_dims), config.max_dims + 1)))
     X, y = FAMILIES[family](rng, n_points, n_clusters, n_dims)
     if rng.random() < config.noise_probability:
         X, y = add_noise_points(rng, X, y, rng.uniform(0.0, config.max_noise_fraction))

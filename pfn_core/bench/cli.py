@@ -1,0 +1,146 @@
+"""``python -m pfn_core.bench``: run the protocol and write BENCHMARKS.md.
+
+Examples:
+    python -m pfn_core.bench                                   # full dev suite, all methods
+    python -m pfn_core.bench --datasets fcps/hepta other/iris --levels 1 --seeds 0 --out -
+    python -m pfn_core.bench --from-json results.json          # rebuild the report only
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import math
+import shlex
+import sys
+from pathlib import Path
+
+from pfn_core.bench.baselines import ALL_METHODS, MODEL
+from pfn_core.bench.datasets import DEV_SUITE, read_suite, resolve_shared_root
+from pfn_core.bench.protocol import LEVELS, SEEDS
+from pfn_core.bench.report import render_report, run_meta, write_report
+from pfn_core.bench.runner import run_benchmark
+
+PROG = "python -m pfn_core.bench"
+DEFAULT_OUT = Path(__file__).resolve().parents[2] / "BENCHMARKS.md"
+logger = logging.getLogger("pfn_core.bench")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=PROG, description=__doc__.split("\n\n")[0])
+    parser.add_argument("--datasets", nargs="+", metavar="NAME_OR_FILE",
+                        help="dataset names (BATTERY/NAME, mnist:N) or suite files; "
+                             "default: <shared>/bench/dev_suite.txt")
+    parser.add_argument("--levels", nargs="+", type=int, default=list(LEVELS))
+    parser.add_argument("--seeds", nargs="+", type=int, default=list(SEEDS))
+    parser.add_argument("--methods", nargs="+", choices=ALL_METHODS, default=list(ALL_METHODS))
+    parser.add_argument("--out", default=str(DEFAULT_OUT),
+                        help="markdown report path ('-' prints it instead); default BENCHMARKS.md")
+    parser.add_argument("--results-json", metavar="PATH",
+                        help="also save the raw records (rewritten after each dataset)")
+    parser.add_argument("--from-json", metavar="PATH",
+                        help="rebuild the report from saved records without running anything")
+    parser.add_argument("--shared", metavar="PATH",
+                        help="the shared folder (default: $PFN_SHARED, else ../shared)")
+    parser.add_argument("--weights", metavar="PATH", help="model weights (.safetensors)")
+    parser.add_argument("--model-kwargs", default="{}", metavar="JSON",
+                        help='extra PFNClusterer settings, e.g. \'{"n_ensemble": 4}\'')
+    parser.add_argument("--quiet", action="store_true", help="log warnings only")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; returns the exit code (0 also when the data is absent)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING if args.quiet else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(message)s", stream=sys.stderr)
+    try:
+        if args.from_json:
+            saved = json.loads(Path(args.from_json).read_text())
+            records = [_from_json_record(r) for r in saved["records"]]
+            return _emit(records, args.out, saved["command"], saved.get("meta"))
+        return _run(args, f"{PROG} {shlex.join(argv)}".strip())
+    except (ValueError, OSError, KeyError) as exc:
+        sys.stderr.write(f"error: {exc}\n")
+        return 2
+
+
+def _run(args, command: str) -> int:
+    root = resolve_shared_root(args.shared)
+    if not (root / "data").is_dir():
+        sys.stdout.write(f"Benchmark skipped: no shared data folder at {root / 'data'} "
+                         "(pass --shared PATH or set PFN_SHARED to the folder holding "
+                         "data/ and bench/).\n")
+        return 0
+    names = _dataset_names(args.datasets, root)
+    model_kwargs = json.loads(args.model_kwargs)
+    if not isinstance(model_kwargs, dict):
+        raise ValueError(f"--model-kwargs must be a JSON object, got {args.model_kwargs!r}.")
+    if args.weights:
+        model_kwargs["weights"] = args.weights
+    factory, weights_path = None, None
+    if MODEL in args.methods:
+        factory, weights_path = _model_factory(model_kwargs)
+    meta = run_meta(weights_path, model_kwargs)
+    records: list[dict] = []
+
+    def save_progress(record: dict) -> None:
+        if args.results_json and records and records[-1]["dataset"] != record["dataset"]:
+            _save_json(args.results_json, command, meta, records)
+        records.append(record)
+
+    run_benchmark(names, args.levels, args.seeds, args.methods, factory, root, save_progress)
+    if args.results_json:
+        _save_json(args.results_json, command, meta, records)
+    return _emit(records, args.out, command, meta)
+
+
+def _dataset_names(given: list[str] | None, root: Path) -> list[str]:
+    """Names from the command line, expanding suite files; default: the dev suite."""
+    if not given:
+        suite = root / DEV_SUITE
+        if not suite.exists():
+            raise ValueError(f"no dev suite at {suite}; pass --datasets NAME ... instead.")
+        return read_suite(suite)
+    names = []
+    for item in given:
+        names.extend(read_suite(item) if Path(item).is_file() else [item])
+    return list(dict.fromkeys(names))
+
+
+def _model_factory(model_kwargs: dict):
+    """A factory for the model's estimator and the weights path it will read."""
+    from pfn_core.checkpoint import SHIPPED_WEIGHTS
+    from pfn_core.estimator import PFNClusterer
+
+    try:
+        PFNClusterer(**model_kwargs)
+    except TypeError as exc:
+        raise ValueError(f"--model-kwargs does not fit PFNClusterer: {exc}") from None
+    weights = Path(model_kwargs.get("weights") or SHIPPED_WEIGHTS)
+    if not weights.exists():
+        others = " ".join(m for m in ALL_METHODS if m != MODEL)
+        raise ValueError(f"weights file {weights} not found: pass --weights PATH, or leave the "
+                         f"model out with --methods {others}.")
+    return (lambda: PFNClusterer(**model_kwargs)), weights
+
+
+def _emit(records: list[dict], out: str, command: str, meta: dict | None) -> int:
+    if out == "-":
+        sys.stdout.write(render_report(records, command, meta))
+    else:
+        write_report(records, out, command, meta)
+        logger.info("report written to %s", out)
+    return 0
+
+
+def _save_json(path: str, command: str, meta: dict, records: list[dict]) -> None:
+    clean = [{**r, "ari": None if math.isnan(r["ari"]) else r["ari"]} for r in records]
+    payload = {"command": command, "meta": meta, "records": clean}
+    Path(path).write_text(json.dumps(payload, indent=1))
+
+
+def _from_json_record(record: dict) -> dict:
+    return {**record, "ari": float("nan") if record["ari"] is None else record["ari"]}

@@ -1,0 +1,100 @@
+"""Where benchmark data lives and how each dataset is read.
+
+Names:
+- ``BATTERY/NAME`` (e.g. ``fcps/hepta``): Gagolewski's clustering-benchmarks-v1, read from
+  ``<shared>/data/clustering-benchmarks-v1/BATTERY/NAME.{data,labels0}.gz``. Label 0 marks
+  noise and is dropped here (protocol step 1).
+- ``mnist:N`` (e.g. ``mnist:10000``): the first N images of the MNIST test set, flattened to
+  784 floats; labels are the digits 0-9 (no noise label).
+
+The shared folder is ``../shared`` beside the repository, overridable by ``PFN_SHARED``.
+Nothing here is copied into the repository.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+from pathlib import Path
+
+import numpy as np
+
+DEFAULT_SHARED = Path(__file__).resolve().parents[2].parent / "shared"
+BATTERIES_DIR = Path("data") / "clustering-benchmarks-v1"
+MNIST_DIR = Path("data") / "mnist"
+DEV_SUITE = Path("bench") / "dev_suite.txt"
+NOISE_LABEL = 0
+
+
+def resolve_shared_root(explicit: str | os.PathLike | None = None) -> Path:
+    """The shared folder: `explicit`, else $PFN_SHARED, else ``../shared`` beside the repo."""
+    if explicit is not None:
+        return Path(explicit)
+    from_env = os.environ.get("PFN_SHARED")
+    return Path(from_env) if from_env else DEFAULT_SHARED
+
+
+def read_suite(path: str | os.PathLike) -> list[str]:
+    """Dataset names from a suite file: one per line; blank lines and '#' comments skipped."""
+    names = []
+    for line in Path(path).read_text().splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            names.append(line)
+    return names
+
+
+def load_dataset(name: str, shared_root: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
+    """Read one dataset by name -> (X (N, D) float64, y (N,) int64), noise rows dropped."""
+    shared_root = Path(shared_root)
+    if name.startswith("mnist:"):
+        count = name.split(":", 1)[1]
+        if not count.isdigit() or int(count) < 1:
+            raise ValueError(
+                f"{name!r}: write mnist:N with N a positive integer, e.g. mnist:10000."
+            )
+        return load_mnist(shared_root / MNIST_DIR, int(count))
+    if name.count("/") != 1:
+        raise ValueError(
+            f"unknown dataset name {name!r}: use BATTERY/NAME (e.g. fcps/hepta) or mnist:N."
+        )
+    return load_battery_dataset(shared_root / BATTERIES_DIR / name)
+
+
+def load_battery_dataset(stem: Path) -> tuple[np.ndarray, np.ndarray]:
+    """Read ``stem.data.gz`` and ``stem.labels0.gz``, dropping noise (label 0).
+
+    -> (X (N, D) float64, y (N,) int64 in 1..K)"""
+    data_path = stem.parent / (stem.name + ".data.gz")
+    labels_path = stem.parent / (stem.name + ".labels0.gz")
+    for path in (data_path, labels_path):
+        if not path.exists():
+            raise ValueError(
+                f"dataset file {path} not found; check the name and the shared folder."
+            )
+    X = np.loadtxt(data_path, ndmin=2)
+    y = np.loadtxt(labels_path, dtype=np.int64, ndmin=1)
+    if len(X) != len(y):
+        raise ValueError(f"{data_path} has {len(X)} rows but {labels_path} has {len(y)} labels.")
+    keep = y != NOISE_LABEL
+    return X[keep], y[keep]
+
+
+def load_mnist(folder: Path, count: int) -> tuple[np.ndarray, np.ndarray]:
+    """The first `count` MNIST test images and labels.  -> (X (count, 784) float64, y (count,))"""
+    images_path = folder / "t10k-images-idx3-ubyte.gz"
+    labels_path = folder / "t10k-labels-idx1-ubyte.gz"
+    for path in (images_path, labels_path):
+        if not path.exists():
+            raise ValueError(f"MNIST file {path} not found; check the shared folder.")
+    with gzip.open(images_path, "rb") as handle:
+        header = np.frombuffer(handle.read(16), dtype=">i4")
+        n_images, n_rows, n_cols = (int(v) for v in header[1:])
+        if count > n_images:
+            raise ValueError(f"mnist:{count} asks for more images than the file has ({n_images}).")
+        pixels = np.frombuffer(handle.read(count * n_rows * n_cols), dtype=np.uint8)
+    with gzip.open(labels_path, "rb") as handle:
+        handle.read(8)
+        labels = np.frombuffer(handle.read(count), dtype=np.uint8)
+    X = pixels.reshape(count, n_rows * n_cols).astype(np.float64)
+    return X, labels.astype(np.int64)

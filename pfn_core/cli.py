@@ -1,0 +1,138 @@
+"""``python -m pfn_core``: cluster a CSV/TSV file from the command line, or run the benchmark.
+
+    python -m pfn_core cluster INPUT.csv --label-column COL [--features a,b,c]
+                               [--n-clusters K] [--out OUT.csv]
+    python -m pfn_core bench ...          (same options as ``python -m pfn_core.bench``)
+
+``cluster`` uses the numeric columns (or ``--features``); the label column gives the anchors,
+and its empty cells are the rows to cluster. The output is the input table plus
+``predicted_cluster`` and ``confidence`` columns, written to --out or to stdout.
+Bad input ends with a one-line message and exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+OUTPUT_COLUMNS = ("predicted_cluster", "confidence")
+TAB_SUFFIXES = (".tsv", ".tab", ".tsv.gz", ".tab.gz")
+logger = logging.getLogger("pfn_core.cli")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m pfn_core", description=__doc__.split("\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    cluster = commands.add_parser("cluster", help="cluster the rows of a CSV/TSV file")
+    cluster.add_argument("input", help="CSV or TSV file ('-' reads stdin)")
+    cluster.add_argument("--label-column", metavar="COL",
+                         help="column with anchor labels; empty cells are unlabelled rows")
+    cluster.add_argument("--features", metavar="A,B,C",
+                         help="comma-separated feature columns (default: every numeric column)")
+    cluster.add_argument("--n-clusters", type=int, metavar="K",
+                         help="number of clusters, needed when no row is labelled")
+    cluster.add_argument("--out", metavar="PATH", help="output file (default: stdout)")
+    cluster.add_argument("--sep", help="field separator (default: tab for .tsv/.tab, else ',')")
+    cluster.add_argument("--weights", metavar="PATH", help="model weights (.safetensors)")
+    commands.add_parser("bench", help="run the benchmark (see python -m pfn_core.bench --help)",
+                        add_help=False)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["bench"]:
+        from pfn_core.bench.cli import main as bench_main
+
+        return bench_main(argv[1:])
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
+    try:
+        return cluster_command(args)
+    except (ValueError, OSError) as exc:
+        sys.stderr.write(f"error: {exc}\n")
+        return 2
+
+
+def cluster_command(args) -> int:
+    sep = args.sep or ("\t" if args.input.lower().endswith(TAB_SUFFIXES) else ",")
+    source = sys.stdin if args.input == "-" else args.input
+    if source is not sys.stdin and not Path(source).is_file():
+        raise ValueError(f"input file {args.input} not found.")
+    table = pd.read_csv(source, sep=sep)
+    if table.empty:
+        raise ValueError(f"{args.input} has no data rows.")
+    features = choose_features(table, args.features, args.label_column)
+    y = anchor_labels(table, args.label_column)
+    if args.n_clusters is None and all(v is None for v in y):
+        where = (f"column {args.label_column!r} has no labels" if args.label_column
+                 else "no --label-column was given")
+        raise ValueError(f"no anchors: {where}; label some rows or pass --n-clusters K.")
+    from pfn_core.estimator import PFNClusterer
+
+    estimator = PFNClusterer(weights=args.weights, n_clusters=args.n_clusters)
+    estimator.fit(table[features], np.array(y, dtype=object))
+    result = table.copy()
+    if args.label_column is not None and _whole_numbers(result[args.label_column]):
+        result[args.label_column] = result[args.label_column].astype("Int64")  # 1.0 -> 1
+    for column in OUTPUT_COLUMNS:
+        if column in result.columns:
+            logger.warning("overwriting the input's %r column", column)
+    result["predicted_cluster"] = estimator.labels_
+    result["confidence"] = np.round(estimator.proba_.max(axis=1), 4)
+    result.to_csv(args.out if args.out else sys.stdout, sep=sep, index=False)
+    return 0
+
+
+def choose_features(table: pd.DataFrame, requested: str | None, label_column: str | None):
+    """The feature column names: `requested` (comma-separated) or every numeric column."""
+    if label_column is not None and label_column not in table.columns:
+        raise ValueError(f"label column {label_column!r} not found; columns are "
+                         f"{', '.join(map(str, table.columns))}.")
+    if requested:
+        names = [name.strip() for name in requested.split(",") if name.strip()]
+        missing = [name for name in names if name not in table.columns]
+        if missing:
+            raise ValueError(f"feature columns {', '.join(map(repr, missing))} not found; "
+                             f"columns are {', '.join(map(str, table.columns))}.")
+        return names
+    names = [column for column in table.columns if column != label_column
+             and column not in OUTPUT_COLUMNS
+             and pd.api.types.is_numeric_dtype(table[column])
+             and not pd.api.types.is_bool_dtype(table[column])]
+    if not names:
+        raise ValueError("no numeric feature columns found; pick columns with --features.")
+    return names
+
+
+def anchor_labels(table: pd.DataFrame, label_column: str | None) -> list:
+    """One label per row, None for unlabelled rows (empty cells or no label column).
+
+    Whole-number floats (how pandas reads an int column with gaps) become ints."""
+    if label_column is None:
+        return [None] * len(table)
+    labels = []
+    for value in table[label_column].tolist():
+        if value is None or (isinstance(value, float) and np.isnan(value)):
+            labels.append(None)
+        elif isinstance(value, float) and value.is_integer():
+            labels.append(int(value))
+        elif isinstance(value, str) and not value.strip():
+            labels.append(None)
+        else:
+            labels.append(value)
+    return labels
+
+
+def _whole_numbers(column: pd.Series) -> bool:
+    """True for a float column whose values are all whole numbers or missing."""
+    if not pd.api.types.is_float_dtype(column):
+        return False
+    present = column.dropna()
+    return bool((present == np.round(present)).all())

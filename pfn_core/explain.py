@@ -1,0 +1,138 @@
+"""Looking inside one forward pass, for teaching.
+
+- ``attention_view``: where one point looks. The attention of one query point to every
+  context token, per layer and head, with each head's distance sharpness.
+- ``predictions_by_layer``: how the clustering forms. Every point's class read out after
+  each layer (the final read-out applied to intermediate states), so a class can watch
+  labels spread from the anchors layer by layer.
+
+Legend: N=points, M=context tokens, L=layers, H=heads, K=classes, E=embedding width.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from pfn_core.checkpoint import SHIPPED_WEIGHTS
+from pfn_core.estimator import cached_model, split_targets
+from pfn_core.inference import build_context, inference_codes
+from pfn_core.preprocessing import model_views, validate_features
+
+
+@dataclass
+class AttentionView:
+    """Attention of one query row to the context.
+
+    context_rows (M,) row ids; context_labels (M,) the anchor's label or None;
+    weights (L, H, M), each (layer, head) row sums to 1; sharpness (L, H); classes (K,)."""
+
+    query_row: int
+    context_rows: np.ndarray
+    context_labels: np.ndarray
+    weights: np.ndarray
+    sharpness: np.ndarray
+    classes: np.ndarray
+
+
+@dataclass
+class _Prepared:
+    model: object
+    features: np.ndarray
+    geometry: np.ndarray
+    context: object
+    context_index: np.ndarray
+    codes: torch.Tensor
+    classes: np.ndarray
+    anchor_class: np.ndarray
+
+
+def _prepare(X, y, context_size: int, weights) -> _Prepared:
+    X_valid = validate_features(X)
+    anchor_index, anchor_labels = split_targets(y, len(X_valid))
+    if len(anchor_index) == 0:
+        raise ValueError("no anchors: label at least one point per cluster to see attention.")
+    classes, anchor_class = np.unique(anchor_labels, return_inverse=True)
+    model = cached_model(str(weights or SHIPPED_WEIGHTS), "cpu")
+    features, geometry = model_views(X_valid, model.config.input_dim)
+    context, context_index = build_context(
+        X_valid, features, geometry, anchor_index, anchor_class, context_size
+    )
+    codes = inference_codes(geometry, anchor_index, anchor_class, len(classes),
+                            model.config.embed_dim)
+    return _Prepared(model, features, geometry, context, context_index, codes, classes,
+                     anchor_class)
+
+
+def _query_states(p: _Prepared, rows: np.ndarray, keep_weights: bool):
+    """Run the query stream for `rows`, keeping each layer's state (and attention weights).
+
+    -> states: list of L tensors (1, R, E); weights: list of L tensors (1, H, R, M);
+    prototypes (1, K, E)"""
+    model = p.model
+    context = p.context
+    per_layer, prototypes = model.encode_context(
+        context.x[None], context.label[None], None, p.codes[None],
+        context.distance_to(context.geometry)[None],
+    )
+    queries = model.feature_embedding(torch.from_numpy(p.features[rows])[None])
+    queries = queries + model.unlabelled_embedding
+    distance = context.distance_to(torch.from_numpy(p.geometry[rows]))[None]
+    states, weights = [], []
+    for layer, normed_context in zip(model.layers, per_layer):
+        if keep_weights:
+            weights.append(_attention_weights(layer.attention, layer.attention_norm(queries),
+                                              normed_context, distance))
+        queries = layer.forward_queries(queries, normed_context, distance, None)
+        states.append(queries)
+    return states, weights, prototypes
+
+
+def _attention_weights(attention, queries, context, squared_distance) -> torch.Tensor:
+    """The softmax weights the attention module uses.  -> (B, H, Q, M)"""
+    B, Q, E = queries.shape
+    M = context.shape[1]
+    head_dim = E // attention.num_heads
+    q = attention.query_projection(queries).view(B, Q, attention.num_heads, head_dim)
+    k, _ = attention.key_value_projection(context).view(B, M, 2, attention.num_heads,
+                                                         head_dim).unbind(2)
+    logits = torch.einsum("bqhd,bmhd->bhqm", q, k) / head_dim**0.5
+    logits = logits - F.softplus(attention.raw_sharpness).view(1, -1, 1, 1) * squared_distance[:, None]
+    return torch.softmax(logits, dim=-1)
+
+
+@torch.inference_mode()
+def attention_view(X, y, query_row: int, context_size: int = 256, weights=None) -> AttentionView:
+    """Attention of row `query_row` to the context. X (N, D), y (N,) with -1 unlabelled."""
+    p = _prepare(X, y, context_size, weights)
+    if not 0 <= query_row < len(p.features):
+        raise ValueError(f"query_row {query_row} is outside 0..{len(p.features) - 1}.")
+    _, attention, _ = _query_states(p, np.array([query_row]), keep_weights=True)
+    labels = np.array([p.classes[c] if c >= 0 else None for c in p.context.label.numpy()],
+                      dtype=object)
+    sharpness = np.stack([F.softplus(layer.attention.raw_sharpness).numpy()
+                          for layer in p.model.layers])
+    return AttentionView(
+        query_row=query_row,
+        context_rows=p.context_index,
+        context_labels=labels,
+        weights=torch.stack([w[0, :, 0] for w in attention]).numpy(),
+        sharpness=sharpness,
+        classes=p.classes,
+    )
+
+
+@torch.inference_mode()
+def predictions_by_layer(X, y, context_size: int = 256, weights=None):
+    """Every row's predicted label after each layer.  -> (labels (L, N) object, classes (K,))"""
+    p = _prepare(X, y, context_size, weights)
+    model = p.model
+    states, _, prototypes = _query_states(p, np.arange(len(p.features)), keep_weights=False)
+    labels = []
+    for state in states:
+        logits = model.class_logits(state, prototypes, p.codes[None])
+        labels.append(p.classes[logits[0].argmax(-1).numpy()])
+    return np.stack(labels), p.classes

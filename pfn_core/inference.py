@@ -1,0 +1,96 @@
+"""One forward pass of the trained model over a whole dataset, chunked over queries.
+
+Legend: N=points, A=anchors, M=context tokens, D=input features, G=geometry columns,
+E=embedding width, K=classes.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from pfn_core.episode import content_order, label_codes, make_context
+from pfn_core.model import ClusteringTransformer
+
+CODE_SEED = 0
+
+
+def canonical_class_order(geometry: np.ndarray, anchor_index: np.ndarray,
+                          anchor_class: np.ndarray, n_classes: int) -> np.ndarray:
+    """Rank of each class when classes are sorted by their anchors' mean position.
+
+    Codes are handed out in this order, so which code a class receives depends on where its
+    anchors lie, never on the class's name or on the order of rows.
+    geometry (N, G), anchor_index (A,), anchor_class (A,) in 0..K-1 -> (K,) ranks"""
+    means = np.zeros((n_classes, geometry.shape[1]))
+    np.add.at(means, anchor_class, geometry[anchor_index].astype(np.float64))
+    means /= np.bincount(anchor_class, minlength=n_classes).clip(min=1)[:, None]
+    order = np.lexsort(np.round(means, 5).T[::-1])
+    ranks = np.empty(n_classes, dtype=np.int64)
+    ranks[order] = np.arange(n_classes)
+    return ranks
+
+
+def choose_unlabelled_context(X: np.ndarray, anchor_index: np.ndarray, size: int) -> np.ndarray:
+    """Up to `size` non-anchor rows, picked by row content (invariant to row order).  -> (U,)"""
+    is_anchor = np.zeros(len(X), dtype=bool)
+    is_anchor[anchor_index] = True
+    order = content_order(X)
+    return order[~is_anchor[order]][:size]
+
+
+def build_context(X: np.ndarray, features: np.ndarray, geometry: np.ndarray,
+                  anchor_index: np.ndarray, anchor_class: np.ndarray, context_size: int):
+    """The attended context: the anchors, then up to `context_size` unlabelled rows.
+
+    -> (Context, context_index (M,) row ids)"""
+    unlabelled = choose_unlabelled_context(X, anchor_index, context_size)
+    context_index = np.concatenate([anchor_index, unlabelled])
+    context_label = np.concatenate([anchor_class, np.full(len(unlabelled), -1)])
+    return make_context(features, geometry, context_index, context_label), context_index
+
+
+def inference_codes(geometry: np.ndarray, anchor_index: np.ndarray, anchor_class: np.ndarray,
+                    n_classes: int, embed_dim: int, member: int = 0) -> torch.Tensor:
+    """Fixed label codes for ensemble member `member`, handed out in canonical class order.
+    -> (K, E)"""
+    ranks = torch.from_numpy(canonical_class_order(geometry, anchor_index, anchor_class, n_classes))
+    generator = torch.Generator().manual_seed(CODE_SEED + member)
+    return label_codes(n_classes, embed_dim, generator)[ranks]
+
+
+@torch.inference_mode()
+def predict_proba(model: ClusteringTransformer, X: np.ndarray, features: np.ndarray,
+                  geometry: np.ndarray, anchor_index: np.ndarray, anchor_class: np.ndarray,
+                  n_classes: int, context_size: int = 256, query_batch_size: int = 4096,
+                  n_ensemble: int = 1, device: str = "cpu") -> np.ndarray:
+    """Class probabilities for every row.
+
+    X (N, D_raw) the validated raw values (only used to pick the context by content),
+    features (N, D), geometry (N, G), anchor_index (A,), anchor_class (A,) in 0..K-1
+    -> (N, K) probabilities. Each member of an ensemble uses a different set of label codes."""
+    context, _ = build_context(X, features, geometry, anchor_index, anchor_class, context_size)
+    context_distance = context.distance_to(context.geometry)
+
+    def batched(t):
+        return t.unsqueeze(0).to(device)
+
+    class_valid = torch.ones(1, n_classes, dtype=torch.bool, device=device)
+    total = np.zeros((len(X), n_classes), dtype=np.float64)
+    for member in range(n_ensemble):
+        codes = inference_codes(geometry, anchor_index, anchor_class, n_classes,
+                                model.config.embed_dim, member)
+        per_layer, prototypes = model.encode_context(
+            batched(context.x), batched(context.label), None, batched(codes),
+            batched(context_distance),
+        )
+        for start in range(0, len(X), query_batch_size):
+            stop = min(start + query_batch_size, len(X))
+            query_geometry = torch.from_numpy(np.ascontiguousarray(geometry[start:stop]))
+            logits = model.predict_queries(
+                batched(torch.from_numpy(np.ascontiguousarray(features[start:stop]))),
+                batched(context.distance_to(query_geometry)), per_layer, prototypes,
+                batched(codes), None, class_valid,
+            )
+            total[start:stop] += torch.softmax(logits[0].float(), -1).cpu().numpy()
+    return total / n_ensemble

@@ -1,0 +1,15 @@
+"""Library code behind the Streamlit studio, free of any Streamlit import.
+
+One module per concern:
+
+- ``samples``: bundled example tables (scikit-learn sets and 2-D draws from the prior).
+- ``tabular_io``: reading uploaded files and turning chosen columns into a numeric X.
+- ``projection``: the 2-D map (UMAP, PCA or two raw columns), cached on disk.
+- ``anchors``: anchors as ``dict[int, str]`` (row id -> label name), pure helpers and undo.
+- ``anchor_store``: anchors persisted in a SQLite file, keyed by a dataset fingerprint.
+- ``comparison``: K-means and other classical methods, label matching and scores.
+- ``active``: which rows to label next (margin uncertainty).
+- ``export``: the results table offered for download.
+
+Legend as in the rest of the package: N=rows, D=columns, K=clusters.
+"""

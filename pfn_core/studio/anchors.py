@@ -1,0 +1,175 @@
+"""Anchors: the rows the analyst has named, as ``dict[int, str]`` (row id -> label name).
+
+Every function is pure: it returns a new dict and never changes the one it was given.
+Row ids are positions 0..N-1 in the uploaded table (not the DataFrame index).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from collections.abc import Iterable, Mapping
+
+import numpy as np
+
+UNLABELLED = -1  # the estimator's marker for rows without an anchor
+
+
+def _row_id(value) -> int | None:
+    """A plotly customdata item -> int row id, or None when it is not a whole number."""
+    if isinstance(value, (list, tuple, np.ndarray)):
+        if len(value) == 0:
+            return None
+        value = value[0]
+    if value is None or isinstance(value, (bool, np.bool_)):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    if not math.isfinite(number) or number != int(number) or number < 0:
+        return None
+    return int(number)
+
+
+def row_ids_from_selection(selection) -> list[int]:
+    """Row ids of the points in a Streamlit plotly selection (``event["selection"]``).
+
+    Reads the row id from each point's ``customdata`` (a list whose first item is the row id,
+    or the id itself), never from ``point_index``, which counts within one trace only.
+    Duplicates are dropped, first-seen order is kept; a missing or empty selection gives [].
+    """
+    if not selection or not hasattr(selection, "get"):
+        return []
+    seen: dict[int, None] = {}
+    for point in selection.get("points") or []:
+        if not hasattr(point, "get"):
+            continue
+        row_id = _row_id(point.get("customdata"))
+        if row_id is not None:
+            seen.setdefault(row_id, None)
+    return list(seen)
+
+
+def assign_label(anchors: Mapping[int, str], row_ids: Iterable[int], label: str) -> dict[int, str]:
+    """A copy of ``anchors`` with every row in ``row_ids`` named ``label`` (whitespace trimmed)."""
+    name = str(label).strip() if label is not None else ""
+    if not name:
+        raise ValueError("give the label a name: type one before assigning the selected points.")
+    updated = dict(anchors)
+    updated.update({int(r): name for r in row_ids})
+    return updated
+
+
+def remove_anchors(anchors: Mapping[int, str], row_ids: Iterable[int]) -> dict[int, str]:
+    """A copy of ``anchors`` without the given rows (rows that were not anchors are ignored)."""
+    dropped = {int(r) for r in row_ids}
+    return {r: label for r, label in anchors.items() if r not in dropped}
+
+
+def clear_anchors() -> dict[int, str]:
+    """No anchors at all."""
+    return {}
+
+
+class AnchorHistory:
+    """Undo for anchors. The newest pushed state is the current one.
+
+    Push the anchors after every change; ``undo`` drops the current state and returns the one
+    before it (at the start it returns the current state, {} when nothing was pushed). Pushing
+    a state equal to the current one does nothing, so Streamlit reruns add no empty steps.
+    At most ``max_length`` states are kept; the oldest are forgotten.
+
+    >>> history = AnchorHistory()
+    >>> history.push({0: "a"}); history.push({0: "a", 1: "b"})
+    >>> history.undo()
+    {0: 'a'}
+    """
+
+    def __init__(self, initial: Mapping[int, str] | None = None, max_length: int = 50):
+        if max_length < 2:
+            raise ValueError(f"max_length must be at least 2 to allow one undo, got {max_length}.")
+        self.max_length = max_length
+        self._states: list[dict[int, str]] = [dict(initial or {})]
+
+    @property
+    def current(self) -> dict[int, str]:
+        return dict(self._states[-1])
+
+    @property
+    def can_undo(self) -> bool:
+        return len(self._states) > 1
+
+    def push(self, anchors: Mapping[int, str]) -> None:
+        state = dict(anchors)
+        if state == self._states[-1]:
+            return
+        self._states.append(state)
+        del self._states[: -self.max_length]
+
+    def undo(self) -> dict[int, str]:
+        if self.can_undo:
+            self._states.pop()
+        return self.current
+
+
+def anchors_to_targets(anchors: Mapping[int, str], n_rows: int) -> np.ndarray:
+    """The ``y`` for ``PFNClusterer.fit_predict``: (n_rows,) object, label or -1 (unlabelled)."""
+    outside = sorted(r for r in anchors if not 0 <= r < n_rows)
+    if outside:
+        raise ValueError(
+            f"anchors refer to rows {outside[:5]} but the table has rows 0..{n_rows - 1}; "
+            "they probably belong to another dataset: clear them or load the matching table."
+        )
+    y = np.full(n_rows, UNLABELLED, dtype=object)
+    for row_id, label in anchors.items():
+        y[row_id] = label
+    return y
+
+
+def anchors_to_csv(anchors: Mapping[int, str]) -> str:
+    """CSV text with header ``row_id,label``, one anchor per line, sorted by row id."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["row_id", "label"])
+    writer.writerows(sorted(anchors.items()))
+    return buffer.getvalue()
+
+
+def anchors_from_csv(text: str, n_rows: int) -> dict[int, str]:
+    """Parse ``anchors_to_csv`` output, checking ids are whole numbers in 0..n_rows-1.
+
+    Raises ValueError naming the offending lines (line 1 is the header) and what to fix.
+    """
+    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    rows = [row for row in rows if any(cell.strip() for cell in row)]
+    if not rows or [cell.strip().lower() for cell in rows[0]] != ["row_id", "label"]:
+        raise ValueError(
+            "the anchors file must start with the header 'row_id,label'; "
+            "export anchors from the studio to see the expected format."
+        )
+    anchors: dict[int, str] = {}
+    problems: list[str] = []
+    for line, row in enumerate(rows[1:], start=2):
+        raw_id, label = (row + ["", ""])[:2] if len(row) <= 2 else (row[0], ",".join(row[1:]))
+        row_id, label = _row_id(raw_id.strip()), label.strip()
+        if row_id is None or row_id >= n_rows:
+            problems.append(
+                f"line {line}: row id {raw_id!r} is not a whole number in 0..{n_rows - 1}"
+            )
+        elif not label:
+            problems.append(f"line {line}: row {row_id} has an empty label")
+        elif anchors.get(row_id, label) != label:
+            problems.append(f"line {line}: row {row_id} is given two labels")
+        else:
+            anchors[row_id] = label
+    if problems:
+        shown = "; ".join(problems[:5]) + (
+            f"; and {len(problems) - 5} more" if len(problems) > 5 else ""
+        )
+        raise ValueError(
+            f"{len(problems)} bad anchor rows ({shown}); fix or delete those lines "
+            "(is the file for this table?) and load it again."
+        )
+    return anchors

@@ -1,0 +1,180 @@
+"""Reading an uploaded table and turning the chosen columns into numeric features.
+
+``read_table`` understands CSV, TSV, Parquet and Excel; ``prepare_features`` returns X (N, D')
+with NaN kept (the model's preprocessing imputes medians) plus notes for the analyst about
+what was done to each column.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+MAX_CATEGORIES = 20  # text columns with more distinct values are refused, not one-hot encoded
+
+_CSV_EXTENSIONS = {".csv": ",", ".tsv": "\t", ".tab": "\t"}
+_SUPPORTED = ".csv, .tsv, .tab, .parquet, .xlsx, .xls"
+
+
+@dataclass
+class PreparedFeatures:
+    """Numeric features for the model.
+
+    X: (N, D') float64, NaN where values are missing; feature_names: (D',) one per column of X;
+    notes: human-readable messages about conversions (one-hot encoding, missing values, ...).
+    """
+
+    X: np.ndarray
+    notes: list[str] = field(default_factory=list)
+    feature_names: list[str] = field(default_factory=list)
+
+
+def _read_delimited(file_name: str, data: bytes, sep: str) -> pd.DataFrame:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = data.decode("latin-1")  # never fails; good enough for legacy exports
+    frame = pd.read_csv(io.StringIO(text), sep=sep)
+    if sep == "," and frame.shape[1] == 1 and ";" in str(frame.columns[0]):
+        frame = pd.read_csv(io.StringIO(text), sep=";")  # European CSV (semicolons)
+    return frame
+
+
+def read_table(file_name: str, data: bytes) -> pd.DataFrame:
+    """Parse an uploaded file by its extension into a DataFrame with string column names.
+
+    Raises ValueError for an unknown extension, an empty file, unparseable content or a table
+    without data rows, saying what to do instead.
+    """
+    extension = Path(file_name).suffix.lower()
+    if extension not in {*_CSV_EXTENSIONS, ".parquet", ".pq", ".xlsx", ".xls"}:
+        raise ValueError(
+            f"{file_name!r} has an unsupported extension {extension or '(none)'!r}; "
+            f"upload one of: {_SUPPORTED}."
+        )
+    if not data or not data.strip():
+        raise ValueError(
+            f"{file_name!r} is empty; upload a file with a header row and at least one data row."
+        )
+    try:
+        if extension in _CSV_EXTENSIONS:
+            frame = _read_delimited(file_name, data, _CSV_EXTENSIONS[extension])
+        elif extension in {".parquet", ".pq"}:
+            frame = pd.read_parquet(io.BytesIO(data))
+        else:
+            frame = pd.read_excel(io.BytesIO(data), engine="openpyxl")
+    except Exception as error:  # every parser raises its own types; report them alike
+        hint = (
+            "for old .xls files, save them as .xlsx or CSV first"
+            if extension == ".xls"
+            else f"check that it really is a {extension} file, or export it as CSV"
+        )
+        raise ValueError(f"could not read {file_name!r} ({error}); {hint}.") from None
+    if len(frame) == 0:
+        raise ValueError(
+            f"{file_name!r} has a header but no data rows; upload a table with at least one row."
+        )
+    frame.columns = [str(c) for c in frame.columns]
+    return frame
+
+
+def numeric_columns(frame: pd.DataFrame) -> list[str]:
+    """Names of the columns holding numbers (booleans excluded)."""
+    return [
+        str(name)
+        for name, column in frame.items()
+        if pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column)
+    ]
+
+
+def _numeric(name: str, values: pd.Series, notes: list[str]) -> np.ndarray:
+    """One numeric column -> (N,) float64 with NaN; refuses infinities."""
+    x = pd.to_numeric(values, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+    n_inf = int(np.isinf(x).sum())
+    if n_inf:
+        raise ValueError(
+            f"column {name!r} has {n_inf} infinite values; replace them (e.g. with empty cells, "
+            "which are imputed) or leave the column out."
+        )
+    n_missing = int(np.isnan(x).sum())
+    if n_missing == len(x):
+        notes.append(f"column {name!r} is entirely empty: the model ignores it.")
+    elif n_missing:
+        notes.append(
+            f"column {name!r} has {n_missing} missing values: "
+            "filled with the median by the model's preprocessing."
+        )
+    return x
+
+
+def _categorical(name: str, values: pd.Series, notes: list[str]):
+    """A text column -> one-hot (N, C) float64 and its C names, or a ValueError."""
+    present = values[values.notna()]
+    as_numbers = pd.to_numeric(present, errors="coerce")
+    bad = present[as_numbers.isna()]
+    distinct = present.astype(str).unique()
+    if len(distinct) > MAX_CATEGORIES:
+        if len(bad) <= len(present) / 2:
+            raise ValueError(
+                f"column {name!r} is mostly numbers but has {len(bad)} non-numeric values, "
+                f"e.g. {bad.iloc[0]!r}; clean them (empty cells are fine) or leave it out."
+            )
+        raise ValueError(
+            f"column {name!r} is text with {len(distinct)} distinct values (e.g. "
+            f"{str(present.iloc[0])!r}), too many to one-hot encode (at most {MAX_CATEGORIES}); "
+            "leave it out or map it to fewer categories."
+        )
+    categories = sorted(distinct)
+    text = values.astype(str).where(values.notna())
+    onehot = np.stack([(text == c).to_numpy(dtype=np.float64) for c in categories], axis=1)
+    note = f"column {name!r} is categorical with {len(categories)} values: one-hot encoded"
+    n_missing = len(values) - len(present)
+    notes.append(note + (f" ({n_missing} missing values get all zeros)." if n_missing else "."))
+    return onehot, [f"{name}={c}" for c in categories]
+
+
+def prepare_features(frame: pd.DataFrame, columns: list[str]) -> PreparedFeatures:
+    """Turn the chosen columns into X (N, D') float64; NaN is kept for the model to impute.
+
+    Numbers pass through; numbers stored as text are converted; booleans become 0/1; dates
+    become days since 1970; other columns with at most 20 distinct values are one-hot encoded
+    (so D' counts one column per category).
+    """
+    if not columns:
+        raise ValueError("no feature columns chosen; pick at least one column to cluster on.")
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise ValueError(
+            f"columns {missing} are not in the table; pick from: {list(map(str, frame.columns))}."
+        )
+    if len(frame) == 0:
+        raise ValueError("the table has no rows; upload a table with at least one row.")
+    blocks, names, notes = [], [], []
+    for name in columns:
+        values = frame[name]
+        if pd.api.types.is_bool_dtype(values):
+            blocks.append(values.astype("float64").to_numpy(na_value=np.nan)[:, None])
+            names.append(name)
+            notes.append(f"column {name!r} is true/false: used as 1/0.")
+        elif pd.api.types.is_datetime64_any_dtype(values):
+            epoch = pd.Timestamp("1970-01-01", tz=getattr(values.dt, "tz", None))
+            days = ((values - epoch) / pd.Timedelta(days=1)).astype("float64")
+            notes.append(f"column {name!r} holds dates: used as days since 1970-01-01.")
+            blocks.append(_numeric(name, days, notes)[:, None])
+            names.append(name)
+        elif pd.api.types.is_numeric_dtype(values):
+            blocks.append(_numeric(name, values, notes)[:, None])
+            names.append(name)
+        elif pd.to_numeric(values.dropna(), errors="coerce").notna().all():
+            notes.append(f"column {name!r} holds numbers stored as text: converted to numbers.")
+            blocks.append(_numeric(name, values, notes)[:, None])
+            names.append(name)
+        else:
+            onehot, onehot_names = _categorical(name, values, notes)
+            blocks.append(onehot)
+            names.extend(onehot_names)
+    return PreparedFeatures(np.concatenate(blocks, axis=1), notes, names)

@@ -1,0 +1,146 @@
+import numpy as np
+import pytest
+
+from pfn_core.studio.anchors import (
+    AnchorHistory,
+    anchors_from_csv,
+    anchors_to_csv,
+    anchors_to_targets,
+    assign_label,
+    clear_anchors,
+    remove_anchors,
+    row_ids_from_selection,
+)
+
+
+def test__row_ids_from_selection__reads_customdata_from_two_traces_not_point_index():
+    selection = {
+        "points": [
+            {"curve_number": 0, "point_index": 0, "customdata": [12, "setosa"]},
+            {"curve_number": 0, "point_index": 1, "customdata": [3]},
+            {"curve_number": 1, "point_index": 0, "customdata": [40, "virginica"]},
+            {"curve_number": 1, "point_index": 1, "customdata": 7},
+        ]
+    }
+    assert row_ids_from_selection(selection) == [12, 3, 40, 7]
+
+
+def test__row_ids_from_selection__dedups_and_keeps_first_seen_order():
+    points = [{"customdata": [5]}, {"customdata": [2]}, {"customdata": [5.0]}, {"customdata": 2}]
+    assert row_ids_from_selection({"points": points}) == [5, 2]
+
+
+@pytest.mark.parametrize(
+    "selection",
+    [None, {}, {"points": []}, {"points": None}, {"box": [], "lasso": []}, "nonsense"],
+)
+def test__row_ids_from_selection__empty_or_missing_payloads_give_nothing(selection):
+    assert row_ids_from_selection(selection) == []
+
+
+def test__row_ids_from_selection__skips_points_without_a_usable_row_id():
+    points = [
+        {"point_index": 4},
+        {"customdata": []},
+        {"customdata": [None]},
+        {"customdata": ["abc"]},
+        {"customdata": [2.5]},
+        {"customdata": [-1]},
+        {"customdata": [np.int64(9)]},
+    ]
+    assert row_ids_from_selection({"points": points}) == [9]
+
+
+def test__assign_label__returns_a_new_dict_and_overwrites_old_labels():
+    anchors = {1: "a", 2: "a"}
+    updated = assign_label(anchors, [2, 3], "  b ")
+    assert updated == {1: "a", 2: "b", 3: "b"}
+    assert anchors == {1: "a", 2: "a"}
+
+
+@pytest.mark.parametrize("label", ["", "   ", None])
+def test__assign_label__refuses_an_empty_name(label):
+    with pytest.raises(ValueError, match="give the label a name"):
+        assign_label({}, [1], label)
+
+
+def test__remove_anchors__and_clear__leave_the_input_alone():
+    anchors = {1: "a", 2: "b"}
+    assert remove_anchors(anchors, [2, 99]) == {1: "a"}
+    assert anchors == {1: "a", 2: "b"}
+    assert clear_anchors() == {}
+
+
+def test__anchor_history__undo_steps_back_through_pushed_states():
+    history = AnchorHistory()
+    assert not history.can_undo
+    assert history.undo() == {}
+    history.push({1: "a"})
+    history.push({1: "a", 2: "b"})
+    assert history.can_undo
+    assert history.undo() == {1: "a"}
+    assert history.undo() == {}
+    assert not history.can_undo
+    assert history.undo() == {}
+
+
+def test__anchor_history__ignores_repeated_states_and_copies_them():
+    history = AnchorHistory({0: "x"})
+    state = {0: "x", 1: "y"}
+    history.push(state)
+    history.push(dict(state))
+    state[2] = "z"
+    assert history.current == {0: "x", 1: "y"}
+    assert history.undo() == {0: "x"}
+    assert not history.can_undo
+
+
+def test__anchor_history__forgets_the_oldest_states_beyond_max_length():
+    history = AnchorHistory(max_length=3)
+    for i in range(1, 6):
+        history.push({i: "a"})
+    assert history.undo() == {4: "a"}
+    assert history.undo() == {3: "a"}
+    assert not history.can_undo
+
+
+def test__anchors_to_targets__marks_unlabelled_rows_with_minus_one():
+    y = anchors_to_targets({0: "cats", 3: "dogs"}, 5)
+    assert y.dtype == object
+    assert y.tolist() == ["cats", -1, -1, "dogs", -1]
+
+
+def test__anchors_to_targets__refuses_rows_outside_the_table():
+    with pytest.raises(ValueError, match=r"rows \[7\].*rows 0..4"):
+        anchors_to_targets({7: "a"}, 5)
+
+
+def test__anchors_csv__round_trips_including_commas_and_quotes():
+    anchors = {10: "big, round", 2: 'say "hi"', 0: "plain"}
+    text = anchors_to_csv(anchors)
+    assert text.splitlines()[0] == "row_id,label"
+    assert text.splitlines()[1].startswith("0,")
+    assert anchors_from_csv(text, n_rows=11) == anchors
+
+
+def test__anchors_from_csv__tolerates_a_bom_and_blank_lines():
+    assert anchors_from_csv("\ufeffrow_id,label\n\n1,a\n\n", n_rows=2) == {1: "a"}
+    assert anchors_from_csv("row_id,label\n", n_rows=2) == {}
+
+
+@pytest.mark.parametrize("text", ["", "id,name\n1,a\n", "row_id\n1\n"])
+def test__anchors_from_csv__refuses_a_wrong_header(text):
+    with pytest.raises(ValueError, match="header 'row_id,label'"):
+        anchors_from_csv(text, n_rows=5)
+
+
+def test__anchors_from_csv__names_every_bad_line():
+    text = "row_id,label\n1,a\nx,b\n9,c\n-2,d\n3,\n1,z\n"
+    with pytest.raises(ValueError) as error:
+        anchors_from_csv(text, n_rows=5)
+    message = str(error.value)
+    assert message.startswith("5 bad anchor rows")
+    for expected in ["line 3: row id 'x'", "line 4: row id '9'", "line 5", "line 6: row 3 has an"]:
+        assert expected in message
+    assert "line 7: row 1 is given two labels" in message
+    assert "load it again" in message

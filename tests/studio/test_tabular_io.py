@@ -1,0 +1,138 @@
+import io
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from pfn_core.studio.tabular_io import numeric_columns, prepare_features, read_table
+
+
+@pytest.fixture
+def table():
+    return pd.DataFrame({"age": [31, 42, 27], "city": ["Paris", "Rome", "Paris"]})
+
+
+def test__read_table__csv_and_tsv(table):
+    csv_bytes = table.to_csv(index=False).encode()
+    pd.testing.assert_frame_equal(read_table("people.CSV", csv_bytes), table, check_dtype=False)
+    tsv_bytes = table.to_csv(index=False, sep="\t").encode()
+    for name in ["people.tsv", "people.tab"]:
+        pd.testing.assert_frame_equal(read_table(name, tsv_bytes), table, check_dtype=False)
+
+
+def test__read_table__semicolon_csv_and_latin1_text():
+    data = "name;score\nJosé;1\nZoë;2\n".encode("latin-1")
+    frame = read_table("scores.csv", data)
+    assert frame.columns.tolist() == ["name", "score"]
+    assert frame["name"].tolist() == ["José", "Zoë"]
+
+
+def test__read_table__parquet_round_trip(table):
+    buffer = io.BytesIO()
+    table.to_parquet(buffer)
+    pd.testing.assert_frame_equal(
+        read_table("p.parquet", buffer.getvalue()), table, check_dtype=False
+    )
+
+
+def test__read_table__excel_round_trip_with_string_column_names():
+    frame = pd.DataFrame({0: [1.5, 2.5], "b": ["x", "y"]})
+    buffer = io.BytesIO()
+    frame.to_excel(buffer, index=False)
+    back = read_table("sheet.xlsx", buffer.getvalue())
+    assert back.columns.tolist() == ["0", "b"]
+    assert back["0"].tolist() == [1.5, 2.5]
+
+
+def test__read_table__refuses_an_unknown_extension():
+    with pytest.raises(ValueError, match=r"unsupported extension '\.json'.*\.csv"):
+        read_table("data.json", b"{}")
+
+
+@pytest.mark.parametrize("data", [b"", b"  \n"])
+def test__read_table__refuses_an_empty_file(data):
+    with pytest.raises(ValueError, match="'x.csv' is empty; upload a file with a header"):
+        read_table("x.csv", data)
+
+
+def test__read_table__refuses_a_header_without_rows():
+    with pytest.raises(ValueError, match="has a header but no data rows"):
+        read_table("x.csv", b"a,b\n")
+
+
+@pytest.mark.parametrize(
+    ("name", "hint"),
+    [("x.xlsx", "export it as CSV"), ("x.parquet", "export it as CSV"), ("x.xls", "as .xlsx")],
+)
+def test__read_table__reports_unparseable_content_with_advice(name, hint):
+    with pytest.raises(ValueError, match=f"could not read '{name}'.*{hint}"):
+        read_table(name, b"this is not a spreadsheet")
+
+
+def test__numeric_columns__lists_numbers_but_not_text_or_booleans():
+    frame = pd.DataFrame({"a": [1, 2], "b": [1.5, np.nan], "c": ["x", "y"], "d": [True, False]})
+    assert numeric_columns(frame) == ["a", "b"]
+
+
+def test__prepare_features__keeps_nan_and_notes_missing_values():
+    frame = pd.DataFrame({"age": [1.0, np.nan, 3.0], "height": [1, 2, 3]})
+    prepared = prepare_features(frame, ["age", "height"])
+    assert prepared.X.dtype == np.float64 and prepared.X.shape == (3, 2)
+    assert np.isnan(prepared.X[1, 0])
+    assert prepared.feature_names == ["age", "height"]
+    assert prepared.notes == [
+        "column 'age' has 1 missing values: filled with the median by the model's preprocessing."
+    ]
+
+
+def test__prepare_features__one_hot_encodes_a_small_categorical_column(table):
+    prepared = prepare_features(table, ["city", "age"])
+    assert prepared.feature_names == ["city=Paris", "city=Rome", "age"]
+    np.testing.assert_array_equal(prepared.X[:, :2], [[1, 0], [0, 1], [1, 0]])
+    assert prepared.notes == ["column 'city' is categorical with 2 values: one-hot encoded."]
+
+
+def test__prepare_features__converts_booleans_dates_and_numbers_stored_as_text():
+    frame = pd.DataFrame(
+        {
+            "flag": [True, False],
+            "day": pd.to_datetime(["1970-01-02", None]),
+            "text": ["1.5", "2"],
+        }
+    )
+    prepared = prepare_features(frame, ["flag", "day", "text"])
+    np.testing.assert_array_equal(prepared.X[:, 0], [1.0, 0.0])
+    assert prepared.X[0, 1] == 1.0 and np.isnan(prepared.X[1, 1])
+    np.testing.assert_array_equal(prepared.X[:, 2], [1.5, 2.0])
+    assert any("true/false" in note for note in prepared.notes)
+    assert any("dates" in note for note in prepared.notes)
+    assert any("stored as text" in note for note in prepared.notes)
+
+
+def test__prepare_features__refuses_text_with_too_many_values():
+    frame = pd.DataFrame({"name": [f"person {i}" for i in range(30)]})
+    with pytest.raises(
+        ValueError, match=r"'name' is text with 30 distinct values \(e.g. 'person 0'\)"
+    ):
+        prepare_features(frame, ["name"])
+
+
+def test__prepare_features__points_at_stray_text_in_a_numeric_column():
+    values = [str(i) for i in range(30)] + ["unknown"]
+    with pytest.raises(
+        ValueError, match="'age' is mostly numbers but has 1 non-numeric values, e.g. 'unknown'"
+    ):
+        prepare_features(pd.DataFrame({"age": values}), ["age"])
+
+
+def test__prepare_features__refuses_infinities_naming_the_column():
+    frame = pd.DataFrame({"ok": [1.0, 2.0], "bad": [1.0, np.inf]})
+    with pytest.raises(ValueError, match="column 'bad' has 1 infinite values"):
+        prepare_features(frame, ["ok", "bad"])
+
+
+def test__prepare_features__refuses_no_columns_and_unknown_columns(table):
+    with pytest.raises(ValueError, match="no feature columns chosen"):
+        prepare_features(table, [])
+    with pytest.raises(ValueError, match=r"columns \['weight'\] are not in the table"):
+        prepare_features(table, ["age", "weight"])

@@ -1,0 +1,76 @@
+"""``python -m pfn_core cluster`` on small CSV/TSV files, including every error path."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from pfn_core.checkpoint import SHIPPED_WEIGHTS
+from pfn_core.cli import anchor_labels, main
+
+needs_weights = pytest.mark.skipif(
+    not SHIPPED_WEIGHTS.exists(), reason=f"no trained weights at {SHIPPED_WEIGHTS}")
+
+
+@pytest.fixture
+def blobs_csv(tmp_path):
+    """40 rows in two far-apart blobs, a text column, and anchors 'left'/'right' in 'kind'."""
+    rng = np.random.default_rng(0)
+    xy = np.concatenate([rng.normal(0, 0.5, (20, 2)), rng.normal(6, 0.5, (20, 2))])
+    kind = [""] * 40
+    kind[0], kind[1], kind[20], kind[21] = "left", "left", "right", "right"
+    table = pd.DataFrame({"x": xy[:, 0], "y": xy[:, 1], "note": ["n"] * 40, "kind": kind})
+    path = tmp_path / "blobs.csv"
+    table.to_csv(path, index=False)
+    return path
+
+
+@needs_weights
+def test__cluster__writes_input_plus_prediction_and_confidence(blobs_csv, tmp_path):
+    out = tmp_path / "out.csv"
+    assert main(["cluster", str(blobs_csv), "--label-column", "kind", "--out", str(out)]) == 0
+    result = pd.read_csv(out)
+    assert list(result.columns) == ["x", "y", "note", "kind", "predicted_cluster", "confidence"]
+    assert (result["predicted_cluster"][:20] == "left").all()
+    assert (result["predicted_cluster"][20:] == "right").all()
+    assert result["confidence"].between(0, 1).all()
+
+
+@needs_weights
+def test__cluster__without_anchors_uses_n_clusters_and_prints_tsv(blobs_csv, tmp_path, capsys):
+    tsv = tmp_path / "blobs.tsv"
+    pd.read_csv(blobs_csv).drop(columns="kind").to_csv(tsv, sep="\t", index=False)
+    assert main(["cluster", str(tsv), "--n-clusters", "2", "--features", "x,y"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split("\t")[-2:] == ["predicted_cluster", "confidence"] and len(lines) == 41
+
+
+@pytest.mark.parametrize("extra, message", [
+    (["--label-column", "nope"], "label column 'nope' not found"),
+    (["--label-column", "kind", "--features", "x,zz"], "'zz'"),
+    (["--label-column", "kind", "--features", "x,note"], "non-numeric"),
+    ([], "no anchors"),
+])
+def test__cluster__bad_input_exits_2_with_one_line(blobs_csv, capsys, extra, message):
+    assert main(["cluster", str(blobs_csv)] + extra) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+
+
+def test__cluster__an_unlabelled_label_column_needs_n_clusters(blobs_csv, tmp_path, capsys):
+    table = pd.read_csv(blobs_csv)
+    table["kind"] = np.nan
+    table.to_csv(blobs_csv, index=False)
+    assert main(["cluster", str(blobs_csv), "--label-column", "kind"]) == 2
+    assert "--n-clusters" in capsys.readouterr().err
+
+
+def test__cluster__a_missing_file_exits_2(tmp_path, capsys):
+    assert main(["cluster", str(tmp_path / "nothing.csv"), "--n-clusters", "2"]) == 2
+    assert "not found" in capsys.readouterr().err
+
+
+def test__anchor_labels__reads_gaps_as_unlabelled_and_whole_floats_as_ints():
+    table = pd.DataFrame({"lab": [1.0, np.nan, 2.0], "txt": ["a", "", None]})
+    assert anchor_labels(table, "lab") == [1, None, 2]
+    assert anchor_labels(table, "txt") == ["a", None, None]
+    assert anchor_labels(table, None) == [None, None, None]

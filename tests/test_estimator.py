@@ -1,0 +1,118 @@
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+from sklearn.metrics import adjusted_rand_score
+
+from pfn_core import PFNClusterer
+
+
+def test__obvious_case__two_far_blobs_with_one_anchor_each_are_perfect(two_blobs):
+    X, y = two_blobs
+    labels = PFNClusterer().fit_predict(X, y)
+    np.testing.assert_array_equal(labels, np.repeat([0, 1], 50))
+
+
+def test__fitted_attributes__follow_scikit_learn_conventions(two_blobs):
+    X, y = two_blobs
+    est = PFNClusterer(context_size=64)
+    assert est.get_params()["context_size"] == 64 and not hasattr(est, "labels_")
+    est.fit(X, y)
+    assert est.proba_.shape == (100, 2) and np.allclose(est.proba_.sum(1), 1)
+    np.testing.assert_array_equal(est.classes_, [0, 1])
+    assert est.n_features_in_ == 2 and est.anchor_mask_.sum() == 2
+    np.testing.assert_allclose(est.confidence_, est.proba_.max(1))
+    assert clone(est).get_params() == est.get_params()
+
+
+def test__fit_and_predict__do_not_write_into_the_callers_arrays(two_blobs):
+    X, y = two_blobs
+    X[3, 1] = np.nan
+    X_before, y_before = X.copy(), y.copy()
+    PFNClusterer().fit(X, y)
+    np.testing.assert_array_equal(X, X_before)
+    np.testing.assert_array_equal(y, y_before)
+
+
+def test__anchors_keep_their_own_labels_even_inside_another_cluster(two_blobs):
+    X, y = two_blobs
+    y = y.copy()
+    y[10] = 1  # a deliberate "wrong" anchor inside blob 0
+    est = PFNClusterer().fit(X, y)
+    assert est.labels_[10] == 1 and est.proba_[10, 1] == 1.0
+
+
+def test__string_labels__come_back_as_given(two_blobs):
+    X, y = two_blobs
+    named = np.where(y == 0, "apples", np.where(y == 1, "pears", None)).astype(object)
+    labels = PFNClusterer().fit_predict(X, named)
+    assert set(labels) == {"apples", "pears"} and labels[0] == "apples"
+
+
+def test__renaming_labels__only_renames_the_output():
+    rng = np.random.default_rng(1)
+    X = np.concatenate([rng.normal(c, 1.0, (60, 3)) for c in (0, 3, 6)])
+    y = np.full(180, None, dtype=object)
+    y[[0, 1, 60, 61, 120, 121]] = ["a", "a", "b", "b", "c", "c"]
+    renamed = np.array([{"a": "z", "b": "m", "c": "b"}.get(v, v) for v in y], dtype=object)
+    first = PFNClusterer().fit(X, y)
+    second = PFNClusterer().fit(X, renamed)
+    mapping = {"a": "z", "b": "m", "c": "b"}
+    np.testing.assert_array_equal([mapping[v] for v in first.labels_], second.labels_)
+    order = [list(second.classes_).index(mapping[c]) for c in first.classes_]
+    np.testing.assert_allclose(first.proba_, second.proba_[:, order], atol=1e-5)
+
+
+def test__shuffling_rows__only_shuffles_the_output():
+    rng = np.random.default_rng(2)
+    X = np.concatenate([rng.normal(c, 1.0, (400, 2)) for c in (0, 4)])  # > context size
+    y = np.full(800, -1)
+    y[[0, 400]] = [0, 1]
+    perm = rng.permutation(800)
+    a = PFNClusterer().fit(X, y)
+    b = PFNClusterer().fit(X[perm], y[perm])
+    np.testing.assert_array_equal(a.labels_[perm], b.labels_)
+    np.testing.assert_allclose(a.proba_[perm], b.proba_, atol=1e-4)
+
+
+def test__many_classes__one_hundred_clusters_with_one_anchor_each():
+    rng = np.random.default_rng(3)
+    centres = rng.uniform(-100, 100, size=(100, 2))
+    X = np.concatenate([c + rng.normal(0, 0.5, (6, 2)) for c in centres])
+    truth = np.repeat(np.arange(100), 6)
+    y = np.full(600, -1)
+    y[::6] = truth[::6]
+    est = PFNClusterer().fit(X, y)
+    assert est.proba_.shape == (600, 100)
+    assert adjusted_rand_score(truth, est.labels_) > 0.8
+
+
+def test__no_anchors__needs_n_clusters_and_then_clusters_separated_data(two_blobs):
+    X, _ = two_blobs
+    with pytest.raises(ValueError, match="no anchors"):
+        PFNClusterer().fit(X, np.full(100, -1))
+    labels = PFNClusterer(n_clusters=2).fit_predict(X)
+    assert adjusted_rand_score(np.repeat([0, 1], 50), labels) == 1.0
+
+
+@pytest.mark.parametrize(
+    ("X", "y", "message"),
+    [
+        (np.zeros((0, 2)), None, "empty"),
+        (np.zeros((1, 2)), [0], "single row"),
+        (np.zeros((5, 2)), [0, 1], "y has length 2 but X has 5 rows"),
+        (pd.DataFrame({"a": [1, 2, 3], "b": ["x", "y", "z"]}), [0, 1, -1], "'b' has 3 non-numeric"),
+        (np.array([[1.0, np.inf], [0.0, 1.0]]), [0, 1], "infinite"),
+        (np.zeros((3, 2)), np.array(["a", 2, -1], dtype=object), "mixes strings and numbers"),
+    ],
+)
+def test__bad_input__raises_a_value_error_that_says_what_is_wrong(X, y, message):
+    with pytest.raises(ValueError, match=message):
+        PFNClusterer().fit(X, y)
+
+
+def test__missing_values__are_imputed_not_refused(two_blobs):
+    X, y = two_blobs
+    X[5, 0] = np.nan
+    labels = PFNClusterer().fit_predict(X, y)
+    assert len(labels) == 100 and labels[60] == 1

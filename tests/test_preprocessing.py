@@ -1,0 +1,54 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from pfn_core.preprocessing import impute_and_standardize, model_views, validate_features
+
+
+def test__validate__refuses_empty_single_row_and_one_dimensional_input():
+    with pytest.raises(ValueError, match="empty"):
+        validate_features(np.zeros((0, 3)))
+    with pytest.raises(ValueError, match="single row"):
+        validate_features(np.zeros((1, 3)))
+    with pytest.raises(ValueError, match="1-D"):
+        validate_features(np.zeros(5))
+
+
+def test__validate__names_the_non_numeric_column_and_an_example():
+    frame = pd.DataFrame({"age": [1, 2, 3], "city": ["a", "b", "n/a"]})
+    with pytest.raises(ValueError, match=r"'city' has 3 non-numeric values, e.g. 'a'"):
+        validate_features(frame)
+
+
+def test__validate__names_the_column_with_infinity():
+    frame = pd.DataFrame({"x": [1.0, 2.0, 3.0], "y": [1.0, np.inf, 0.0]})
+    with pytest.raises(ValueError, match="'y' has 1 infinite"):
+        validate_features(frame)
+
+
+def test__missing_values__are_filled_with_the_column_median():
+    X = np.array([[1.0, 5.0], [np.nan, 6.0], [3.0, 7.0], [100.0, 8.0]])
+    Z = impute_and_standardize(X)
+    assert np.isfinite(Z).all()
+    filled = impute_and_standardize(np.array([[1.0, 5.0], [3.0, 6.0], [3.0, 7.0], [100.0, 8.0]]))
+    np.testing.assert_allclose(Z, filled)
+
+
+def test__constant_columns__are_dropped():
+    X = np.c_[np.arange(10.0), np.ones(10)]
+    assert impute_and_standardize(X).shape == (10, 1)
+
+
+def test__model_views__have_the_model_width_whatever_the_number_of_columns():
+    rng = np.random.default_rng(0)
+    for columns in (1, 3, 40, 100):
+        features, geometry = model_views(rng.normal(size=(80, columns)), input_dim=16)
+        assert features.shape == (80, 16) and features.dtype == np.float32
+        assert geometry.shape == (80, min(columns, 64, 80))
+
+
+def test__model_views__do_not_write_into_the_callers_array():
+    X = np.array([[1.0, np.nan], [2.0, 3.0], [4.0, 5.0]])
+    before = X.copy()
+    model_views(X, 16)
+    np.testing.assert_array_equal(np.isnan(X), np.isnan(before))
