@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 from pfn_core.bench.baselines import ALL_METHODS, MODEL
-from pfn_core.bench.datasets import DEV_SUITE, read_suite, resolve_shared_root
+from pfn_core.bench.datasets import DEV_SUITE, dataset_files, read_suite, resolve_shared_root
 from pfn_core.bench.protocol import LEVELS, SEEDS
 from pfn_core.bench.report import render_report, run_meta, write_report
 from pfn_core.bench.runner import run_benchmark
@@ -75,6 +75,12 @@ def _run(args, command: str) -> int:
                          "data/ and bench/).\n")
         return 0
     names = _dataset_names(args.datasets, root)
+    missing = [name for name in names if not all(p.exists() for p in dataset_files(name, root))]
+    if missing:
+        raise ValueError(
+            f"datasets not found under {root / 'data'}: {', '.join(missing)} "
+            "(names are BATTERY/NAME, e.g. fcps/hepta, or mnist:N)."
+        )
     model_kwargs = json.loads(args.model_kwargs)
     if not isinstance(model_kwargs, dict):
         raise ValueError(f"--model-kwargs must be a JSON object, got {args.model_kwargs!r}.")

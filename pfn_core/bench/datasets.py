@@ -44,6 +44,16 @@ def read_suite(path: str | os.PathLike) -> list[str]:
     return names
 
 
+def dataset_files(name: str, shared_root: str | os.PathLike) -> list[Path]:
+    """The files a dataset name reads (without checking that they exist)."""
+    shared_root = Path(shared_root)
+    if name.startswith("mnist:"):
+        folder = shared_root / MNIST_DIR
+        return [folder / "t10k-images-idx3-ubyte.gz", folder / "t10k-labels-idx1-ubyte.gz"]
+    stem = shared_root / BATTERIES_DIR / name
+    return [stem.parent / (stem.name + ".data.gz"), stem.parent / (stem.name + ".labels0.gz")]
+
+
 def load_dataset(name: str, shared_root: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
     """Read one dataset by name -> (X (N, D) float64, y (N,) int64), noise rows dropped."""
     shared_root = Path(shared_root)
@@ -58,15 +68,13 @@ def load_dataset(name: str, shared_root: str | os.PathLike) -> tuple[np.ndarray,
         raise ValueError(
             f"unknown dataset name {name!r}: use BATTERY/NAME (e.g. fcps/hepta) or mnist:N."
         )
-    return load_battery_dataset(shared_root / BATTERIES_DIR / name)
+    return load_battery_dataset(*dataset_files(name, shared_root))
 
 
-def load_battery_dataset(stem: Path) -> tuple[np.ndarray, np.ndarray]:
-    """Read ``stem.data.gz`` and ``stem.labels0.gz``, dropping noise (label 0).
+def load_battery_dataset(data_path: Path, labels_path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """Read ``NAME.data.gz`` and ``NAME.labels0.gz``, dropping noise (label 0).
 
     -> (X (N, D) float64, y (N,) int64 in 1..K)"""
-    data_path = stem.parent / (stem.name + ".data.gz")
-    labels_path = stem.parent / (stem.name + ".labels0.gz")
     for path in (data_path, labels_path):
         if not path.exists():
             raise ValueError(

@@ -68,6 +68,9 @@ def test__bench_cli__bad_settings_exit_2_with_a_message(tmp_path, capsys):
     shared = make_shared(tmp_path / "shared")
     assert main(["--shared", str(shared), "--out", "-"]) == 2  # no bench/dev_suite.txt
     assert "dev suite" in capsys.readouterr().err
+    assert main(["--shared", str(shared), "--datasets", "toy/blobs", "toy/none", "--out", "-"]) == 2
+    err = capsys.readouterr().err
+    assert "not found" in err and "toy/none" in err and "toy/blobs," not in err
     argv = ["--shared", str(shared), "--datasets", "toy/blobs", "--methods", "model",
             "--model-kwargs", '{"no_such_setting": 1}', "--out", "-"]
     assert main(argv) == 2
