@@ -1,0 +1,35 @@
+import numpy as np
+import pytest
+
+from pfn_core.seeding import confident_anchors, density_peak_seeds
+
+
+def test__density_peaks__pick_one_seed_in_each_well_separated_blob():
+    rng = np.random.default_rng(0)
+    centres = np.array([[0, 0], [10, 0], [0, 10]])
+    X = np.concatenate([c + rng.normal(0, 1, (80, 2)) for c in centres])
+    seeds = density_peak_seeds(X, X, 3)
+    assert sorted(seeds // 80) == [0, 1, 2]
+
+
+def test__density_peaks__do_not_depend_on_row_order():
+    rng = np.random.default_rng(1)
+    X = np.concatenate([rng.normal(c, 1, (60, 3)) for c in (0, 6)])
+    perm = rng.permutation(len(X))
+    a = density_peak_seeds(X, X, 2)
+    b = density_peak_seeds(X[perm], X[perm], 2)
+    np.testing.assert_array_equal(np.sort(perm[b]), np.sort(a))
+
+
+def test__density_peaks__refuse_impossible_cluster_counts():
+    X = np.zeros((5, 2))
+    with pytest.raises(ValueError, match="exceeds the number of rows"):
+        density_peak_seeds(X, X, 6)
+    with pytest.raises(ValueError, match="at least 1"):
+        density_peak_seeds(X, X, 0)
+
+
+def test__confident_anchors__take_the_surest_rows_of_each_class_and_skip_excluded():
+    proba = np.array([[0.9, 0.1], [0.8, 0.2], [0.3, 0.7], [0.1, 0.9], [0.95, 0.05]])
+    index, classes = confident_anchors(proba, 1, exclude=np.array([4]))
+    assert index.tolist() == [0, 3] and classes.tolist() == [0, 1]
