@@ -9,6 +9,7 @@ Examples:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import math
@@ -46,6 +47,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--weights", metavar="PATH", help="model weights (.safetensors)")
     parser.add_argument("--model-kwargs", default="{}", metavar="JSON",
                         help='extra PFNClusterer settings, e.g. \'{"n_ensemble": 4}\'')
+    parser.add_argument("--threads", type=int, metavar="N",
+                        help="cap BLAS/OpenMP/torch threads (helps on a busy machine)")
     parser.add_argument("--quiet", action="store_true", help="log warnings only")
     return parser
 
@@ -97,10 +100,31 @@ def _run(args, command: str) -> int:
             _save_json(args.results_json, command, meta, records)
         records.append(record)
 
-    run_benchmark(names, args.levels, args.seeds, args.methods, factory, root, save_progress)
+    with _thread_limit(args.threads):
+        run_benchmark(names, args.levels, args.seeds, args.methods, factory, root, save_progress)
     if args.results_json:
         _save_json(args.results_json, command, meta, records)
     return _emit(records, args.out, command, meta)
+
+
+@contextlib.contextmanager
+def _thread_limit(threads: int | None):
+    """Cap the thread pools of numpy/scikit-learn (threadpoolctl) and torch, then restore."""
+    if threads is None:
+        yield
+        return
+    if threads < 1:
+        raise ValueError(f"--threads must be at least 1, got {threads}.")
+    import torch
+    from threadpoolctl import threadpool_limits
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        with threadpool_limits(limits=threads):
+            yield
+    finally:
+        torch.set_num_threads(before)
 
 
 def _dataset_names(given: list[str] | None, root: Path) -> list[str]:

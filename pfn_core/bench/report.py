@@ -177,7 +177,7 @@ def _mnist_section(records) -> str:
             scored = [means[(name, level, m)] for m in baselines if (name, level, m) in means]
             beaten = sum(model > v for v in scored if not math.isnan(v))
             best = max((v for v in scored if not math.isnan(v)), default=float("nan"))
-            ref = summary.MNIST_REFERENCE.get(level)
+            ref = summary.MNIST_REFERENCE.get(level) if name == "mnist:10000" else None
             rows.append([str(level), _fmt(model)] + cells + [
                 f"{beaten}/{len(scored)}", _fmt(model - best),
                 f"{ref[0]:.3f} ({ref[1]})" if ref else "n/a"])

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from pfn_core.bench.cli import main
 
@@ -30,6 +31,7 @@ def test__bench_cli__skips_cleanly_when_the_shared_folder_is_missing(tmp_path, c
     assert "Benchmark skipped" in capsys.readouterr().out
 
 
+@pytest.mark.slow  # a fresh interpreter imports torch: several seconds on a busy machine
 def test__python_m_pfn_core_bench__skips_without_a_traceback(tmp_path):
     done = subprocess.run([sys.executable, "-m", "pfn_core.bench", "--shared",
                            str(tmp_path / "absent")], cwd=REPO, capture_output=True, text=True)
@@ -42,7 +44,7 @@ def test__bench_cli__writes_report_and_json_that_regenerates_it(tmp_path):
     report, saved = tmp_path / "B.md", tmp_path / "r.json"
     argv = ["--shared", str(shared), "--datasets", "toy/blobs", "--levels", "0", "1",
             "--seeds", "0", "--methods", "kmeans", "knn1", "--out", str(report),
-            "--results-json", str(saved), "--quiet"]
+            "--results-json", str(saved), "--threads", "1", "--quiet"]
     assert main(argv) == 0
     payload = json.loads(saved.read_text())
     assert {r["method"] for r in payload["records"]} == {"kmeans", "knn1"}
