@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import torch
 from safetensors import safe_open
 from safetensors.torch import save_file
 
@@ -42,7 +41,9 @@ def load_model(path=None, device: str = "cpu") -> ClusteringTransformer:
     """Rebuild the model from a weights file (default: the shipped weights), in eval mode."""
     path = Path(path) if path is not None else SHIPPED_WEIGHTS
     if not path.exists():
-        raise ValueError(f"weights file {path} does not exist; pass weights=<path to .safetensors>.")
+        raise ValueError(
+            f"weights file {path} does not exist; pass weights=<path to a .safetensors file>."
+        )
     config = read_metadata(path)["model_config"]
     model = ClusteringTransformer(config)
     state = {}

@@ -81,7 +81,9 @@ def content_order(X: np.ndarray) -> np.ndarray:
 
     X (N, D) float64 -> (N,) permutation"""
     bits = np.ascontiguousarray(X, dtype=np.float64).view(np.uint64)
-    multipliers = np.random.default_rng(12345).integers(1, 2**62, size=bits.shape[1], dtype=np.uint64) | 1
+    multipliers = np.random.default_rng(12345).integers(
+        1, 2**62, size=bits.shape[1], dtype=np.uint64
+    ) | np.uint64(1)
     with np.errstate(over="ignore"):
         mixed = bits * multipliers
         keys = np.bitwise_xor.reduce(mixed ^ (mixed >> np.uint64(29)), axis=1)

@@ -67,10 +67,10 @@ def _prepare(X, y, context_size: int, weights) -> _Prepared:
                      anchor_class)
 
 
-def _query_states(p: _Prepared, rows: np.ndarray, keep_weights: bool):
-    """Run the query stream for `rows`, keeping each layer's state (and attention weights).
+def _query_states(p: _Prepared, rows: np.ndarray):
+    """Run the query stream for `rows`, keeping each layer's state and attention weights.
 
-    -> states: list of L tensors (1, R, E); weights: list of L tensors (1, H, R, M);
+    -> states: L x (1, R, E); weights: L x (1, H, R, M); masses: L x (1, R, K);
     prototypes (1, K, E)"""
     model = p.model
     context = p.context
@@ -81,27 +81,15 @@ def _query_states(p: _Prepared, rows: np.ndarray, keep_weights: bool):
     queries = model.feature_embedding(torch.from_numpy(p.features[rows])[None])
     queries = queries + model.unlabelled_embedding
     distance = context.distance_to(torch.from_numpy(p.geometry[rows]))[None]
-    states, weights = [], []
-    for layer, normed_context in zip(model.layers, per_layer):
-        if keep_weights:
-            weights.append(_attention_weights(layer.attention, layer.attention_norm(queries),
-                                              normed_context, distance))
-        queries = layer.forward_queries(queries, normed_context, distance, None)
+    states, weights, masses = [], [], []
+    for layer, (normed_context, label_mass) in zip(model.layers, per_layer, strict=True):
+        _, attention = layer.attention(layer.attention_norm(queries), normed_context, distance)
+        weights.append(attention)
+        queries, mass = layer.forward_queries(queries, normed_context, label_mass,
+                                              p.codes[None], distance, None)
         states.append(queries)
-    return states, weights, prototypes
-
-
-def _attention_weights(attention, queries, context, squared_distance) -> torch.Tensor:
-    """The softmax weights the attention module uses.  -> (B, H, Q, M)"""
-    B, Q, E = queries.shape
-    M = context.shape[1]
-    head_dim = E // attention.num_heads
-    q = attention.query_projection(queries).view(B, Q, attention.num_heads, head_dim)
-    k, _ = attention.key_value_projection(context).view(B, M, 2, attention.num_heads,
-                                                         head_dim).unbind(2)
-    logits = torch.einsum("bqhd,bmhd->bhqm", q, k) / head_dim**0.5
-    logits = logits - F.softplus(attention.raw_sharpness).view(1, -1, 1, 1) * squared_distance[:, None]
-    return torch.softmax(logits, dim=-1)
+        masses.append(mass)
+    return states, weights, masses, prototypes
 
 
 @torch.inference_mode()
@@ -110,7 +98,7 @@ def attention_view(X, y, query_row: int, context_size: int = 256, weights=None) 
     p = _prepare(X, y, context_size, weights)
     if not 0 <= query_row < len(p.features):
         raise ValueError(f"query_row {query_row} is outside 0..{len(p.features) - 1}.")
-    _, attention, _ = _query_states(p, np.array([query_row]), keep_weights=True)
+    _, attention, _, _ = _query_states(p, np.array([query_row]))
     labels = np.array([p.classes[c] if c >= 0 else None for c in p.context.label.numpy()],
                       dtype=object)
     sharpness = np.stack([F.softplus(layer.attention.raw_sharpness).numpy()
@@ -130,9 +118,9 @@ def predictions_by_layer(X, y, context_size: int = 256, weights=None):
     """Every row's predicted label after each layer.  -> (labels (L, N) object, classes (K,))"""
     p = _prepare(X, y, context_size, weights)
     model = p.model
-    states, _, prototypes = _query_states(p, np.arange(len(p.features)), keep_weights=False)
+    states, _, masses, prototypes = _query_states(p, np.arange(len(p.features)))
     labels = []
-    for state in states:
-        logits = model.class_logits(state, prototypes, p.codes[None])
+    for depth, state in enumerate(states, start=1):
+        logits = model.class_logits(state, prototypes, p.codes[None], masses[:depth])
         labels.append(p.classes[logits[0].argmax(-1).numpy()])
     return np.stack(labels), p.classes

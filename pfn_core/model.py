@@ -44,6 +44,7 @@ class ModelConfig:
     num_heads: int = 4
     num_layers: int = 5
     ff_dim: int = 128
+    propagation_steps: int = 3
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)
@@ -68,7 +69,7 @@ class DistanceBiasedAttention(nn.Module):
 
     def forward(self, queries, context, squared_distance, context_valid=None):
         """queries (B,Q,E), context (B,M,E), squared_distance (B,Q,M), context_valid (B,M) bool
-        or None when all are real -> (B,Q,E)"""
+        or None when all are real -> output (B,Q,E), attention weights (B,H,Q,M)"""
         B, Q, E = queries.shape
         M = context.shape[1]
         head_dim = E // self.num_heads
@@ -79,36 +80,65 @@ class DistanceBiasedAttention(nn.Module):
         bias = -sharpness * squared_distance.unsqueeze(1)  # (B,H,Q,M)
         if context_valid is not None:  # None: every context token is real (inference)
             bias = bias.masked_fill(~context_valid[:, None, None, :], float("-inf"))
-        out = F.scaled_dot_product_attention(q, k, v, attn_mask=bias)
-        return self.output_projection(out.transpose(1, 2).reshape(B, Q, E))
+        weights = torch.softmax(q @ k.transpose(-1, -2) * head_dim**-0.5 + bias, dim=-1)
+        out = weights @ v  # (B,H,Q,head_dim)
+        return self.output_projection(out.transpose(1, 2).reshape(B, Q, E)), weights
 
 
 class ContextQueryLayer(nn.Module):
-    """Pre-norm transformer layer shared by context and query tokens."""
+    """Pre-norm transformer layer shared by context and query tokens, with a label channel.
+
+    Besides the residual stream, every token carries label mass P (K values): anchors hold
+    their one-hot label, unlabelled context points start empty. Each layer moves P along its
+    own attention weights (a learned mix of heads), several steps for the context, one for
+    the queries, so labels travel along chains of close points as in label propagation,
+    with kernels the transformer learned. P re-enters the residual stream through the label
+    codes (P @ codes), so the rest of the network can weigh it."""
 
     def __init__(self, config: ModelConfig):
         super().__init__()
         E = config.embed_dim
+        self.propagation_steps = config.propagation_steps
         self.attention_norm = nn.LayerNorm(E)
         self.attention = DistanceBiasedAttention(E, config.num_heads)
         self.feedforward_norm = nn.LayerNorm(E)
         self.feedforward = nn.Sequential(
             nn.Linear(E, config.ff_dim), nn.GELU(), nn.Linear(config.ff_dim, E)
         )
+        # Start by favouring the sharp (nearest-neighbour-like) heads for propagation.
+        self.propagation_head_logits = nn.Parameter(torch.linspace(-1.0, 1.5, config.num_heads))
+        self.label_input = nn.Linear(E, E, bias=False)
+        nn.init.zeros_(self.label_input.weight)
 
-    def forward_context(self, context, context_distance, context_valid):
-        """context (B,M,E), context_distance (B,M,M) -> (B,M,E) and the normed input."""
+    def _mix_heads(self, weights):
+        """(B,H,Q,M) -> (B,Q,M) one propagation kernel."""
+        mix = torch.softmax(self.propagation_head_logits, 0)
+        return torch.einsum("bhqm,h->bqm", weights, mix)
+
+    def forward_context(self, context, label_mass, anchor_mass, is_anchor, codes,
+                        context_distance, context_valid):
+        """context (B,M,E), label_mass (B,M,K), anchor_mass (B,M,K) one-hot of anchors,
+        is_anchor (B,M,1), codes (B,K,E), context_distance (B,M,M)
+        -> context (B,M,E), normed input (B,M,E), label_mass (B,M,K)"""
         normed = self.attention_norm(context)
         # The context attends to itself: labels spread through the unlabelled points.
-        context = context + self.attention(normed, normed, context_distance, context_valid)
-        return context + self.feedforward(self.feedforward_norm(context)), normed
+        attended, weights = self.attention(normed, normed, context_distance, context_valid)
+        kernel = self._mix_heads(weights)
+        for _ in range(self.propagation_steps):
+            label_mass = torch.where(is_anchor, anchor_mass, kernel @ label_mass)
+        context = context + attended + self.label_input(label_mass @ codes)
+        return context + self.feedforward(self.feedforward_norm(context)), normed, label_mass
 
-    def forward_queries(self, queries, normed_context, query_distance, context_valid):
-        """queries (B,Q,E), normed_context (B,M,E), query_distance (B,Q,M) -> (B,Q,E)"""
+    def forward_queries(self, queries, normed_context, label_mass, codes, query_distance,
+                        context_valid):
+        """queries (B,Q,E), normed_context (B,M,E), label_mass (B,M,K) of the context,
+        query_distance (B,Q,M) -> queries (B,Q,E), query label mass (B,Q,K)"""
         # Queries attend only to the context, never to each other.
         normed = self.attention_norm(queries)
-        queries = queries + self.attention(normed, normed_context, query_distance, context_valid)
-        return queries + self.feedforward(self.feedforward_norm(queries))
+        attended, weights = self.attention(normed, normed_context, query_distance, context_valid)
+        query_mass = self._mix_heads(weights) @ label_mass
+        queries = queries + attended + self.label_input(query_mass @ codes)
+        return queries + self.feedforward(self.feedforward_norm(queries)), query_mass
 
 
 class ClusteringTransformer(nn.Module):
@@ -126,14 +156,17 @@ class ClusteringTransformer(nn.Module):
         self.query_readout = nn.Linear(E, E, bias=False)
         self.prototype_readout = nn.Linear(E, E, bias=False)
         self.code_readout = nn.Linear(E, E, bias=False)
+        self.propagation_readout = nn.Parameter(torch.zeros(config.num_layers))
 
     def encode_context(self, context_x, context_label, context_valid, codes, context_distance):
         """Run the context stream once; the result serves any number of query chunks.
 
         context_x (B,M,D), context_label (B,M) long in -1..K-1 (-1: unlabelled),
-        context_valid (B,M) bool, codes (B,K,E), context_distance (B,M,M)
-        -> list of per-layer normed context (B,M,E) and class prototypes (B,K,E)"""
+        context_valid (B,M) bool or None (all real), codes (B,K,E), context_distance (B,M,M)
+        -> per-layer list of (normed context (B,M,E), label mass (B,M,K)), prototypes (B,K,E)"""
         labelled = context_label >= 0
+        if context_valid is not None:
+            labelled = labelled & context_valid
         code_of_token = torch.gather(
             codes, 1, context_label.clamp(min=0).unsqueeze(-1).expand(-1, -1, codes.shape[-1])
         )
@@ -141,15 +174,17 @@ class ClusteringTransformer(nn.Module):
             labelled.unsqueeze(-1), self.code_embedding(code_of_token), self.unlabelled_embedding
         )
         context = self.feature_embedding(context_x) + label_part
+        membership = F.one_hot(context_label.clamp(min=0), codes.shape[1]).to(context.dtype)
+        membership = membership * labelled.unsqueeze(-1)  # (B,M,K)
+        is_anchor = labelled.unsqueeze(-1)
+        label_mass = membership
         per_layer = []
         for layer in self.layers:
-            context, normed = layer.forward_context(context, context_distance, context_valid)
-            per_layer.append(normed)
+            context, normed, label_mass = layer.forward_context(
+                context, label_mass, membership, is_anchor, codes, context_distance, context_valid
+            )
+            per_layer.append((normed, label_mass))
         context = self.output_norm(context)
-        membership = F.one_hot(context_label.clamp(min=0), codes.shape[1]).to(context.dtype)
-        if context_valid is not None:
-            labelled = labelled & context_valid
-        membership = membership * labelled.unsqueeze(-1)  # (B,M,K)
         counts = membership.sum(1).clamp(min=1.0).unsqueeze(-1)  # (B,K,1)
         prototypes = membership.transpose(1, 2) @ context / counts  # (B,K,E)
         return per_layer, prototypes
@@ -158,18 +193,28 @@ class ClusteringTransformer(nn.Module):
                         class_valid):
         """query_x (B,Q,D), query_distance (B,Q,M) -> logits (B,Q,K); invalid classes -inf."""
         queries = self.feature_embedding(query_x) + self.unlabelled_embedding
-        for layer, normed_context in zip(self.layers, per_layer):
-            queries = layer.forward_queries(queries, normed_context, query_distance, context_valid)
-        logits = self.class_logits(queries, prototypes, codes)
+        masses = []
+        for layer, (normed_context, label_mass) in zip(self.layers, per_layer, strict=True):
+            queries, query_mass = layer.forward_queries(
+                queries, normed_context, label_mass, codes, query_distance, context_valid
+            )
+            masses.append(query_mass)
+        logits = self.class_logits(queries, prototypes, codes, masses)
         return logits.masked_fill(~class_valid.unsqueeze(1), float("-inf"))
 
-    def class_logits(self, queries, prototypes, codes):
-        """Read classes out of query states: similarity to each class's pooled anchors plus
-        to its label code.  queries (B,Q,E), prototypes (B,K,E), codes (B,K,E) -> (B,Q,K)"""
+    def class_logits(self, queries, prototypes, codes, masses):
+        """Read classes out of query states: similarity to each class's pooled anchors, to its
+        label code, and the log of the label mass that reached the query in each layer.
+
+        queries (B,Q,E), prototypes (B,K,E), codes (B,K,E), masses: L x (B,Q,K) -> (B,Q,K)"""
         queries = self.output_norm(queries)
         logits = self.query_readout(queries) @ self.prototype_readout(prototypes).transpose(1, 2)
         logits = logits + self.code_readout(queries) @ codes.transpose(1, 2)
-        return logits / math.sqrt(self.config.embed_dim)
+        logits = logits / math.sqrt(self.config.embed_dim)
+        for weight, mass in zip(self.propagation_readout[: len(masses)], masses, strict=True):
+            share = mass / (mass.sum(-1, keepdim=True) + 1e-6)
+            logits = logits + weight * torch.log(share + 1e-3)
+        return logits
 
     def forward(self, batch: dict) -> torch.Tensor:
         """One joint call on a padded batch (see ``episode.collate``) -> logits (B,Q,K)."""

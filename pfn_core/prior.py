@@ -65,7 +65,7 @@ def gaussian_mixture(rng, n_points, n_clusters, n_dims):
     separation = rng.uniform(1.5, 6.0)
     centers = _separated_centers(rng, n_clusters, n_dims, separation)
     blocks = []
-    for center, size in zip(centers, sizes):
+    for center, size in zip(centers, sizes, strict=True):
         scales = np.exp(rng.uniform(-1.0, 0.3, size=n_dims)) * rng.uniform(0.5, 1.5)
         cov_root = _random_rotation(rng, n_dims) * scales
         blocks.append(center + rng.normal(size=(size, n_dims)) @ cov_root.T)
@@ -77,7 +77,7 @@ def uniform_shapes(rng, n_points, n_clusters, n_dims):
     sizes = _split_sizes(rng, n_points, n_clusters)
     centers = _separated_centers(rng, n_clusters, n_dims, rng.uniform(1.5, 4.0))
     blocks = []
-    for center, size in zip(centers, sizes):
+    for center, size in zip(centers, sizes, strict=True):
         widths = np.exp(rng.uniform(-1.0, 0.5, size=n_dims))
         if rng.random() < 0.5:
             unit = rng.uniform(-1, 1, size=(size, n_dims))
@@ -104,7 +104,8 @@ def rings(rng, n_points, n_clusters, n_dims):
         if radius == 0.0:
             points = rng.normal(scale=0.25, size=(size, dim))
         else:
-            points = direction * (radius + rng.normal(scale=thickness * max(radius, 1), size=(size, 1)))
+            jitter = rng.normal(scale=thickness * max(radius, 1), size=(size, 1))
+            points = direction * (radius + jitter)
         blocks.append(points)
     return _embed(rng, np.concatenate(blocks), n_dims), _labels_from_sizes(sizes)
 
@@ -124,7 +125,8 @@ def _smooth_curve(rng, size: int, dim: int, offset: np.ndarray, thickness: float
         angle = 2 * np.pi * turns * t + rng.uniform(0, 2 * np.pi)
         base = np.stack([np.cos(angle), np.sin(angle)], 1) * (0.3 + 2 * t)[:, None]
     if dim > 2:
-        base = np.concatenate([base, rng.normal(scale=0.3, size=(1, dim - 2)) * (t[:, None] - 0.5)], 1)
+        lift = rng.normal(scale=0.3, size=(1, dim - 2)) * (t[:, None] - 0.5)
+        base = np.concatenate([base, lift], 1)
     points = base[:, :dim] + offset[:dim]
     return points + rng.normal(scale=thickness, size=points.shape)
 
@@ -288,7 +290,8 @@ def sample_task(rng: np.random.Generator, config: PriorConfig = PriorConfig(), f
         names = list(FAMILY_WEIGHTS)
         probs = np.array([FAMILY_WEIGHTS[n] for n in names])
         family = names[rng.choice(len(names), p=probs / probs.sum())]
-    n_clusters = int(np.exp(rng.uniform(np.log(config.min_clusters), np.log(config.max_clusters + 1))))
+    log_k = rng.uniform(np.log(config.min_clusters), np.log(config.max_clusters + 1))
+    n_clusters = int(np.exp(log_k))
     n_clusters = min(max(n_clusters, config.min_clusters), config.max_clusters)
     n_points = int(np.exp(rng.uniform(np.log(config.min_points), np.log(config.max_points))))
     n_points = max(n_points, 4 * n_clusters)

@@ -119,9 +119,10 @@ def _load_optimizer(optimizer: torch.optim.Optimizer, path: Path) -> None:
 
 
 def train(run_dir, config: TrainConfig, device: str = "cpu", resume: bool = False,
-          max_minutes: float | None = None, on_step=None) -> ClusteringTransformer:
+          max_minutes: float | None = None, on_step=None, init_from=None) -> ClusteringTransformer:
     """Train (or resume) a run in `run_dir`; returns the model. `on_step(step, loss)` is
-    called after every step (for progress reporting)."""
+    called after every step (for progress reporting). `init_from`: a weights file whose
+    matching tensors start a new run (warm start); tensors it lacks keep their init."""
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     model_path, optimizer_path = run_dir / "model.safetensors", run_dir / "optimizer.safetensors"
@@ -130,6 +131,9 @@ def train(run_dir, config: TrainConfig, device: str = "cpu", resume: bool = Fals
         model.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay
     )
     start_step, elapsed_before = 0, 0.0
+    if init_from is not None and not resume:
+        missing = warm_start(model, init_from)
+        log.info("warm start from %s; newly initialised: %s", init_from, missing)
     if resume and model_path.exists():
         model.load_state_dict(load_model(model_path, device).state_dict())
         _load_optimizer(optimizer, optimizer_path)
@@ -166,6 +170,16 @@ def train(run_dir, config: TrainConfig, device: str = "cpu", resume: bool = Fals
     return model
 
 
+def warm_start(model: ClusteringTransformer, path) -> list[str]:
+    """Copy every tensor of `path` whose name and shape match into `model`.
+    -> names of the model's tensors that were not in the file"""
+    source = load_file(str(path))
+    own = model.state_dict()
+    matched = {k: v for k, v in source.items() if k in own and own[k].shape == v.shape}
+    model.load_state_dict(matched, strict=False)
+    return sorted(set(own) - set(matched))
+
+
 def _checkpoint(model, optimizer, run_dir: Path, step: int, seconds: float, device: str) -> None:
     save_model(model, run_dir / "model.safetensors", extra={"step": step, "seconds": seconds,
                                                             "device": device})
@@ -174,7 +188,9 @@ def _checkpoint(model, optimizer, run_dir: Path, step: int, seconds: float, devi
 
 
 def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
     parser.add_argument("--out", required=True, help="run folder (config, loss log, checkpoints)")
     parser.add_argument("--config", help="TrainConfig JSON; default: the built-in defaults")
     parser.add_argument("--steps", type=int, help="override the number of steps")
@@ -183,6 +199,7 @@ def main(argv=None) -> None:
     parser.add_argument("--threads", type=int, help="torch CPU threads")
     parser.add_argument("--resume", action="store_true", help="continue the run in --out")
     parser.add_argument("--max-minutes", type=float, help="stop (with a checkpoint) after this")
+    parser.add_argument("--init-from", help="warm-start a new run from this weights file")
     parser.add_argument("--export", help="after training, copy the weights to this path")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
@@ -205,7 +222,8 @@ def main(argv=None) -> None:
         if step % 50 == 0:
             log.info("step %d loss %.4f", step, loss)
 
-    model = train(run_dir, config, args.device, args.resume, args.max_minutes, report)
+    model = train(run_dir, config, args.device, args.resume, args.max_minutes, report,
+                  args.init_from)
     if args.export:
         facts = json.loads((run_dir / "progress.json").read_text())
         save_model(model, args.export, extra={**facts, "device": args.device,

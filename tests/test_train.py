@@ -54,7 +54,8 @@ def test__training__logs_the_loss_and_resuming_continues_to_the_same_weights(tmp
     train(tmp_path / "stopped", replace(TINY, steps=3))
     resumed_config = TrainConfig.from_json((tmp_path / "stopped" / "config.json").read_text())
     resumed = train(tmp_path / "stopped", replace(resumed_config, steps=6), resume=True)
-    for (name, a), b in zip(straight.state_dict().items(), resumed.state_dict().values()):
+    pairs = zip(straight.state_dict().items(), resumed.state_dict().values(), strict=True)
+    for (name, a), b in pairs:
         torch.testing.assert_close(a, b, atol=1e-5, rtol=1e-4, msg=name)
     lines = (tmp_path / "stopped" / "loss.csv").read_text().strip().splitlines()
     assert lines[0].startswith("step,") and len(lines) == 7
