@@ -106,7 +106,7 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
     """
 
     def __init__(self, *, weights=None, device: str = "cpu", n_clusters: int | None = None,
-                 context_size: int = 256, n_ensemble: int = 1, refine_rounds: int = 0):
+                 context_size: int = 64, n_ensemble: int = 1, refine_rounds: int = 0):
         self.weights = weights
         self.device = device
         self.n_clusters = n_clusters

@@ -93,7 +93,7 @@ def _query_states(p: _Prepared, rows: np.ndarray):
 
 
 @torch.inference_mode()
-def attention_view(X, y, query_row: int, context_size: int = 256, weights=None) -> AttentionView:
+def attention_view(X, y, query_row: int, context_size: int = 64, weights=None) -> AttentionView:
     """Attention of row `query_row` to the context. X (N, D), y (N,) with -1 unlabelled."""
     p = _prepare(X, y, context_size, weights)
     if not 0 <= query_row < len(p.features):
@@ -114,7 +114,7 @@ def attention_view(X, y, query_row: int, context_size: int = 256, weights=None) 
 
 
 @torch.inference_mode()
-def predictions_by_layer(X, y, context_size: int = 256, weights=None):
+def predictions_by_layer(X, y, context_size: int = 64, weights=None):
     """Every row's predicted label after each layer.  -> (labels (L, N) object, classes (K,))"""
     p = _prepare(X, y, context_size, weights)
     model = p.model

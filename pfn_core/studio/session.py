@@ -96,9 +96,3 @@ def extend_colours(colours: Mapping[str, str], labels: Iterable) -> dict[str, st
             updated[label] = free[0] if free else PALETTE[len(updated) % len(PALETTE)]
     return updated
 
-
-def rgba(hex_colour: str, alpha: float) -> str:
-    """'#RRGGBB' and an opacity in [0, 1] -> 'rgba(r,g,b,a)' for per-point marker colours."""
-    value = hex_colour.lstrip("#")
-    red, green, blue = (int(value[i : i + 2], 16) for i in (0, 2, 4))
-    return f"rgba({red},{green},{blue},{min(max(float(alpha), 0.0), 1.0):.3f})"

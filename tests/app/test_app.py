@@ -1,0 +1,103 @@
+"""The studio (app.py) under Streamlit's AppTest: no exceptions, charts drawn, anchors work."""
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
+TIMEOUT = 120  # seconds per run; the first run imports torch and loads the model
+
+
+def open_studio(**state) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    for key, value in state.items():
+        at.session_state[key] = value
+    return at.run()
+
+
+def select(at: AppTest, rows) -> AppTest:
+    """What the map's selection callback does when points are lassoed, then the rerun."""
+    at.session_state["selection"] = list(rows)
+    return at.run()
+
+
+def counts_caption(at: AppTest) -> str:
+    return next(c.value for c in at.caption if c.value.startswith("Model: "))
+
+
+def uploaded_csv() -> bytes:
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({
+        "height": np.concatenate([rng.normal(0, 1, 60), rng.normal(6, 1, 60)]),
+        "weight": np.concatenate([rng.normal(0, 1, 60), rng.normal(6, 1, 60)]),
+        "score": rng.normal(size=120),
+        "shop": rng.choice(["north", "south"], 120),
+        "kind": ["a"] * 60 + ["b"] * 60,
+    })
+    frame.loc[3, "score"] = np.nan
+    return frame.to_csv(index=False).encode()
+
+
+def test__studio__opens_on_a_sample_with_example_anchors_and_two_maps():
+    at = open_studio()
+    assert not at.exception
+    assert len(at.get("plotly_chart")) == 2
+    assert at.session_state["anchors"] and at.session_state["example_rows"]
+    assert any("Re-clustered" in c.value for c in at.caption)
+    assert at.session_state["studio"].projection.shape == (len(at.session_state["studio"].X), 2)
+
+
+def test__assigning_a_new_label__changes_the_predictions_and_counts():
+    at = open_studio()
+    before = counts_caption(at)
+    select(at, list(range(0, 600, 7)))
+    at.text_input(key="new_label").set_value("picked")
+    at.button(key="assign").click().run()
+    assert not at.exception
+    assert set(at.session_state["anchors"].values()) >= {"picked"}
+    assert "picked" in counts_caption(at) and counts_caption(at) != before
+    assert not at.session_state["selection"]
+
+
+def test__undo_and_clear__restore_and_drop_anchors():
+    at = open_studio()
+    examples = dict(at.session_state["anchors"])
+    select(at, [10, 11])
+    at.text_input(key="new_label").set_value("extra")
+    at.button(key="assign").click().run()
+    at.button[[b.label for b in at.button].index("Undo")].click().run()
+    assert at.session_state["anchors"] == examples
+    at.button[[b.label for b in at.button].index("Clear")].click().run()
+    assert not at.exception
+    assert at.session_state["anchors"] == {}
+    assert len(at.get("plotly_chart")) == 2  # clustered without anchors, from n_clusters
+
+
+def test__anchors__are_restored_when_the_same_table_is_opened_again():
+    at = open_studio()
+    select(at, [1, 2, 3])
+    at.text_input(key="new_label").set_value("kept")
+    at.button(key="assign").click().run()
+    again = open_studio()
+    assert not again.exception
+    assert again.session_state["anchors"] == at.session_state["anchors"]
+    assert any("Restored" in i.value for i in again.info)
+
+
+def test__uploaded_csv__is_clustered_with_notes_about_its_columns():
+    at = open_studio(uploaded_table=("shop.csv", uploaded_csv()), projection="PCA",
+                     **{"features_shop.csv": ["height", "weight", "score", "shop"]})
+    assert not at.exception
+    assert not at.error
+    assert len(at.get("plotly_chart")) == 2
+    notes = " ".join(c.value for c in at.caption)
+    assert "one-hot" in notes and "missing" in notes
+    assert at.session_state["studio"].X.shape[0] == 120
+
+
+def test__unreadable_upload__shows_an_error_not_a_traceback():
+    at = open_studio(uploaded_table=("notes.txt", b"hello"))
+    assert not at.exception
+    assert "unsupported extension" in at.error[0].value

@@ -1,0 +1,50 @@
+"""Every page under ``pages/`` runs without an exception, alone and after the studio."""
+
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[2]
+COMPARE = "pages/1_Compare_methods.py"
+HOW = "pages/2_How_it_works.py"
+TIMEOUT = 180  # the experiment on the teaching page runs the model a dozen times
+
+
+def test__compare_page__opened_first__uses_the_default_sample():
+    at = AppTest.from_file(str(ROOT / COMPARE), default_timeout=TIMEOUT).run()
+    assert not at.exception
+    assert any("default sample" in i.value for i in at.info)
+    methods = at.dataframe[0].value["method"].tolist()
+    assert methods[0] == "PFN (this model)" and "K-means" in methods and "HDBSCAN" in methods
+    assert len(at.get("plotly_chart")) == len(methods)
+
+
+def test__compare_page__after_the_studio__compares_on_the_studio_data():
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT).run()
+    at.switch_page(COMPARE).run()
+    assert not at.exception
+    assert not at.info  # no "default sample" notice: the studio's data is used
+    assert "ARI" in at.dataframe[0].value.columns
+
+
+def test__how_it_works_page__shows_attention_layers_and_the_anchor_experiment():
+    at = AppTest.from_file(str(ROOT / HOW), default_timeout=TIMEOUT).run()
+    assert not at.exception
+    keys = {chart.proto.id for chart in at.get("plotly_chart")}
+    assert len(keys) == 3  # attention map, head sharpness, predictions by layer
+    assert at.metric[0].label == "Attention on anchors"
+    at.session_state["query"] = (at.session_state["task"], 5)  # as a click on row 5 does
+    at.run()
+    assert any("now: row 5," in c.value for c in at.caption)
+    next(s for s in at.slider if s.label == "Points").set_value(100)  # keep the experiment small
+    at.toggle(key="run_experiment").set_value(True).run(timeout=2 * TIMEOUT)
+    assert not at.exception
+    assert len(at.get("plotly_chart")) == 4  # + ARI against anchors per cluster
+
+
+def test__how_it_works_page__without_anchors__explains_instead_of_failing():
+    at = AppTest.from_file(str(ROOT / HOW), default_timeout=TIMEOUT)
+    at.run()
+    at.select_slider[0].set_value(0).run()
+    assert not at.exception
+    assert any("no anchors" in i.value for i in at.info)

@@ -1,0 +1,135 @@
+"""The studio in a real browser: lasso points, name them, and the map and counts change.
+
+Starts ``streamlit run app.py`` on a free port (anchors saved to a temporary SQLite file),
+drives it with Playwright and Debian's chromium, and saves a screenshot to ``docs/studio.png``
+and ``tests/artifacts/``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+SERVER_START_TIMEOUT_S = 60
+NEW_LABEL = "west arc"
+
+pytestmark = pytest.mark.e2e
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_until_serving(url: str, server: subprocess.Popen) -> None:
+    deadline = time.monotonic() + SERVER_START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"streamlit exited early with code {server.returncode}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.5)
+    raise TimeoutError(f"streamlit did not answer at {url} within {SERVER_START_TIMEOUT_S} s")
+
+
+@pytest.fixture
+def studio_url(tmp_path):
+    """A running studio on a free port; always terminated afterwards."""
+    port = _free_port()
+    env = {**os.environ, "PFN_STUDIO_DB": str(tmp_path / "anchors.sqlite"),
+           "PFN_STUDIO_CACHE": str(tmp_path / "projections")}
+    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+               "--server.headless", "true", "--browser.gatherUsageStats", "false"]
+    log = open(tmp_path / "streamlit.log", "wb")
+    server = subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=log,
+                              stderr=subprocess.STDOUT)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        _wait_until_serving(url, server)
+        yield url
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        log.close()
+
+
+def _counts_text(page) -> str:
+    return page.locator(".st-key-cluster_counts").inner_text()
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium")
+def test__lasso_and_name_points__reclusters_the_map(studio_url, tmp_path):
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        try:
+            page = browser.new_page(viewport={"width": 1500, "height": 1000})
+            page.goto(studio_url)
+            model_map = page.locator(".st-key-model_map .js-plotly-plot")
+            started = time.monotonic()
+            expect(model_map).to_be_visible(timeout=120_000)
+            print(f"first map after {time.monotonic() - started:.1f} s")
+            expect(page.locator(".st-key-cluster_counts")).to_be_visible(timeout=60_000)
+            counts_before = _counts_text(page)
+            traces_before = model_map.locator(".trace").count()
+
+            # Lasso (the default drag mode) around the left third of the plot area.
+            box = model_map.locator(".nsewdrag").first.bounding_box()
+            assert box is not None, "the plot area of the model map is not on screen"
+            polygon = [(0.02, 0.05), (0.40, 0.05), (0.40, 0.95), (0.02, 0.95), (0.02, 0.05)]
+            points = [(box["x"] + fx * box["width"], box["y"] + fy * box["height"])
+                      for fx, fy in polygon]
+            page.mouse.move(*points[0])
+            page.mouse.down()
+            for x, y in points[1:]:
+                page.mouse.move(x, y, steps=12)
+            page.mouse.up()
+            expect(page.get_by_text("points selected")).to_be_visible(timeout=30_000)
+
+            page.get_by_label("…or a new label").fill(NEW_LABEL)
+            assign = page.locator(".st-key-assign button")
+            expect(assign).to_be_enabled(timeout=10_000)
+            assign.click()
+            expect(page.get_by_text(f"“{NEW_LABEL}”").first).to_be_visible(timeout=60_000)
+            expect(page.locator(".st-key-cluster_counts")).to_contain_text(NEW_LABEL,
+                                                                           timeout=60_000)
+            page.wait_for_timeout(1500)  # let plotly finish drawing before the screenshot
+
+            assert _counts_text(page) != counts_before
+            assert model_map.locator(".trace").count() != traces_before or NEW_LABEL in (
+                model_map.inner_text())
+            assert page.locator('[data-testid="stException"]').count() == 0
+
+            artifacts = REPO_ROOT / "tests" / "artifacts"
+            artifacts.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(artifacts / "studio.png"))
+            (REPO_ROOT / "docs").mkdir(exist_ok=True)
+            shutil.copyfile(artifacts / "studio.png", REPO_ROOT / "docs" / "studio.png")
+        except Exception:
+            artifacts = REPO_ROOT / "tests" / "artifacts"
+            artifacts.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(artifacts / "studio_failure.png"), full_page=True)
+            raise
+        finally:
+            browser.close()
