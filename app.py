@@ -227,9 +227,10 @@ def map_figure(Y, labels, confidence, colours, customdata, hover_text=None, *, f
                 legendgroup=label, marker=dict(size=9, color=colours[label])))
             traces.append(points(keep, name=label, legendgroup=label, showlegend=False, marker=dict(
                 size=6, color=colours[label], opacity=alpha[keep] if fade else 0.85)))
+    scale = 1.0 if len(anchors) <= 60 else 0.65  # many anchors: smaller, so points stay visible
     for name, rows, symbol, size in (
-        ("anchors", [r for r in anchors if r not in examples], "diamond", 13),
-        ("example anchors", [r for r in anchors if r in examples], "star", 17),
+        ("anchors", [r for r in anchors if r not in examples], "diamond", 13 * scale),
+        ("example anchors", [r for r in anchors if r in examples], "star", 17 * scale),
     ):
         if rows:
             traces.append(dict(
@@ -425,8 +426,9 @@ with st.container(border=True):
                   help="Remove all anchors")
     if ss["example_rows"]:
         line = st.columns([5, 2], vertical_alignment="center")
-        line[0].caption(f"★ {len(ss['example_rows'])} example anchors were placed from the "
-                        "ground truth to show the idea.")
+        count = len(ss["example_rows"])
+        line[0].caption(f"★ {count} example {'anchor was' if count == 1 else 'anchors were'} "
+                        "placed from the ground truth to show the idea.")
         line[1].button("Remove example anchors", on_click=on_remove_examples, width="stretch")
     message = ss.get("message")
     if message:

@@ -94,10 +94,11 @@ def test__lasso_and_name_points__reclusters_the_map(studio_url, tmp_path):
             counts_before = _counts_text(page)
             traces_before = model_map.locator(".trace").count()
 
-            # Lasso (the default drag mode) around the left third of the plot area.
+            # Lasso (the default drag mode) around the top-left corner of the plot area,
+            # where the upper end of the left arc lies.
             box = model_map.locator(".nsewdrag").first.bounding_box()
             assert box is not None, "the plot area of the model map is not on screen"
-            polygon = [(0.02, 0.05), (0.40, 0.05), (0.40, 0.95), (0.02, 0.95), (0.02, 0.05)]
+            polygon = [(0.01, 0.01), (0.32, 0.01), (0.32, 0.42), (0.01, 0.42), (0.01, 0.01)]
             points = [(box["x"] + fx * box["width"], box["y"] + fy * box["height"])
                       for fx, fy in polygon]
             page.mouse.move(*points[0])
