@@ -270,7 +270,7 @@ with st.sidebar:
     source = st.radio("Source", ["Built-in sample", "Upload a file"], horizontal=True,
                       index=1 if ss.get("uploaded_table") else 0, key="source")
     if source == "Built-in sample":
-        name = st.selectbox("Sample", samples.SAMPLE_NAMES,
+        name = st.selectbox("Sample", samples.SAMPLE_NAMES, key="sample",
                             index=samples.SAMPLE_NAMES.index(session.DEFAULT_SAMPLE))
         sample = load_sample(name)
         frame, default_truth, description = sample.frame, sample.truth_column, sample.description

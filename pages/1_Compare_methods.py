@@ -47,7 +47,7 @@ st.title("Compare methods")
 if session.SESSION_KEY not in st.session_state:
     st.info("Showing the default sample: open the studio first to compare on your own data.")
 st.caption(
-    f"**{data.name}**: {len(data.X):,} rows, {len(data.anchors)} anchors from the studio. "
+    f"**{data.name}**: {len(data.X):,} rows, {len(data.anchors)} anchors. "
     "K-means, the Gaussian mixture, Ward and HDBSCAN ignore the anchors; label spreading and "
     "the model use them. Colours are matched to the model's clusters; ARI against the model "
     "says how alike two clusterings are."

@@ -143,7 +143,7 @@ else:
                    f"“{labels[query]}”). Each context token is drawn as large as the attention it "
                    "receives: coloured tokens are anchors, grey ones unlabelled points.")
         fig = go.Figure()
-        scatter(fig, X, labels, colours, size=4, opacity=0.25)
+        scatter(fig, X, labels, colours, size=5, opacity=0.35)
         context_colour = [colours[str(lab)] if lab is not None else "#777777"
                           for lab in view.context_labels]
         fig.add_trace(go.Scattergl(
@@ -160,6 +160,8 @@ else:
                         selection_mode="points")
 
     st.subheader("2 · How the clustering forms, layer by layer")
+    st.caption("Every point's cluster read out after each layer (black diamonds: the anchors). "
+               "Labels spread from the anchors through the context as the layers stack up.")
     figure = make_subplots(rows=1, cols=len(layers),
                            subplot_titles=[f"after layer {i + 1}" for i in range(len(layers))])
     for i, layer_labels in enumerate(layers):
