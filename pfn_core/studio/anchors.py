@@ -17,7 +17,11 @@ UNLABELLED = -1  # the estimator's marker for rows without an anchor
 
 
 def _row_id(value) -> int | None:
-    """A plotly customdata item -> int row id, or None when it is not a whole number."""
+    """A plotly customdata item -> int row id, or None when it is not a whole number.
+
+    Streamlit may hand numeric customdata back as a dict keyed by position ({"0": id, ...})."""
+    if isinstance(value, dict):
+        value = value.get("0", value.get(0))
     if isinstance(value, (list, tuple, np.ndarray)):
         if len(value) == 0:
             return None

@@ -144,3 +144,9 @@ def test__anchors_from_csv__names_every_bad_line():
         assert expected in message
     assert "line 7: row 1 is given two labels" in message
     assert "load it again" in message
+
+
+def test__row_ids_from_selection__reads_customdata_given_back_as_a_positional_dict():
+    selection = {"points": [{"customdata": {"0": 12, "1": 0.7}, "point_index": 0},
+                            {"customdata": {"0": 3.0, "1": 0.2}, "point_index": 1}]}
+    assert row_ids_from_selection(selection) == [12, 3]
