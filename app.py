@@ -126,13 +126,7 @@ def set_anchors(new: dict[int, str], message: str) -> None:
 def on_select() -> None:
     """Store the selected rows when the map's selection changes."""
     event = ss.get(MAP_KEY) or {}
-    points = []
-    for point in event.get("selection", {}).get("points", []):
-        data = point.get("customdata")
-        if isinstance(data, dict):  # a row of a numeric (typed) array: {"0": row id, "1": ...}
-            data = [data[key] for key in sorted(data, key=int)]
-        points.append({"customdata": data})
-    ss["selection"] = anchor_ops.row_ids_from_selection({"points": points})
+    ss["selection"] = anchor_ops.row_ids_from_selection(event.get("selection", {}))
 
 
 def on_assign() -> None:
@@ -387,12 +381,12 @@ else:
 with left:
     st.plotly_chart(
         figures.map_figure(Y, truth_text if colour_by == "Ground truth" else labels,
-                   np.ones(len(X)) if colour_by == "Ground truth" else result["confidence"],
-                   colours, customdata, hover_text, fade=fade,
-                   anchors=anchors, examples=ss["example_rows"],
-                   suggested=suggestions if show_suggestions else (),
-                   uncertainty=uncertainty if colour_by == "Uncertainty" else None,
-                   selectable=True, meta=ss["epoch"]),
+                           np.ones(len(X)) if colour_by == "Ground truth" else result["confidence"],
+                           colours, customdata, hover_text, fade=fade,
+                           anchors=anchors, examples=ss["example_rows"],
+                           suggested=suggestions if show_suggestions else (),
+                           uncertainty=uncertainty if colour_by == "Uncertainty" else None,
+                           selectable=True, meta=ss["epoch"]),
         key=MAP_KEY, on_select=on_select, selection_mode=("lasso", "points", "box"),
         config={"displaylogo": False},
     )
