@@ -96,8 +96,11 @@ labels of the other points.
 
 **Anchors are tokens.** Every labelled point enters the transformer as a token carrying its
 features *and* its label; some unlabelled points join as context tokens without a label.
-**Each point attends to that context**: it looks at the tokens, weighs them (closer and
-similar tokens weigh more), and reads off which label it belongs to.
+**Each point attends to that context**: it looks at the tokens, weighs them (similar tokens,
+and tokens *close along the data*, weigh more), and reads off which label it belongs to.
+"Close along the data" is the length of the shortest path that hops between neighbouring
+points: two points on neighbouring arms of a spiral are close in a straight line but far
+along the data, so attention follows each arm.
 
 **One forward pass, no fitting.** Nothing is optimised on your data: a new anchor is just one
 more token, which is why the studio can re-cluster thousands of rows while you label.
@@ -135,7 +138,7 @@ else:
             texttemplate="%{z:.2f}", showscale=False,
         ))
         heat.update_layout(height=220, margin=dict(l=5, r=5, t=30, b=5),
-                           title=dict(text="Head sharpness: preference for near tokens",
+                           title=dict(text="Head sharpness: preference for tokens near along the data",
                                       font=dict(size=13)), yaxis=dict(autorange="reversed"))
         st.plotly_chart(heat, key="sharpness", config={"displayModeBar": False})
     with left:

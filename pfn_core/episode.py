@@ -11,6 +11,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from pfn_core.geodesic import LandmarkPaths, landmark_paths
+
 NEIGHBOUR_RANK = 4  # the typical distance is the median distance to the 4th nearest neighbour
 
 
@@ -47,31 +49,45 @@ def neighbour_scale(context_geometry: torch.Tensor) -> torch.Tensor:
     return scale
 
 
+MAX_SQUARED_DISTANCE = 1e4  # in neighbour-scale units; anything farther is "unrelated"
+
+
 @dataclass
 class Context:
     """The attended context of one dataset, shared by every query chunk.
 
-    x (M, D) features, geometry (M, G), label (M,) in -1..K-1, scale: squared-distance unit."""
+    x (M, D) features, geometry (M, G), label (M,) in -1..K-1, scale: squared-distance unit,
+    paths: shortest paths from each context token through the landmark graph."""
 
     x: torch.Tensor
     geometry: torch.Tensor
     label: torch.Tensor
     scale: torch.Tensor
+    paths: LandmarkPaths
 
     def distance_to(self, geometry: torch.Tensor) -> torch.Tensor:
-        """(P, G) -> (P, M) squared distances in units of the context's neighbour scale."""
-        return (squared_distances(geometry, self.geometry) / self.scale).clamp(max=1e4)
+        """Squared distances from P points to the context tokens, in units of the context's
+        neighbour scale: channel 0 straight-line, channel 1 along the landmark graph.
+
+        geometry (P, G) -> (P, M, 2)"""
+        straight = squared_distances(geometry, self.geometry)
+        along = torch.from_numpy(self.paths.to_queries(geometry.numpy())) ** 2
+        both = torch.stack([straight, along.to(straight.dtype)], dim=-1)
+        return (both / self.scale).clamp(max=MAX_SQUARED_DISTANCE)
 
 
 def make_context(features: np.ndarray, geometry: np.ndarray, context_index: np.ndarray,
-                 context_label: np.ndarray) -> Context:
-    """features (N, D), geometry (N, G), context_index (M,), context_label (M,) -> Context"""
+                 context_label: np.ndarray, landmark_rows: np.ndarray) -> Context:
+    """features (N, D), geometry (N, G), context_index (M,), context_label (M,),
+    landmark_rows (R,) rows that may serve as extra landmarks, in order of preference
+    -> Context"""
     geo = torch.from_numpy(np.ascontiguousarray(geometry[context_index], dtype=np.float32))
     return Context(
         x=torch.from_numpy(np.ascontiguousarray(features[context_index], dtype=np.float32)),
         geometry=geo,
         label=torch.from_numpy(np.asarray(context_label, dtype=np.int64)),
         scale=neighbour_scale(geo),
+        paths=landmark_paths(geometry, context_index, landmark_rows),
     )
 
 
@@ -94,8 +110,8 @@ def content_order(X: np.ndarray) -> np.ndarray:
 def collate(episodes: list[dict]) -> dict:
     """Pad a list of single-task episodes into one batch.
 
-    Each episode: context_x (M,D), context_label (M,), context_distance (M,M),
-    query_x (Q,D), query_distance (Q,M), codes (K,E), query_target (Q,).
+    Each episode: context_x (M,D), context_label (M,), context_distance (M,M,2),
+    query_x (Q,D), query_distance (Q,M,2), codes (K,E), query_target (Q,).
     Batch: the same keys with a leading B, plus context_valid (B,M) and class_valid (B,K);
     padded targets are -100 (ignored by cross-entropy)."""
     B = len(episodes)
@@ -108,9 +124,9 @@ def collate(episodes: list[dict]) -> dict:
         "context_x": torch.zeros(B, M, D),
         "context_label": torch.full((B, M), -1, dtype=torch.long),
         "context_valid": torch.zeros(B, M, dtype=torch.bool),
-        "context_distance": torch.zeros(B, M, M),
+        "context_distance": torch.zeros(B, M, M, 2),
         "query_x": torch.zeros(B, Q, D),
-        "query_distance": torch.zeros(B, Q, M),
+        "query_distance": torch.zeros(B, Q, M, 2),
         "query_target": torch.full((B, Q), -100, dtype=torch.long),
         "codes": torch.zeros(B, K, E),
         "class_valid": torch.zeros(B, K, dtype=torch.bool),

@@ -1,7 +1,8 @@
 """Looking inside one forward pass, for teaching.
 
 - ``attention_view``: where one point looks. The attention of one query point to every
-  context token, per layer and head, with each head's distance sharpness.
+  context token, per layer and head, with each head's path-distance sharpness (how strongly
+  it prefers tokens that are near along the data).
 - ``predictions_by_layer``: how the clustering forms. Every point's class read out after
   each layer (the final read-out applied to intermediate states), so a class can watch
   labels spread from the anchors layer by layer.
@@ -15,7 +16,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from pfn_core.checkpoint import SHIPPED_WEIGHTS
 from pfn_core.estimator import cached_model, split_targets
@@ -28,7 +28,8 @@ class AttentionView:
     """Attention of one query row to the context.
 
     context_rows (M,) row ids; context_labels (M,) the anchor's label or None;
-    weights (L, H, M), each (layer, head) row sums to 1; sharpness (L, H); classes (K,)."""
+    weights (L, H, M), each (layer, head) row sums to 1; sharpness (L, H) of path distance;
+    classes (K,)."""
 
     query_row: int
     context_rows: np.ndarray
@@ -101,7 +102,7 @@ def attention_view(X, y, query_row: int, context_size: int = 64, weights=None) -
     _, attention, _, _ = _query_states(p, np.array([query_row]))
     labels = np.array([p.classes[c] if c >= 0 else None for c in p.context.label.numpy()],
                       dtype=object)
-    sharpness = np.stack([F.softplus(layer.attention.raw_sharpness).numpy()
+    sharpness = np.stack([layer.attention.sharpness()[:, 1].numpy()
                           for layer in p.model.layers])
     return AttentionView(
         query_row=query_row,

@@ -31,23 +31,27 @@ def canonical_class_order(geometry: np.ndarray, anchor_index: np.ndarray,
     return ranks
 
 
-def choose_unlabelled_context(X: np.ndarray, anchor_index: np.ndarray, size: int) -> np.ndarray:
-    """Up to `size` non-anchor rows, picked by row content (invariant to row order).  -> (U,)"""
-    is_anchor = np.zeros(len(X), dtype=bool)
+def choose_unlabelled_context(order: np.ndarray, anchor_index: np.ndarray,
+                              size: int) -> np.ndarray:
+    """Up to `size` non-anchor rows, the first ones in `order` (a content order of the rows,
+    see ``episode.content_order``, so the choice is invariant to row order).  -> (U,)"""
+    is_anchor = np.zeros(len(order), dtype=bool)
     is_anchor[anchor_index] = True
-    order = content_order(X)
     return order[~is_anchor[order]][:size]
 
 
 def build_context(X: np.ndarray, features: np.ndarray, geometry: np.ndarray,
                   anchor_index: np.ndarray, anchor_class: np.ndarray, context_size: int):
-    """The attended context: the anchors, then up to `context_size` unlabelled rows.
+    """The attended context: the anchors, then up to `context_size` unlabelled rows; the
+    next rows in the same content order serve as extra landmarks for path distances.
 
     -> (Context, context_index (M,) row ids)"""
-    unlabelled = choose_unlabelled_context(X, anchor_index, context_size)
+    order = content_order(X)
+    unlabelled = choose_unlabelled_context(order, anchor_index, context_size)
     context_index = np.concatenate([anchor_index, unlabelled])
     context_label = np.concatenate([anchor_class, np.full(len(unlabelled), -1)])
-    return make_context(features, geometry, context_index, context_label), context_index
+    context = make_context(features, geometry, context_index, context_label, order)
+    return context, context_index
 
 
 def inference_codes(geometry: np.ndarray, anchor_index: np.ndarray, anchor_class: np.ndarray,

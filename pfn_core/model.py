@@ -13,11 +13,14 @@ In every layer, with one shared set of weights:
 - the queries attend only to the context, never to each other, so each query is predicted
   independently and cost grows linearly with the number of queries.
 
-Attention logits are the usual content term plus a geometric term ``-sharpness_h * d2``,
-where ``d2`` is the squared distance between the two points divided by the typical
-squared distance between close neighbours of the context. Heads with a large sharpness act
-like nearest-neighbour look-ups (local resolution for thin, curved clusters), heads with a
-small one pool globally.
+Attention logits are the usual content term plus a geometric term
+``-(path_sharpness_h * p2 + straight_sharpness_h * d2)``, where ``d2`` is the squared
+straight-line distance between the two points and ``p2`` the squared length of the shortest
+path between them through a neighbour graph of the data (``geodesic.py``), both divided by
+the typical squared distance between close neighbours of the context. Heads with a large
+sharpness act like nearest-neighbour look-ups; along paths, "near" means "reachable through
+the data", which follows thin, curved clusters and stops at gaps. Heads with a small
+sharpness pool globally.
 
 Labels enter as code vectors chosen per call (random in training, fixed at inference) and
 leave as similarities between each query and each class's pooled anchor representation, so
@@ -55,7 +58,8 @@ class ModelConfig:
 
 
 class DistanceBiasedAttention(nn.Module):
-    """Multi-head attention whose logits add ``-sharpness_h * d2`` to ``q.k / sqrt(E/H)``."""
+    """Multi-head attention whose logits add ``-(s_h * p2 + t_h * d2)`` to ``q.k / sqrt(E/H)``:
+    s_h the head's path sharpness (``raw_sharpness``), t_h its straight-line sharpness."""
 
     def __init__(self, embed_dim: int, num_heads: int):
         super().__init__()
@@ -66,18 +70,24 @@ class DistanceBiasedAttention(nn.Module):
         # Sharpness from ~0 (global pooling) to ~8 (nearest neighbour), softplus-parametrised.
         initial = torch.logspace(-2, math.log10(8.0), num_heads)
         self.raw_sharpness = nn.Parameter(torch.log(torch.expm1(initial)))
+        # Straight-line distance starts nearly ignored; training decides how much it adds.
+        self.raw_straight_sharpness = nn.Parameter(torch.full((num_heads,), math.log(math.expm1(0.01))))
+
+    def sharpness(self) -> torch.Tensor:
+        """(H, 2): per head, the weight of straight-line and of path squared distance."""
+        return F.softplus(torch.stack([self.raw_straight_sharpness, self.raw_sharpness], -1))
 
     def forward(self, queries, context, squared_distance, context_valid=None):
-        """queries (B,Q,E), context (B,M,E), squared_distance (B,Q,M), context_valid (B,M) bool
-        or None when all are real -> output (B,Q,E), attention weights (B,H,Q,M)"""
+        """queries (B,Q,E), context (B,M,E), squared_distance (B,Q,M,2) (straight, path),
+        context_valid (B,M) bool or None when all are real
+        -> output (B,Q,E), attention weights (B,H,Q,M)"""
         B, Q, E = queries.shape
         M = context.shape[1]
         head_dim = E // self.num_heads
         q = self.query_projection(queries).view(B, Q, self.num_heads, head_dim).transpose(1, 2)
         k, v = self.key_value_projection(context).view(B, M, 2, self.num_heads, head_dim).unbind(2)
         k, v = k.transpose(1, 2), v.transpose(1, 2)
-        sharpness = F.softplus(self.raw_sharpness).view(1, -1, 1, 1)
-        bias = -sharpness * squared_distance.unsqueeze(1)  # (B,H,Q,M)
+        bias = -torch.einsum("bqmc,hc->bhqm", squared_distance, self.sharpness())
         if context_valid is not None:  # None: every context token is real (inference)
             bias = bias.masked_fill(~context_valid[:, None, None, :], float("-inf"))
         weights = torch.softmax(q @ k.transpose(-1, -2) * head_dim**-0.5 + bias, dim=-1)
@@ -118,7 +128,7 @@ class ContextQueryLayer(nn.Module):
     def forward_context(self, context, label_mass, anchor_mass, is_anchor, codes,
                         context_distance, context_valid):
         """context (B,M,E), label_mass (B,M,K), anchor_mass (B,M,K) one-hot of anchors,
-        is_anchor (B,M,1), codes (B,K,E), context_distance (B,M,M)
+        is_anchor (B,M,1), codes (B,K,E), context_distance (B,M,M,2)
         -> context (B,M,E), normed input (B,M,E), label_mass (B,M,K)"""
         normed = self.attention_norm(context)
         # The context attends to itself: labels spread through the unlabelled points.
@@ -132,7 +142,7 @@ class ContextQueryLayer(nn.Module):
     def forward_queries(self, queries, normed_context, label_mass, codes, query_distance,
                         context_valid):
         """queries (B,Q,E), normed_context (B,M,E), label_mass (B,M,K) of the context,
-        query_distance (B,Q,M) -> queries (B,Q,E), query label mass (B,Q,K)"""
+        query_distance (B,Q,M,2) -> queries (B,Q,E), query label mass (B,Q,K)"""
         # Queries attend only to the context, never to each other.
         normed = self.attention_norm(queries)
         attended, weights = self.attention(normed, normed_context, query_distance, context_valid)
@@ -162,7 +172,7 @@ class ClusteringTransformer(nn.Module):
         """Run the context stream once; the result serves any number of query chunks.
 
         context_x (B,M,D), context_label (B,M) long in -1..K-1 (-1: unlabelled),
-        context_valid (B,M) bool or None (all real), codes (B,K,E), context_distance (B,M,M)
+        context_valid (B,M) bool or None (all real), codes (B,K,E), context_distance (B,M,M,2)
         -> per-layer list of (normed context (B,M,E), label mass (B,M,K)), prototypes (B,K,E)"""
         labelled = context_label >= 0
         if context_valid is not None:
@@ -191,7 +201,7 @@ class ClusteringTransformer(nn.Module):
 
     def predict_queries(self, query_x, query_distance, per_layer, prototypes, codes, context_valid,
                         class_valid):
-        """query_x (B,Q,D), query_distance (B,Q,M) -> logits (B,Q,K); invalid classes -inf."""
+        """query_x (B,Q,D), query_distance (B,Q,M,2) -> logits (B,Q,K); invalid classes -inf."""
         queries = self.feature_embedding(query_x) + self.unlabelled_embedding
         masses = []
         for layer, (normed_context, label_mass) in zip(self.layers, per_layer, strict=True):

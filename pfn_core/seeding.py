@@ -2,7 +2,9 @@
 
 With no labelled rows, the model still needs one anchor per cluster to name the clusters.
 ``density_peak_seeds`` picks them the way density-peak clustering does: points that are
-dense (close to their neighbours) and far from any denser point are cluster centres. The
+dense (close to their neighbours) and far from any denser point are cluster centres. "Far"
+is measured along the data (shortest paths through a neighbour graph, ``geodesic.py``), so
+a ring or a long curve with a gap to the next cluster gets its own seed. The
 estimator then lets the model cluster from these seeds and re-anchors on the points it is
 most sure of, so the final partition is the model's.
 """
@@ -12,10 +14,11 @@ from __future__ import annotations
 import numpy as np
 
 from pfn_core.episode import content_order
+from pfn_core.geodesic import neighbour_graph, shortest_paths
 
 
 def density_peak_seeds(geometry: np.ndarray, X: np.ndarray, n_clusters: int,
-                       max_points: int = 2000, n_neighbours: int = 10) -> np.ndarray:
+                       max_points: int = 1000, n_neighbours: int = 10) -> np.ndarray:
     """Row indices of `n_clusters` density peaks.
 
     geometry (N, G) distances are measured here; X (N, D) raw values pick the subsample by
@@ -37,8 +40,14 @@ def density_peak_seeds(geometry: np.ndarray, X: np.ndarray, n_clusters: int,
     position = np.empty(len(points), dtype=np.int64)
     position[rank] = np.arange(len(points))
     denser = position[None, :] < position[:, None]
-    separation = np.sqrt(np.where(denser, d2, np.inf).min(1))
-    separation[rank[0]] = np.sqrt(d2[rank[0]].max())
+    graph, _ = neighbour_graph(points, n_neighbours)
+    paths = shortest_paths(graph, np.arange(len(points)))
+    separation = np.where(denser, paths, np.inf).min(1)
+    # The densest point of each connected part has no reachable denser point: rank those
+    # first (by density), beyond every finite separation.
+    finite = separation[np.isfinite(separation)]
+    top = 2.0 * (finite.max() if len(finite) else 1.0) + np.sqrt(d2.max())
+    separation[~np.isfinite(separation)] = top
     score = (density / density.max()) * (separation / (separation.max() + 1e-12))
     chosen = np.lexsort((np.arange(len(points)), -score))[:n_clusters]
     return sample[chosen]

@@ -59,7 +59,8 @@ def sample_training_episode(rng: np.random.Generator, generator: torch.Generator
     unlabelled = rng.choice(others, n_unlabelled, replace=False)
     context_index = np.concatenate([anchors, unlabelled])
     context_label = np.concatenate([y[anchors], np.full(n_unlabelled, -1)])
-    context = make_context(features, geometry, context_index, context_label)
+    context = make_context(features, geometry, context_index, context_label,
+                           rng.permutation(len(y)))
 
     candidates = others[y[others] >= 0]
     queries = rng.choice(candidates, min(len(candidates), config.max_queries), replace=False)

@@ -12,7 +12,7 @@ def test__content_order__follows_the_rows_when_they_are_shuffled():
 
 def test__unlabelled_context__never_contains_anchors_and_respects_the_size():
     X = np.random.default_rng(0).normal(size=(40, 2))
-    chosen = choose_unlabelled_context(X, np.array([0, 5, 9]), 20)
+    chosen = choose_unlabelled_context(content_order(X), np.array([0, 5, 9]), 20)
     assert len(chosen) == 20 and not set(chosen) & {0, 5, 9}
 
 

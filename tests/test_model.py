@@ -1,7 +1,7 @@
 import torch
 
 from pfn_core.episode import collate, label_codes
-from pfn_core.model import ClusteringTransformer, ModelConfig
+from pfn_core.model import ClusteringTransformer, DistanceBiasedAttention, ModelConfig
 
 TINY = ModelConfig(input_dim=4, embed_dim=16, num_heads=2, num_layers=2, ff_dim=32)
 
@@ -10,9 +10,9 @@ def random_episode(generator, m=12, q=9, k=3):
     return {
         "context_x": torch.randn(m, 4, generator=generator),
         "context_label": torch.cat([torch.arange(k), torch.full((m - k,), -1)]),
-        "context_distance": torch.rand(m, m, generator=generator) * 5,
+        "context_distance": torch.rand(m, m, 2, generator=generator) * 5,
         "query_x": torch.randn(q, 4, generator=generator),
-        "query_distance": torch.rand(q, m, generator=generator) * 5,
+        "query_distance": torch.rand(q, m, 2, generator=generator) * 5,
         "query_target": torch.randint(0, k, (q,), generator=generator),
         "codes": label_codes(k, 16, generator),
     }
@@ -77,3 +77,15 @@ def test__permuting_the_label_codes__permutes_the_logits():
                "context_label": torch.where(batch["context_label"] >= 0,
                                             inverse[batch["context_label"].clamp(min=0)], -1)}
     torch.testing.assert_close(model(renamed), model(batch)[:, :, perm], atol=1e-5, rtol=1e-5)
+
+
+def test__a_head_with_path_sharpness__prefers_tokens_that_are_near_along_paths():
+    attention = DistanceBiasedAttention(embed_dim=8, num_heads=1)
+    with torch.no_grad():
+        attention.query_projection.weight.zero_()  # content term 0: only distances count
+        attention.raw_sharpness.fill_(5.0)
+        attention.raw_straight_sharpness.fill_(-20.0)
+    # Token 0 is near in a straight line but far along the data; token 1 the opposite.
+    distance = torch.tensor([[[[0.1, 9.0], [4.0, 0.2]]]])  # (B=1, Q=1, M=2, 2)
+    _, weights = attention(torch.randn(1, 1, 8), torch.randn(1, 2, 8), distance)
+    assert weights[0, 0, 0, 1] > 0.99

@@ -33,3 +33,12 @@ def test__confident_anchors__take_the_surest_rows_of_each_class_and_skip_exclude
     proba = np.array([[0.9, 0.1], [0.8, 0.2], [0.3, 0.7], [0.1, 0.9], [0.95, 0.05]])
     index, classes = confident_anchors(proba, 1, exclude=np.array([4]))
     assert index.tolist() == [0, 3] and classes.tolist() == [0, 1]
+
+
+def test__density_peaks__give_each_of_two_concentric_rings_a_seed():
+    rng = np.random.default_rng(3)
+    angle = rng.uniform(0, 2 * np.pi, 400)
+    radius = np.where(np.arange(400) < 200, 1.0, 4.0) + rng.normal(0, 0.05, 400)
+    X = np.c_[radius * np.cos(angle), radius * np.sin(angle)]
+    seeds = density_peak_seeds(X, X, 2)
+    assert sorted(seeds // 200) == [0, 1]

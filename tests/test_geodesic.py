@@ -1,0 +1,48 @@
+import numpy as np
+
+from pfn_core.geodesic import landmark_paths
+
+
+def two_arcs(n=60):
+    """Two concentric half-circles: close in a straight line across the gap, far along it."""
+    t = np.linspace(0, np.pi, n)
+    inner = np.c_[np.cos(t), np.sin(t)]
+    outer = 1.6 * np.c_[np.cos(t), np.sin(t)]
+    return np.concatenate([inner, outer])
+
+
+def test__path_length_along_a_curve__exceeds_the_straight_line_and_follows_the_arc():
+    t = np.linspace(0, np.pi, 100)
+    arc = np.c_[np.cos(t), np.sin(t)]
+    paths = landmark_paths(arc, np.array([0]), np.arange(100))
+    end = paths.from_context[0, list(np.r_[0, np.arange(1, 100)]).index(99)]
+    assert abs(end - np.pi) < 0.05  # half the circumference, not the diameter 2
+
+
+def test__separate_groups__are_unreachable_from_each_other():
+    X = np.concatenate([np.random.default_rng(0).normal(0, 0.1, (30, 2)),
+                        np.random.default_rng(1).normal(50, 0.1, (30, 2))])
+    paths = landmark_paths(X, np.array([0, 30]), np.arange(60))
+    straight = np.linalg.norm(X[0] - X[30])
+    within = paths.from_context[0, 2:30]  # landmarks 2.. are rows 1..29 except the context
+    assert paths.from_context[0, 1] > straight + 100 * within.max()
+
+
+def test__queries__reach_the_context_through_their_nearest_landmarks():
+    X = two_arcs()
+    context = np.array([0, 60])  # one end of each arc
+    paths = landmark_paths(X, context, np.arange(len(X)))
+    far_end_inner = X[59:60]
+    to_context = paths.to_queries(far_end_inner)  # (1, 2)
+    assert to_context.shape == (1, 2)
+    assert to_context[0, 0] > 2.5  # along the inner arc to its other end (~pi)
+    np.testing.assert_allclose(paths.to_queries(X[context]), paths.from_context[:, :2],
+                               atol=1e-5)
+
+
+def test__landmarks__are_capped_and_start_with_the_context():
+    X = np.random.default_rng(2).normal(size=(2000, 3))
+    context = np.array([5, 7, 11])
+    paths = landmark_paths(X, context, np.arange(2000))
+    assert len(paths.landmarks) == 512
+    np.testing.assert_array_equal(paths.landmarks[:3], X[context])
