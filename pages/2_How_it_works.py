@@ -138,7 +138,8 @@ else:
             texttemplate="%{z:.2f}", showscale=False,
         ))
         heat.update_layout(height=220, margin=dict(l=5, r=5, t=30, b=5),
-                           title=dict(text="Head sharpness: preference for tokens near along the data",
+                           title=dict(text="Head sharpness: preference for tokens near along "
+                                           "the data",
                                       font=dict(size=13)), yaxis=dict(autorange="reversed"))
         st.plotly_chart(heat, key="sharpness", config={"displayModeBar": False})
     with left:

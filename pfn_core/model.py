@@ -71,7 +71,8 @@ class DistanceBiasedAttention(nn.Module):
         initial = torch.logspace(-2, math.log10(8.0), num_heads)
         self.raw_sharpness = nn.Parameter(torch.log(torch.expm1(initial)))
         # Straight-line distance starts nearly ignored; training decides how much it adds.
-        self.raw_straight_sharpness = nn.Parameter(torch.full((num_heads,), math.log(math.expm1(0.01))))
+        straight = torch.full((num_heads,), math.log(math.expm1(0.01)))
+        self.raw_straight_sharpness = nn.Parameter(straight)
 
     def sharpness(self) -> torch.Tensor:
         """(H, 2): per head, the weight of straight-line and of path squared distance."""
