@@ -38,7 +38,7 @@ def _pairwise(a: np.ndarray, b: np.ndarray) -> torch.Tensor:
 class LandmarkPaths:
     """Shortest-path lengths from each context token to every landmark.
 
-    landmarks (L, G) geometry of the landmarks; from_context (M, L) path lengths, never
+    landmarks (L, G) geometry of the landmarks; from_context (M, L) float32 path lengths, never
     shorter than the straight line (finite: an unreachable pair holds its straight-line
     distance plus a large multiple of the graph's longest edge)."""
 
@@ -51,7 +51,7 @@ class LandmarkPaths:
         direct = _pairwise(query_geometry, self.landmarks)  # (Q, L)
         hop, nearest = torch.topk(direct, min(ATTACH_NEIGHBOURS, direct.shape[1]), dim=1,
                                   largest=False)  # (Q, k)
-        via = torch.from_numpy(self.from_context.T.astype(np.float32))[nearest]  # (Q, k, M)
+        via = torch.from_numpy(self.from_context.T)[nearest]  # (Q, k, M)
         return (hop[:, :, None] + via).amin(dim=1).numpy()
 
 
@@ -91,11 +91,12 @@ def landmark_paths(geometry: np.ndarray, context_index: np.ndarray,
     landmark_rows = np.concatenate([context_index, extra[:room]]).astype(np.int64)
     points = geometry[landmark_rows]
     if len(points) < 2:
-        return LandmarkPaths(points, np.zeros((len(context_index), len(points))))
+        return LandmarkPaths(points, np.zeros((len(context_index), len(points)), np.float32))
     graph, distances = neighbour_graph(points)
     paths = shortest_paths(graph, np.arange(len(context_index)))
     unreachable = ~np.isfinite(paths)
     detour = UNREACHABLE * max(float(graph.data.max()), 1e-9)
     straight = distances[: len(context_index)].numpy().astype(np.float64)
     paths[unreachable] = straight[unreachable] + detour
-    return LandmarkPaths(points, paths)
+    # Stored once in the precision every query chunk reads it in.
+    return LandmarkPaths(points, paths.astype(np.float32))
