@@ -8,9 +8,11 @@ from plotly.subplots import make_subplots
 
 from pfn_core import FAMILIES, PFNClusterer, explain
 from pfn_core.bench import baselines, datasets, protocol, runner
+from pfn_core.inference import DEFAULT_CONTEXT_SIZE
 from pfn_core.studio import active, session
 
 ANCHOR_LEVELS = (0, 1, 3, 10)
+CONTEXT_SIZES = (0, 16, 32, 64)
 QUERY_KEY = "attention_map"
 METHOD_NAMES = {"model": "PFN (this model)", "knn1": "1-NN to the anchors", "kmeans": "K-means"}
 st.set_page_config(page_title="How it works", page_icon="◆", layout="wide")
@@ -24,17 +26,18 @@ def draw(family: str, n_points: int, n_clusters: int, seed: int):
 
 
 @st.cache_data(show_spinner="Running the model…", max_entries=32)
-def model_view(X, y_partial, n_clusters: int):
+def model_view(X, y_partial, n_clusters: int, context_size: int):
     """Labels (N,), uncertainty (N,) and, with anchors, the labels after each layer (L, N)."""
     anchored = bool((y_partial != protocol.UNLABELLED).any())
-    estimator = PFNClusterer(n_clusters=None if anchored else n_clusters).fit(X, y_partial)
-    layers = explain.predictions_by_layer(X, y_partial)[0] if anchored else None
+    estimator = PFNClusterer(n_clusters=None if anchored else n_clusters,
+                             context_size=context_size).fit(X, y_partial)
+    layers = explain.predictions_by_layer(X, y_partial, context_size)[0] if anchored else None
     return estimator.labels_, active.uncertainty(estimator.proba_), layers
 
 
 @st.cache_data(show_spinner="Reading the attention…", max_entries=64)
-def attention(X, y_partial, query_row: int) -> explain.AttentionView:
-    return explain.attention_view(X, y_partial, query_row)
+def attention(X, y_partial, query_row: int, context_size: int) -> explain.AttentionView:
+    return explain.attention_view(X, y_partial, query_row, context_size)
 
 
 @st.cache_data(show_spinner="Running the experiment (3 seeds per anchor count)…", max_entries=16)
@@ -86,6 +89,11 @@ with st.sidebar:
     n_points = st.slider("Points", 100, 800, 400, step=50)
     seed = st.slider("Seed", 0, 50, 6)
     per_class = st.select_slider("Anchors per cluster", ANCHOR_LEVELS, value=3)
+    context_size = st.select_slider(
+        "Unlabelled context tokens", CONTEXT_SIZES, value=DEFAULT_CONTEXT_SIZE,
+        help="0 is what the studio uses: points attend to the anchors alone, and the "
+             "unlabelled points still shape the paths along the data. Add some to watch "
+             "labels spread through unlabelled tokens too.")
 
 st.title("How it works")
 st.markdown("""
@@ -95,12 +103,14 @@ curves, chains… each with a few points already labelled. Its only job in train
 labels of the other points.
 
 **Anchors are tokens.** Every labelled point enters the transformer as a token carrying its
-features *and* its label; some unlabelled points join as context tokens without a label.
+features *and* its label; unlabelled points can join as context tokens without a label
+(the sidebar's "Unlabelled context tokens"; the studio uses none).
 **Each point attends to that context**: it looks at the tokens, weighs them (similar tokens,
 and tokens *close along the data*, weigh more), and reads off which label it belongs to.
 "Close along the data" is the length of the shortest path that hops between neighbouring
 points: two points on neighbouring arms of a spiral are close in a straight line but far
-along the data, so attention follows each arm.
+along the data, so attention follows each arm. That is how the unlabelled points speak even
+when none is a token: they are the stepping stones of those paths.
 
 **One forward pass, no fitting.** Nothing is optimised on your data: a new anchor is just one
 more token, which is why the studio can re-cluster thousands of rows while you label.
@@ -110,7 +120,7 @@ Below, the same sampling functions that generated the training data draw a task 
 X, y = draw(family, n_points, n_clusters, seed)
 anchor_rows = protocol.draw_anchors(y, per_class, seed)
 y_partial = protocol.partial_labels(y, anchor_rows)
-labels, uncertainty, layers = model_view(X, y_partial, n_clusters)
+labels, uncertainty, layers = model_view(X, y_partial, n_clusters, context_size)
 colours = session.extend_colours({}, [*np.unique(y).astype(str), *np.unique(labels).astype(str)])
 
 st.subheader("1 · Where one point looks")
@@ -122,16 +132,18 @@ else:
     task, picked = st.session_state.get("query", (None, None))
     query = picked if task == st.session_state["task"] else int(
         np.argmax(np.where(y_partial == protocol.UNLABELLED, uncertainty, -1)))
-    view = attention(X, y_partial, query)
+    view = attention(X, y_partial, query, context_size)
     n_layers, n_heads, _ = view.weights.shape
     left, right = st.columns([2, 1])
     with right:
         layer = st.slider("Layer", 1, n_layers, n_layers)
         head = st.radio("Head", ["mean", *range(1, n_heads + 1)], horizontal=True)
         w = view.weights[layer - 1].mean(0) if head == "mean" else view.weights[layer - 1, head - 1]
-        on_anchors = float(w[[lab is not None for lab in view.context_labels]].sum())
-        st.metric("Attention on anchors", f"{on_anchors:.0%}",
-                  help="Share of this point's attention that goes to labelled tokens.")
+        predicted = str(labels[query])
+        on_own = float(w[[str(lab) == predicted for lab in view.context_labels]].sum())
+        st.metric(f"Attention on “{predicted}” anchors", f"{on_own:.0%}",
+                  help="Share of this point's attention that goes to the anchors of the "
+                       "cluster it is assigned to.")
         heat = go.Figure(go.Heatmap(
             z=view.sharpness, x=[f"head {h + 1}" for h in range(n_heads)],
             y=[f"layer {i + 1}" for i in range(n_layers)], colorscale="Blues",

@@ -19,7 +19,7 @@ import torch
 
 from pfn_core.checkpoint import SHIPPED_WEIGHTS
 from pfn_core.estimator import cached_model, split_targets
-from pfn_core.inference import build_context, inference_codes
+from pfn_core.inference import DEFAULT_CONTEXT_SIZE, build_context, inference_codes
 from pfn_core.preprocessing import model_views, validate_features
 
 
@@ -94,7 +94,8 @@ def _query_states(p: _Prepared, rows: np.ndarray):
 
 
 @torch.inference_mode()
-def attention_view(X, y, query_row: int, context_size: int = 64, weights=None) -> AttentionView:
+def attention_view(X, y, query_row: int, context_size: int = DEFAULT_CONTEXT_SIZE,
+                   weights=None) -> AttentionView:
     """Attention of row `query_row` to the context. X (N, D), y (N,) with -1 unlabelled."""
     p = _prepare(X, y, context_size, weights)
     if not 0 <= query_row < len(p.features):
@@ -115,7 +116,7 @@ def attention_view(X, y, query_row: int, context_size: int = 64, weights=None) -
 
 
 @torch.inference_mode()
-def predictions_by_layer(X, y, context_size: int = 64, weights=None):
+def predictions_by_layer(X, y, context_size: int = DEFAULT_CONTEXT_SIZE, weights=None):
     """Every row's predicted label after each layer.  -> (labels (L, N) object, classes (K,))"""
     p = _prepare(X, y, context_size, weights)
     model = p.model

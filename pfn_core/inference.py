@@ -13,6 +13,7 @@ from pfn_core.episode import content_order, label_codes, make_context
 from pfn_core.model import ClusteringTransformer
 
 CODE_SEED = 0
+DEFAULT_CONTEXT_SIZE = 0  # unlabelled context tokens; anchors alone (see PFNClusterer)
 
 
 def canonical_class_order(geometry: np.ndarray, anchor_index: np.ndarray,
@@ -66,7 +67,8 @@ def inference_codes(geometry: np.ndarray, anchor_index: np.ndarray, anchor_class
 @torch.inference_mode()
 def predict_proba(model: ClusteringTransformer, X: np.ndarray, features: np.ndarray,
                   geometry: np.ndarray, anchor_index: np.ndarray, anchor_class: np.ndarray,
-                  n_classes: int, context_size: int = 256, query_batch_size: int = 4096,
+                  n_classes: int, context_size: int = DEFAULT_CONTEXT_SIZE,
+                  query_batch_size: int = 4096,
                   n_ensemble: int = 1, device: str = "cpu") -> np.ndarray:
     """Class probabilities for every row.
 

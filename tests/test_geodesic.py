@@ -1,6 +1,6 @@
 import numpy as np
 
-from pfn_core.geodesic import landmark_paths
+from pfn_core.geodesic import MAX_LANDMARKS, landmark_paths
 
 
 def two_arcs(n=60):
@@ -41,8 +41,8 @@ def test__queries__reach_the_context_through_their_nearest_landmarks():
 
 
 def test__landmarks__are_capped_and_start_with_the_context():
-    X = np.random.default_rng(2).normal(size=(2000, 3))
+    X = np.random.default_rng(2).normal(size=(3000, 3))
     context = np.array([5, 7, 11])
-    paths = landmark_paths(X, context, np.arange(2000))
-    assert len(paths.landmarks) == 512
+    paths = landmark_paths(X, context, np.arange(3000))
+    assert len(paths.landmarks) == MAX_LANDMARKS
     np.testing.assert_array_equal(paths.landmarks[:3], X[context])

@@ -7,6 +7,7 @@ from streamlit.testing.v1 import AppTest
 ROOT = Path(__file__).resolve().parents[2]
 COMPARE = "pages/1_Compare_methods.py"
 HOW = "pages/2_How_it_works.py"
+UNLABELLED_TOKEN = "#777777"  # the grey of unlabelled context tokens in the attention map
 TIMEOUT = 180  # the experiment on the teaching page runs the model a dozen times
 
 
@@ -32,7 +33,11 @@ def test__how_it_works_page__shows_attention_layers_and_the_anchor_experiment():
     assert not at.exception
     keys = {chart.proto.id for chart in at.get("plotly_chart")}
     assert len(keys) == 3  # attention map, head sharpness, predictions by layer
-    assert at.metric[0].label == "Attention on anchors"
+    assert at.metric[0].label.startswith("Attention on “")
+    assert not any(UNLABELLED_TOKEN in c.proto.spec for c in at.get("plotly_chart"))
+    at.select_slider[1].set_value(32).run()  # unlabelled context tokens join the anchors
+    assert not at.exception
+    assert any(UNLABELLED_TOKEN in c.proto.spec for c in at.get("plotly_chart"))
     at.session_state["query"] = (at.session_state["task"], 5)  # as a click on row 5 does
     at.run()
     assert any("now: row 5," in c.value for c in at.caption)
