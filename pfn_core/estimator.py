@@ -15,6 +15,7 @@ True
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -72,6 +73,31 @@ def _is_unlabelled(value) -> bool:
         return False
 
 
+@dataclass
+class PreparedInputs:
+    """Validated user input and the model's views of it.
+
+    X (N, D) float64, anchor_index (A,), anchor_labels (A,) as given, features (N, input_dim),
+    geometry (N, G)."""
+
+    X: np.ndarray
+    anchor_index: np.ndarray
+    anchor_labels: np.ndarray
+    model: object
+    features: np.ndarray
+    geometry: np.ndarray
+
+
+def prepare_inputs(X, y, weights=None, device: str = "cpu") -> PreparedInputs:
+    """Validate X and y (ValueError on bad input), load the weights once per process and
+    compute the model's views of X. Shared by the estimator and ``explain``."""
+    X_valid = validate_features(X)
+    anchor_index, anchor_labels = split_targets(y, X_valid.shape[0])
+    model = cached_model(str(Path(weights or SHIPPED_WEIGHTS)), device)
+    features, geometry = model_views(X_valid, model.config.input_dim)
+    return PreparedInputs(X_valid, anchor_index, anchor_labels, model, features, geometry)
+
+
 class PFNClusterer(ClusterMixin, BaseEstimator):
     """Cluster every row from a few labelled rows (anchors) in one forward pass.
 
@@ -120,11 +146,11 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
 
     def fit(self, X, y=None):
         """Cluster X (N, D) given y (N,) with -1/None for unlabelled rows. Returns self."""
-        X_valid = validate_features(X)
+        prepared = prepare_inputs(X, y, self.weights, self.device)
+        X_valid, model = prepared.X, prepared.model
+        features, geometry = prepared.features, prepared.geometry
+        anchor_index, anchor_labels = prepared.anchor_index, prepared.anchor_labels
         n_rows = X_valid.shape[0]
-        anchor_index, anchor_labels = split_targets(y, n_rows)
-        model = cached_model(str(Path(self.weights or SHIPPED_WEIGHTS)), self.device)
-        features, geometry = model_views(X_valid, model.config.input_dim)
 
         def run(index, classes, n_classes):
             return predict_proba(

@@ -17,10 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from pfn_core.checkpoint import SHIPPED_WEIGHTS
-from pfn_core.estimator import cached_model, split_targets
+from pfn_core.estimator import prepare_inputs
 from pfn_core.inference import DEFAULT_CONTEXT_SIZE, build_context, inference_codes
-from pfn_core.preprocessing import model_views, validate_features
 
 
 @dataclass
@@ -52,20 +50,18 @@ class _Prepared:
 
 
 def _prepare(X, y, context_size: int, weights) -> _Prepared:
-    X_valid = validate_features(X)
-    anchor_index, anchor_labels = split_targets(y, len(X_valid))
-    if len(anchor_index) == 0:
+    inputs = prepare_inputs(X, y, weights)
+    if len(inputs.anchor_index) == 0:
         raise ValueError("no anchors: label at least one point per cluster to see attention.")
-    classes, anchor_class = np.unique(anchor_labels, return_inverse=True)
-    model = cached_model(str(weights or SHIPPED_WEIGHTS), "cpu")
-    features, geometry = model_views(X_valid, model.config.input_dim)
+    classes, anchor_class = np.unique(inputs.anchor_labels, return_inverse=True)
     context, context_index = build_context(
-        X_valid, features, geometry, anchor_index, anchor_class, context_size
+        inputs.X, inputs.features, inputs.geometry, inputs.anchor_index, anchor_class,
+        context_size,
     )
-    codes = inference_codes(geometry, anchor_index, anchor_class, len(classes),
-                            model.config.embed_dim)
-    return _Prepared(model, features, geometry, context, context_index, codes, classes,
-                     anchor_class)
+    codes = inference_codes(inputs.geometry, inputs.anchor_index, anchor_class, len(classes),
+                            inputs.model.config.embed_dim)
+    return _Prepared(inputs.model, inputs.features, inputs.geometry, context, context_index,
+                     codes, classes, anchor_class)
 
 
 def _query_states(p: _Prepared, rows: np.ndarray):

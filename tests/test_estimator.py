@@ -5,6 +5,7 @@ from sklearn.base import clone
 from sklearn.metrics import adjusted_rand_score
 
 from pfn_core import PFNClusterer
+from pfn_core.estimator import prepare_inputs
 
 
 def test__obvious_case__two_far_blobs_with_one_anchor_each_are_perfect(two_blobs):
@@ -116,3 +117,16 @@ def test__missing_values__are_imputed_not_refused(two_blobs):
     X[5, 0] = np.nan
     labels = PFNClusterer().fit_predict(X, y)
     assert len(labels) == 100 and labels[60] == 1
+
+
+def test__prepare_inputs__gives_the_model_views_and_the_anchors():
+    X = np.random.default_rng(0).normal(size=(30, 5))
+    y = np.full(30, -1, dtype=object)
+    y[[2, 9]] = ["b", "a"]
+    prepared = prepare_inputs(X, y)
+    assert prepared.features.shape == (30, prepared.model.config.input_dim)
+    assert prepared.geometry.shape[0] == 30
+    np.testing.assert_array_equal(prepared.anchor_index, [2, 9])
+    assert list(prepared.anchor_labels) == ["b", "a"]
+    with pytest.raises(ValueError, match="length"):
+        prepare_inputs(X, y[:10])
