@@ -68,8 +68,8 @@ def inference_codes(geometry: np.ndarray, anchor_index: np.ndarray, anchor_class
 def predict_proba(model: ClusteringTransformer, X: np.ndarray, features: np.ndarray,
                   geometry: np.ndarray, anchor_index: np.ndarray, anchor_class: np.ndarray,
                   n_classes: int, context_size: int = DEFAULT_CONTEXT_SIZE,
-                  query_batch_size: int = 4096,
-                  n_ensemble: int = 1, device: str = "cpu") -> np.ndarray:
+                  query_batch_size: int = 4096, n_ensemble: int = 1,
+                  device: str = "cpu") -> np.ndarray:
     """Class probabilities for every row.
 
     X (N, D_raw) the validated raw values (only used to pick the context by content),
