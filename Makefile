@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 SUDO   := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
 
-.PHONY: app test setup chromium lint bench train
+.PHONY: app test setup chromium lint bench train screenshot
 
 $(VENV)/installed.stamp: requirements.txt requirements-dev.txt
 	python3 -m venv $(VENV)
@@ -22,6 +22,10 @@ app: setup
 
 test: setup chromium
 	$(PY) -m pytest -q
+
+# Refresh the README's docs/studio.png from the browser test (plain test runs leave it alone).
+screenshot: setup chromium
+	PFN_UPDATE_SCREENSHOT=1 $(PY) -m pytest -q tests/e2e
 
 lint: setup
 	$(VENV)/bin/ruff check .

@@ -14,6 +14,7 @@ import torch
 from pfn_core.geodesic import LandmarkPaths, landmark_paths
 
 NEIGHBOUR_RANK = 4  # the typical distance is the median distance to the 4th nearest neighbour
+SCALE_SAMPLE = 256  # rows whose neighbour distances set the unit of every attention distance
 
 
 def label_codes(n_classes: int, embed_dim: int, generator: torch.Generator) -> torch.Tensor:
@@ -31,14 +32,14 @@ def squared_distances(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     return d2.clamp(min=0.0)
 
 
-def neighbour_scale(context_geometry: torch.Tensor) -> torch.Tensor:
-    """Median squared distance from a context point to its 4th nearest other context point.
+def neighbour_scale(sample_geometry: torch.Tensor) -> torch.Tensor:
+    """Median squared distance from a sample point to its 4th nearest other sample point.
 
-    context_geometry (M, G) -> scalar tensor (> 0)"""
-    m = context_geometry.shape[0]
+    sample_geometry (S, G) -> scalar tensor (> 0)"""
+    m = sample_geometry.shape[0]
     if m < 2:
         return torch.tensor(1.0)
-    d2 = squared_distances(context_geometry, context_geometry)
+    d2 = squared_distances(sample_geometry, sample_geometry)
     d2.fill_diagonal_(float("inf"))
     rank = min(NEIGHBOUR_RANK, m - 1)
     kth = torch.kthvalue(d2, rank, dim=1).values
@@ -56,7 +57,8 @@ MAX_SQUARED_DISTANCE = 1e4  # in neighbour-scale units; anything farther is "unr
 class Context:
     """The attended context of one dataset, shared by every query chunk.
 
-    x (M, D) features, geometry (M, G), label (M,) in -1..K-1, scale: squared-distance unit,
+    x (M, D) features, geometry (M, G), label (M,) in -1..K-1, scale: squared-distance unit
+    (the data's typical squared distance between close neighbours, see ``make_context``),
     paths: shortest paths from each context token through the landmark graph."""
 
     x: torch.Tensor
@@ -70,9 +72,8 @@ class Context:
         neighbour scale: channel 0 straight-line, channel 1 along the landmark graph.
 
         geometry (P, G) -> (P, M, 2)"""
-        straight = squared_distances(geometry, self.geometry)
-        along = torch.from_numpy(self.paths.to_queries(geometry.numpy())) ** 2
-        both = torch.stack([straight, along.to(straight.dtype)], dim=-1)
+        straight, along = self.paths.to_queries(geometry.numpy())
+        both = torch.from_numpy(np.stack([straight, along], axis=-1)) ** 2
         return (both / self.scale).clamp(max=MAX_SQUARED_DISTANCE)
 
 
@@ -80,13 +81,19 @@ def make_context(features: np.ndarray, geometry: np.ndarray, context_index: np.n
                  context_label: np.ndarray, landmark_rows: np.ndarray) -> Context:
     """features (N, D), geometry (N, G), context_index (M,), context_label (M,),
     landmark_rows (R,) rows that may serve as extra landmarks, in order of preference
-    -> Context"""
+    -> Context
+
+    The distance unit comes from the first ``SCALE_SAMPLE`` rows of `landmark_rows` (a
+    random sample in training, a content-chosen one at inference), not from the context
+    tokens: so it measures how dense the data is, whether the context holds 3 anchors or
+    300 tokens."""
     geo = torch.from_numpy(np.ascontiguousarray(geometry[context_index], dtype=np.float32))
+    sample = np.ascontiguousarray(geometry[landmark_rows[:SCALE_SAMPLE]], dtype=np.float32)
     return Context(
         x=torch.from_numpy(np.ascontiguousarray(features[context_index], dtype=np.float32)),
         geometry=geo,
         label=torch.from_numpy(np.asarray(context_label, dtype=np.int64)),
-        scale=neighbour_scale(geo),
+        scale=neighbour_scale(torch.from_numpy(sample)),
         paths=landmark_paths(geometry, context_index, landmark_rows),
     )
 

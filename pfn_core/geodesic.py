@@ -45,14 +45,18 @@ class LandmarkPaths:
     landmarks: np.ndarray
     from_context: np.ndarray
 
-    def to_queries(self, query_geometry: np.ndarray) -> np.ndarray:
-        """Path length from each context token to each query, entering the graph at the
-        query's nearest landmarks.  (Q, G) -> (Q, M) float32"""
+    def to_queries(self, query_geometry: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Straight-line and path distances from each query to each context token; the path
+        enters the graph at the query's nearest landmarks. The context tokens are the first
+        M landmarks, so the straight-line distances come with the landmark look-up.
+
+        (Q, G) -> (straight (Q, M), along (Q, M)), float32"""
         direct = _pairwise(query_geometry, self.landmarks)  # (Q, L)
         hop, nearest = torch.topk(direct, min(ATTACH_NEIGHBOURS, direct.shape[1]), dim=1,
                                   largest=False)  # (Q, k)
         via = torch.from_numpy(self.from_context.T)[nearest]  # (Q, k, M)
-        return (hop[:, :, None] + via).amin(dim=1).numpy()
+        n_context = self.from_context.shape[0]
+        return direct[:, :n_context].numpy(), (hop[:, :, None] + via).amin(dim=1).numpy()
 
 
 def neighbour_graph(points: np.ndarray, n_neighbours: int = GRAPH_NEIGHBOURS):

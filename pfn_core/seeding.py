@@ -29,24 +29,24 @@ def density_peak_seeds(geometry: np.ndarray, X: np.ndarray, n_clusters: int,
         raise ValueError(f"n_clusters={n_clusters} exceeds the number of rows ({len(geometry)}).")
     sample = np.sort(content_order(X)[:max_points])
     points = geometry[sample].astype(np.float64)
-    d2 = ((points[:, None, :] - points[None, :, :]) ** 2).sum(-1)
     k = min(n_neighbours, len(points) - 1)
     if k < 1:
         return sample[:n_clusters]
-    nearest = np.sqrt(np.partition(d2, k, axis=1)[:, 1 : k + 1])
+    graph, distances = neighbour_graph(points, n_neighbours)  # distances (P, P), diagonal inf
+    distances = distances.numpy().astype(np.float64)
+    nearest = np.partition(distances, k - 1, axis=1)[:, :k]
     density = 1.0 / (nearest.mean(1) + 1e-12)
     # Distance to the nearest denser point (ties broken by index), the densest gets the max.
     rank = np.lexsort((np.arange(len(points)), -density))
     position = np.empty(len(points), dtype=np.int64)
     position[rank] = np.arange(len(points))
     denser = position[None, :] < position[:, None]
-    graph, _ = neighbour_graph(points, n_neighbours)
     paths = shortest_paths(graph, np.arange(len(points)))
     separation = np.where(denser, paths, np.inf).min(1)
     # The densest point of each connected part has no reachable denser point: rank those
     # first (by density), beyond every finite separation.
     finite = separation[np.isfinite(separation)]
-    top = 2.0 * (finite.max() if len(finite) else 1.0) + np.sqrt(d2.max())
+    top = 2.0 * (finite.max() if len(finite) else 1.0) + distances[np.isfinite(distances)].max()
     separation[~np.isfinite(separation)] = top
     score = (density / density.max()) * (separation / (separation.max() + 1e-12))
     chosen = np.lexsort((np.arange(len(points)), -score))[:n_clusters]

@@ -33,11 +33,13 @@ def test__queries__reach_the_context_through_their_nearest_landmarks():
     context = np.array([0, 60])  # one end of each arc
     paths = landmark_paths(X, context, np.arange(len(X)))
     far_end_inner = X[59:60]
-    to_context = paths.to_queries(far_end_inner)  # (1, 2)
-    assert to_context.shape == (1, 2)
-    assert to_context[0, 0] > 2.5  # along the inner arc to its other end (~pi)
-    np.testing.assert_allclose(paths.to_queries(X[context]), paths.from_context[:, :2],
-                               atol=1e-5)
+    straight, along = paths.to_queries(far_end_inner)  # (1, 2) each
+    assert straight.shape == along.shape == (1, 2)
+    assert along[0, 0] > 2.5  # along the inner arc to its other end (~pi)
+    np.testing.assert_allclose(straight[0], np.linalg.norm(X[context] - X[59], axis=1),
+                               rtol=1e-4)
+    _, at_context = paths.to_queries(X[context])
+    np.testing.assert_allclose(at_context, paths.from_context[:, :2], atol=1e-5)
 
 
 def test__landmarks__are_capped_and_start_with_the_context():
