@@ -48,6 +48,8 @@ class TrainConfig:
     warmup_steps: int = 200
     weight_decay: float = 0.01
     gradient_clip: float = 1.0
+    sharpness_learning_rate_factor: float = 1.0  # the attention's distance sharpness learns
+    # this many times faster than the other weights (and without weight decay)
     checkpoint_every: int = 100
     seed: int = 0
 
@@ -101,6 +103,19 @@ def batch_loss(model: ClusteringTransformer, batch: dict, device: str):
     return loss, accuracy
 
 
+def build_optimizer(model: ClusteringTransformer, config: TrainConfig) -> torch.optim.AdamW:
+    """AdamW with two groups: the attention's distance sharpness (its own learning-rate factor,
+    no weight decay) and every other weight. Each group's ``lr_factor`` scales the schedule."""
+    sharpness = [p for name, p in model.named_parameters() if name.endswith("sharpness")]
+    chosen = {id(p) for p in sharpness}
+    others = [p for p in model.parameters() if id(p) not in chosen]
+    return torch.optim.AdamW([
+        {"params": others, "lr_factor": 1.0, "weight_decay": config.weight_decay},
+        {"params": sharpness, "lr_factor": config.sharpness_learning_rate_factor,
+         "weight_decay": 0.0},
+    ], lr=config.learning_rate)
+
+
 def _save_optimizer(optimizer: torch.optim.Optimizer, path: Path, step: int) -> None:
     tensors = {}
     for index, state in optimizer.state_dict()["state"].items():
@@ -127,9 +142,7 @@ def train(run_dir, config: TrainConfig, device: str = "cpu", resume: bool = Fals
     run_dir.mkdir(parents=True, exist_ok=True)
     model_path, optimizer_path = run_dir / "model.safetensors", run_dir / "optimizer.safetensors"
     model = ClusteringTransformer(config.model).to(device)
-    optimizer = torch.optim.AdamW(
-        model.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay
-    )
+    optimizer = build_optimizer(model, config)
     start_step, elapsed_before = 0, 0.0
     if init_from is not None and not resume:
         missing = warm_start(model, init_from)
@@ -148,7 +161,7 @@ def train(run_dir, config: TrainConfig, device: str = "cpu", resume: bool = Fals
     step = start_step
     for step in range(start_step, config.steps):
         for group in optimizer.param_groups:
-            group["lr"] = learning_rate_at(step, config)
+            group["lr"] = learning_rate_at(step, config) * group["lr_factor"]
         loss, accuracy = batch_loss(model, draw_batch(step, config), device)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()

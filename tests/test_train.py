@@ -5,9 +5,16 @@ import numpy as np
 import torch
 
 from pfn_core.checkpoint import load_model, read_metadata
-from pfn_core.model import ModelConfig
+from pfn_core.model import ClusteringTransformer, ModelConfig
 from pfn_core.prior import PriorConfig
-from pfn_core.train import TrainConfig, batch_loss, draw_batch, learning_rate_at, train
+from pfn_core.train import (
+    TrainConfig,
+    batch_loss,
+    build_optimizer,
+    draw_batch,
+    learning_rate_at,
+    train,
+)
 from pfn_core.training_episodes import EpisodeConfig
 
 TINY = TrainConfig(
@@ -67,3 +74,14 @@ def test__training__logs_the_loss_and_resuming_continues_to_the_same_weights(tmp
 def test__train_config__round_trips_through_json():
     assert TrainConfig.from_json(TINY.to_json()) == TINY
     assert np.isclose(TrainConfig.from_json(TrainConfig().to_json()).learning_rate, 1e-3)
+
+
+def test__optimizer__gives_the_distance_sharpness_its_own_learning_rate_factor_and_no_decay():
+    config = TrainConfig(model=ModelConfig(embed_dim=16, num_heads=2, num_layers=1, ff_dim=16),
+                         sharpness_learning_rate_factor=30.0)
+    model = ClusteringTransformer(config.model)
+    others, sharpness = build_optimizer(model, config).param_groups
+    assert len(sharpness["params"]) == 2  # path and straight-line sharpness of the one layer
+    assert sharpness["lr_factor"] == 30.0 and sharpness["weight_decay"] == 0.0
+    assert others["lr_factor"] == 1.0 and others["weight_decay"] == config.weight_decay
+    assert len(others["params"]) + 2 == len(list(model.parameters()))
