@@ -77,9 +77,11 @@ def project_map(X: np.ndarray, method: str, columns: tuple[int, int] | None, cac
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def cluster(X: np.ndarray, anchors: tuple[tuple[int, str], ...], n_clusters: int) -> dict:
+def cluster(X: np.ndarray, anchors: tuple[tuple[int, str], ...], n_clusters: int,
+            scale_columns: bool) -> dict:
     """PFNClusterer on every row; anchors as sorted (row id, label) pairs."""
-    estimator = PFNClusterer(n_clusters=None if anchors else n_clusters)
+    estimator = PFNClusterer(n_clusters=None if anchors else n_clusters,
+                             scale_columns=scale_columns)
     start = time.perf_counter()
     estimator.fit(X, anchor_ops.anchors_to_targets(dict(anchors), len(X)))
     return {
@@ -92,8 +94,8 @@ def cluster(X: np.ndarray, anchors: tuple[tuple[int, str], ...], n_clusters: int
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def kmeans(X: np.ndarray, n_clusters: int, seed: int = 0) -> np.ndarray:
-    return comparison.kmeans_labels(X, n_clusters, seed)
+def kmeans(X: np.ndarray, n_clusters: int, scale_columns: bool, seed: int = 0) -> np.ndarray:
+    return comparison.kmeans_labels(X, n_clusters, seed, scale_columns)
 
 
 # ---------------------------------------------------------------- anchor actions (callbacks)
@@ -260,6 +262,12 @@ with st.sidebar:
     default_k = len(set(map(str, truth))) if truth is not None else 3
     n_clusters = int(st.number_input("Clusters when there are no anchors", 2, 50,
                                      min(max(default_k, 2), 50), disabled=bool(anchors)))
+    same_unit = st.toggle(
+        "Columns share one unit", value=False, key=f"same_unit_{name}",
+        help="Off: every column is z-scored, for columns in different units (euros, years…). "
+             "On: the columns keep their relative spreads, for pixels, coordinates in one unit "
+             "or principal components, where z-scoring would blow faint directions up to the "
+             "size of strong ones. Applies to the model and to K-means.")
     auto_k = st.toggle("K-means: K = number of labels", value=True)
     k = max(2, n_labels) if anchors else n_clusters
     if not auto_k:
@@ -285,8 +293,8 @@ except Exception as error:  # a missing or mismatched weights file is a setup pr
 run_started = time.time()
 try:
     with st.spinner(f"Clustering {len(X):,} rows…"):
-        result = cluster(X, tuple(sorted(anchors.items())), n_clusters)
-        km = kmeans(X, min(k, len(X)))
+        result = cluster(X, tuple(sorted(anchors.items())), n_clusters, not same_unit)
+        km = kmeans(X, min(k, len(X)), not same_unit)
 except ValueError as error:
     st.error(str(error).capitalize())
     st.stop()

@@ -39,6 +39,9 @@ def build_parser() -> argparse.ArgumentParser:
     cluster.add_argument("--out", metavar="PATH", help="output file (default: stdout)")
     cluster.add_argument("--sep", help="field separator (default: tab for .tsv/.tab, else ',')")
     cluster.add_argument("--weights", metavar="PATH", help="model weights (.safetensors)")
+    cluster.add_argument("--same-unit", action="store_true",
+                         help="the columns share one unit (pixels, coordinates): keep their "
+                              "relative spreads instead of z-scoring each column")
     commands.add_parser("bench", help="run the benchmark (see python -m pfn_core.bench --help)",
                         add_help=False)
     return parser
@@ -76,7 +79,8 @@ def cluster_command(args) -> int:
         raise ValueError(f"no anchors: {where}; label some rows or pass --n-clusters K.")
     from pfn_core.estimator import PFNClusterer
 
-    estimator = PFNClusterer(weights=args.weights, n_clusters=args.n_clusters)
+    estimator = PFNClusterer(weights=args.weights, n_clusters=args.n_clusters,
+                             scale_columns=not args.same_unit)
     estimator.fit(table[features], np.array(y, dtype=object))
     result = table.copy()
     if args.label_column is not None and _whole_numbers(result[args.label_column]):

@@ -88,13 +88,16 @@ class PreparedInputs:
     geometry: np.ndarray
 
 
-def prepare_inputs(X, y, weights=None, device: str = "cpu") -> PreparedInputs:
+def prepare_inputs(X, y, weights=None, device: str = "cpu",
+                   scale_columns: bool = True) -> PreparedInputs:
     """Validate X and y (ValueError on bad input), load the weights once per process and
-    compute the model's views of X. Shared by the estimator and ``explain``."""
+    compute the model's views of X (`scale_columns`: z-score each column, see
+    ``preprocessing``). Shared by the estimator and ``explain``."""
     X_valid = validate_features(X)
     anchor_index, anchor_labels = split_targets(y, X_valid.shape[0])
     model = cached_model(str(Path(weights or SHIPPED_WEIGHTS)), device)
-    features, geometry = model_views(X_valid, model.config.input_dim)
+    features, geometry = model_views(X_valid, model.config.input_dim,
+                                     scale_columns=scale_columns)
     return PreparedInputs(X_valid, anchor_index, anchor_labels, model, features, geometry)
 
 
@@ -120,6 +123,11 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
     refine_rounds : int
         After a first pass, add each class's most confident rows as extra anchors and run
         again, this many times (0 = a single pass when anchors are given).
+    scale_columns : bool
+        True (default): z-score every column, for tables whose columns have different units.
+        False: keep the columns' relative spreads (centred, one common factor), for columns
+        that already share a unit (pixels, coordinates, principal components); z-scoring
+        those gives faint directions as much weight as strong ones.
 
     Fitted attributes
     -----------------
@@ -136,17 +144,18 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
 
     def __init__(self, *, weights=None, device: str = "cpu", n_clusters: int | None = None,
                  context_size: int = DEFAULT_CONTEXT_SIZE, n_ensemble: int = 1,
-                 refine_rounds: int = 0):
+                 refine_rounds: int = 0, scale_columns: bool = True):
         self.weights = weights
         self.device = device
         self.n_clusters = n_clusters
         self.context_size = context_size
         self.n_ensemble = n_ensemble
         self.refine_rounds = refine_rounds
+        self.scale_columns = scale_columns
 
     def fit(self, X, y=None):
         """Cluster X (N, D) given y (N,) with -1/None for unlabelled rows. Returns self."""
-        prepared = prepare_inputs(X, y, self.weights, self.device)
+        prepared = prepare_inputs(X, y, self.weights, self.device, self.scale_columns)
         X_valid, model = prepared.X, prepared.model
         features, geometry = prepared.features, prepared.geometry
         anchor_index, anchor_labels = prepared.anchor_index, prepared.anchor_labels

@@ -7,6 +7,10 @@ One pipeline, applied identically to synthetic training tasks and to user data:
    named). NaN is allowed here.
 2. ``impute_and_standardize``: NaN -> column median; columns that are constant (or all NaN)
    are dropped; every remaining column is z-scored.  (N, D) -> (N, D')
+   With ``scale_columns=False`` the columns are centred and all divided by one common
+   factor instead, for tables whose columns already share a unit (pixels, coordinates in
+   metres, principal components): z-scoring those would give a faint direction as much
+   weight as a strong one (it whitens principal components).
 3. ``principal_axes``: PCA rotation of the standardised data, components sorted by variance,
    signs fixed so the largest loading is positive (deterministic).
 4. ``model_views``: the two views the model reads:
@@ -76,9 +80,11 @@ def _is_number(value) -> bool:
     return True
 
 
-def impute_and_standardize(X: np.ndarray) -> np.ndarray:
+def impute_and_standardize(X: np.ndarray, scale_columns: bool = True) -> np.ndarray:
     """NaN -> column median, drop constant columns, z-score.  (N, D) -> (N, D').
 
+    scale_columns=False: centre the columns and divide them all by their root-mean-square
+    standard deviation, so that their relative spreads are kept.
     When every column is constant the result has a single zero column (all points equal)."""
     X = np.array(X, dtype=np.float64, copy=True)
     with np.errstate(all="ignore"):
@@ -91,8 +97,9 @@ def impute_and_standardize(X: np.ndarray) -> np.ndarray:
     keep = std > 1e-12 * np.maximum(1.0, np.abs(X).max(axis=0))
     if not keep.any():
         return np.zeros((X.shape[0], 1))
-    X = X[:, keep]
-    return (X - X.mean(axis=0)) / std[keep]
+    X, std = X[:, keep], std[keep]
+    divisor = std if scale_columns else np.sqrt(np.mean(std**2))
+    return (X - X.mean(axis=0)) / divisor
 
 
 def principal_axes(Z: np.ndarray, n_components: int) -> np.ndarray:
@@ -107,9 +114,11 @@ def principal_axes(Z: np.ndarray, n_components: int) -> np.ndarray:
     return centred @ (vt * signs[:, None]).T
 
 
-def model_views(X: np.ndarray, input_dim: int, geometry_dim: int = GEOMETRY_DIM):
-    """Preprocess raw numeric X into (features (N, input_dim), geometry (N, G)), float32."""
-    Z = impute_and_standardize(X)
+def model_views(X: np.ndarray, input_dim: int, geometry_dim: int = GEOMETRY_DIM,
+                scale_columns: bool = True):
+    """Preprocess raw numeric X into (features (N, input_dim), geometry (N, G)), float32.
+    `scale_columns`: see ``impute_and_standardize``."""
+    Z = impute_and_standardize(X, scale_columns)
     rotated = principal_axes(Z, max(input_dim, geometry_dim))
     geometry = rotated[:, :geometry_dim]
     first_std = rotated[:, 0].std() if rotated.shape[1] else 1.0

@@ -36,6 +36,22 @@ def test__cluster__writes_input_plus_prediction_and_confidence(blobs_csv, tmp_pa
 
 
 @needs_weights
+def test__cluster__same_unit_keeps_the_columns_relative_spreads(tmp_path):
+    rng = np.random.default_rng(1)
+    side = np.repeat([0, 1], 100)
+    # Two groups 20 apart along x; 20 more columns are narrow noise in the same unit.
+    noise = {f"n{i}": rng.normal(0, 0.3, 200) for i in range(20)}
+    table = pd.DataFrame({"x": side * 20.0 + rng.normal(0, 1, 200), **noise, "kind": [""] * 200})
+    table.loc[[0, 100], "kind"] = ["a", "b"]
+    path, out = tmp_path / "wide.csv", tmp_path / "out.csv"
+    table.to_csv(path, index=False)
+    assert main(["cluster", str(path), "--label-column", "kind", "--same-unit",
+                 "--out", str(out)]) == 0
+    predicted = pd.read_csv(out)["predicted_cluster"].to_numpy()
+    assert (predicted == np.where(side == 0, "a", "b")).mean() > 0.95
+
+
+@needs_weights
 def test__cluster__without_anchors_uses_n_clusters_and_prints_tsv(blobs_csv, tmp_path, capsys):
     tsv = tmp_path / "blobs.tsv"
     pd.read_csv(blobs_csv).drop(columns="kind").to_csv(tsv, sep="\t", index=False)

@@ -130,3 +130,17 @@ def test__prepare_inputs__gives_the_model_views_and_the_anchors():
     assert list(prepared.anchor_labels) == ["b", "a"]
     with pytest.raises(ValueError, match="length"):
         prepare_inputs(X, y[:10])
+
+
+def test__scale_columns_false__lets_a_strong_direction_outweigh_faint_noisy_ones():
+    rng = np.random.default_rng(3)
+    # Two groups 20 apart along one column; 20 more columns in the same unit are pure noise,
+    # each much narrower. Z-scoring blows every noise column up to the size of the split.
+    side = np.repeat([0, 1], 150)
+    X = np.c_[side * 20.0 + rng.normal(0, 1, 300), rng.normal(0, 0.3, (300, 20))]
+    y = np.full(300, -1)
+    y[[0, 150]] = [0, 1]
+    kept = PFNClusterer(scale_columns=False).fit_predict(X, y)
+    z_scored = PFNClusterer().fit_predict(X, y)
+    assert (kept == side).mean() > 0.95
+    assert (z_scored == side).mean() < 0.8  # what the default does to such a table

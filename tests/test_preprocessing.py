@@ -39,6 +39,16 @@ def test__constant_columns__are_dropped():
     assert impute_and_standardize(X).shape == (10, 1)
 
 
+def test__columns_sharing_a_unit__keep_their_relative_spreads_when_not_scaled_one_by_one():
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(500, 3)) * [10.0, 1.0, 0.1] + [5.0, -2.0, 0.0]
+    kept = impute_and_standardize(X, scale_columns=False)
+    np.testing.assert_allclose(kept.mean(0), 0.0, atol=1e-12)
+    np.testing.assert_allclose(kept.std(0) / kept.std(0)[0], X.std(0) / X.std(0)[0])
+    np.testing.assert_allclose(np.mean(kept.std(0) ** 2), 1.0)  # one common unit
+    np.testing.assert_allclose(impute_and_standardize(X).std(0), 1.0)  # the default z-scores
+
+
 def test__model_views__have_the_model_width_whatever_the_number_of_columns():
     rng = np.random.default_rng(0)
     for columns in (1, 3, 40, 100):

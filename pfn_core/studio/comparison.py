@@ -57,8 +57,8 @@ def match_labels(reference, other, prefix: str = "k-means") -> np.ndarray:
     return result.astype(reference_dtype)
 
 
-def _standardized(X) -> np.ndarray:
-    return impute_and_standardize(np.asarray(X, dtype=np.float64))
+def _standardized(X, scale_columns: bool = True) -> np.ndarray:
+    return impute_and_standardize(np.asarray(X, dtype=np.float64), scale_columns)
 
 
 def _check_n_clusters(n_clusters: int, n_rows: int) -> None:
@@ -68,9 +68,11 @@ def _check_n_clusters(n_clusters: int, n_rows: int) -> None:
         )
 
 
-def kmeans_labels(X, n_clusters: int, seed: int = 0) -> np.ndarray:
-    """K-means on median-imputed, z-scored X.  X (N, D) -> labels (N,) int64 in 0..K-1."""
-    Z = _standardized(X)
+def kmeans_labels(X, n_clusters: int, seed: int = 0, scale_columns: bool = True) -> np.ndarray:
+    """K-means on median-imputed, z-scored X (or, with scale_columns=False, centred X in one
+    common unit, as ``PFNClusterer(scale_columns=False)`` sees it).
+    X (N, D) -> labels (N,) int64 in 0..K-1."""
+    Z = _standardized(X, scale_columns)
     _check_n_clusters(n_clusters, Z.shape[0])
     model = KMeans(n_clusters=n_clusters, n_init=10, random_state=seed)
     return model.fit_predict(Z).astype(np.int64)

@@ -101,3 +101,15 @@ def test__unreadable_upload__shows_an_error_not_a_traceback():
     at = open_studio(uploaded_table=("notes.txt", b"hello"))
     assert not at.exception
     assert "unsupported extension" in at.error[0].value
+
+
+def test__columns_sharing_one_unit__recluster_without_losing_the_anchors():
+    at = open_studio()
+    anchors = dict(at.session_state["anchors"])
+    same_unit = next(t for t in at.toggle if t.label == "Columns share one unit")
+    assert same_unit.value is False
+    same_unit.set_value(True).run()
+    assert not at.exception
+    assert at.session_state["anchors"] == anchors
+    assert any("Re-clustered" in c.value for c in at.caption)
+    assert len(at.get("plotly_chart")) == 2
