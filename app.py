@@ -444,5 +444,5 @@ with nxt:
 # ---------------------------------------------------------------- share with the other pages
 ss[session.SESSION_KEY] = session.StudioData(
     name=name, frame=frame, X=X, feature_names=prepared.feature_names, truth=truth,
-    anchors=dict(anchors), projection=Y, n_clusters=n_clusters,
+    anchors=dict(anchors), projection=Y, n_clusters=n_clusters, scale_columns=not same_unit,
 )

@@ -18,13 +18,16 @@ def default_data() -> session.StudioData:
 
 
 @st.cache_data(show_spinner="Running the model and five classical methods…", max_entries=8)
-def run_methods(X, anchors: tuple, n_clusters: int, seed: int) -> dict[str, np.ndarray]:
+def run_methods(X, anchors: tuple, n_clusters: int, seed: int,
+                scale_columns: bool) -> dict[str, np.ndarray]:
     """Every method's labels (N,) as strings, renamed to match the model's clusters."""
     y = anchor_ops.anchors_to_targets(dict(anchors), len(X))
-    model = PFNClusterer(n_clusters=None if anchors else n_clusters).fit_predict(X, y)
+    model = PFNClusterer(n_clusters=None if anchors else n_clusters,
+                         scale_columns=scale_columns).fit_predict(X, y)
     reference = np.asarray(model).astype(str).astype(object)
     results = {MODEL: reference}
-    for name, labels in comparison.classical_methods(X, y, n_clusters, seed).items():
+    for name, labels in comparison.classical_methods(X, y, n_clusters, seed,
+                                                     scale_columns).items():
         matched = comparison.match_labels(reference, labels, prefix=name).astype(str)
         noise = np.asarray(labels, dtype=object) == comparison.NOISE
         results[name] = np.where(noise, comparison.NOISE, matched).astype(object)
@@ -51,9 +54,12 @@ st.caption(
     "K-means, the Gaussian mixture, Ward and HDBSCAN ignore the anchors; label spreading and "
     "the model use them. Colours are matched to the model's clusters; ARI against the model "
     "says how alike two clusterings are."
+    + ("" if data.scale_columns else " Columns share one unit (set in the studio): no method "
+       "z-scores them one by one.")
 )
 try:
-    results = run_methods(data.X, tuple(sorted(data.anchors.items())), k, seed)
+    results = run_methods(data.X, tuple(sorted(data.anchors.items())), k, seed,
+                          data.scale_columns)
 except ValueError as error:
     st.error(str(error).capitalize())
     st.stop()

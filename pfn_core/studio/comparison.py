@@ -128,21 +128,23 @@ def _label_spreading(Z: np.ndarray, anchors_y: np.ndarray) -> np.ndarray | None:
     return names[model.transduction_].astype(object)
 
 
-def classical_methods(X, anchors_y, n_clusters: int, seed: int = 0) -> dict[str, np.ndarray]:
-    """Run the classical baselines on median-imputed, z-scored X (N, D); each gives (N,) labels.
+def classical_methods(X, anchors_y, n_clusters: int, seed: int = 0,
+                      scale_columns: bool = True) -> dict[str, np.ndarray]:
+    """Run the classical baselines on median-imputed, z-scored X (N, D) (or centred X in one
+    common unit with scale_columns=False); each gives (N,) labels.
 
     "K-means", "Gaussian mixture", "Agglomerative (Ward)" (skipped above MAX_ROWS_WARD rows),
     "HDBSCAN" (noise points get the label "noise") and "Label spreading" (uses the anchors in
     ``anchors_y`` (N,), -1 = unlabelled; skipped unless anchors carry at least two labels).
     """
-    Z = _standardized(X)
+    Z = _standardized(X, scale_columns)
     anchors_y = np.asarray(anchors_y, dtype=object)
     if anchors_y.shape != (Z.shape[0],):
         raise ValueError(
             f"anchors_y must have one entry per row ({Z.shape[0]}), got {anchors_y.shape}."
         )
     _check_n_clusters(n_clusters, Z.shape[0])
-    results = {"K-means": kmeans_labels(Z, n_clusters, seed)}
+    results = {"K-means": kmeans_labels(Z, n_clusters, seed, scale_columns)}
     mixture = GaussianMixture(n_components=n_clusters, reg_covar=1e-3, random_state=seed)
     results["Gaussian mixture"] = mixture.fit_predict(Z).astype(np.int64)
     if Z.shape[0] <= MAX_ROWS_WARD:

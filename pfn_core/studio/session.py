@@ -39,7 +39,8 @@ class StudioData:
 
     frame: the table as uploaded; X (N, D) float64 features (NaN allowed); feature_names (D,);
     truth (N,) object ground truth or None; anchors {row id: label}; projection (N, 2) or None;
-    n_clusters: how many clusters to ask for when there are no anchors.
+    n_clusters: how many clusters to ask for when there are no anchors; scale_columns: False
+    when the analyst said the columns share one unit (see ``PFNClusterer``).
     """
 
     name: str
@@ -50,6 +51,7 @@ class StudioData:
     anchors: dict[int, str] = field(default_factory=dict)
     projection: np.ndarray | None = None
     n_clusters: int = 3
+    scale_columns: bool = True
 
 
 def anchor_db_path() -> Path:

@@ -138,3 +138,13 @@ def test__method_table__reports_cluster_counts_agreement_and_truth_scores(three_
     assert table.loc[0, "agreement (ARI)"] == pytest.approx(1.0)
     assert table["n_clusters"].tolist() == [3, 87]
     assert method_table(results).columns.tolist() == ["method", "n_clusters"]
+
+
+def test__kmeans_labels__with_one_common_unit__follows_the_wide_column_not_the_noise():
+    rng = np.random.default_rng(4)
+    side = np.repeat([0, 1], 100)
+    # Split 20 wide along column 0; 20 narrow noise columns in the same unit.
+    X = np.c_[side * 20.0 + rng.normal(0, 1, 200), rng.normal(0, 0.3, (200, 20))]
+    kept = kmeans_labels(X, 2, scale_columns=False)
+    assert agreement(kept, side) == 1.0
+    assert agreement(kmeans_labels(X, 2), side) < 0.5
