@@ -72,7 +72,11 @@ def kmeans_labels(X, n_clusters: int, seed: int = 0, scale_columns: bool = True)
     """K-means on median-imputed, z-scored X (or, with scale_columns=False, centred X in one
     common unit, as ``PFNClusterer(scale_columns=False)`` sees it).
     X (N, D) -> labels (N,) int64 in 0..K-1."""
-    Z = _standardized(X, scale_columns)
+    return _kmeans(_standardized(X, scale_columns), n_clusters, seed)
+
+
+def _kmeans(Z: np.ndarray, n_clusters: int, seed: int) -> np.ndarray:
+    """K-means on already prepared Z (N, D') -> labels (N,) int64."""
     _check_n_clusters(n_clusters, Z.shape[0])
     model = KMeans(n_clusters=n_clusters, n_init=10, random_state=seed)
     return model.fit_predict(Z).astype(np.int64)
@@ -144,7 +148,7 @@ def classical_methods(X, anchors_y, n_clusters: int, seed: int = 0,
             f"anchors_y must have one entry per row ({Z.shape[0]}), got {anchors_y.shape}."
         )
     _check_n_clusters(n_clusters, Z.shape[0])
-    results = {"K-means": kmeans_labels(Z, n_clusters, seed, scale_columns)}
+    results = {"K-means": _kmeans(Z, n_clusters, seed)}  # Z is prepared already
     mixture = GaussianMixture(n_components=n_clusters, reg_covar=1e-3, random_state=seed)
     results["Gaussian mixture"] = mixture.fit_predict(Z).astype(np.int64)
     if Z.shape[0] <= MAX_ROWS_WARD:
