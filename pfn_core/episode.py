@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from pfn_core.geodesic import LandmarkPaths, landmark_paths
+from pfn_core.geodesic import Attachment, LandmarkPaths, landmark_paths
 
 NEIGHBOUR_RANK = 4  # the typical distance is the median distance to the 4th nearest neighbour
 SCALE_SAMPLE = 256  # rows whose neighbour distances set the unit of every attention distance
@@ -67,12 +67,14 @@ class Context:
     scale: torch.Tensor
     paths: LandmarkPaths
 
-    def distance_to(self, geometry: torch.Tensor) -> torch.Tensor:
+    def distance_to(self, geometry: torch.Tensor,
+                    attachment: Attachment | None = None) -> torch.Tensor:
         """Squared distances from P points to the context tokens, in units of the context's
-        neighbour scale: channel 0 straight-line, channel 1 along the landmark graph.
+        neighbour scale: channel 0 straight-line, channel 1 along the landmark graph
+        (`attachment`: the points' nearest base landmarks, if already known).
 
         geometry (P, G) -> (P, M, 2)"""
-        straight, along = self.paths.to_queries(geometry.numpy())
+        straight, along = self.paths.to_queries(geometry.numpy(), attachment)
         both = torch.from_numpy(np.stack([straight, along], axis=-1)) ** 2
         return (both / self.scale).clamp(max=MAX_SQUARED_DISTANCE)
 

@@ -22,9 +22,14 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClusterMixin
 
 from pfn_core.checkpoint import SHIPPED_WEIGHTS, load_model
-from pfn_core.inference import DEFAULT_CONTEXT_SIZE, predict_proba
+from pfn_core.episode import content_order
+from pfn_core.geodesic import Attachment
+from pfn_core.inference import DEFAULT_CONTEXT_SIZE, attach_rows, predict_proba
 from pfn_core.preprocessing import model_views, validate_features
 from pfn_core.seeding import confident_anchors, density_peak_seeds
+
+DEFAULT_REFINE_ROUNDS = 1
+REFINE_POOL = 0.8  # extra anchors come from the surest 80% of each predicted class
 
 
 @functools.lru_cache(maxsize=4)
@@ -87,6 +92,11 @@ class PreparedInputs:
     features: np.ndarray
     geometry: np.ndarray
 
+    @functools.cached_property
+    def attachment(self) -> Attachment:
+        """Every row's nearest base landmarks, found once and shared by every pass."""
+        return attach_rows(self.X, self.geometry)
+
 
 def prepare_inputs(X, y, weights=None, device: str = "cpu",
                    scale_columns: bool = True) -> PreparedInputs:
@@ -121,8 +131,13 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
     n_ensemble : int
         Average over this many sets of label codes (more is slower and steadier).
     refine_rounds : int
-        After a first pass, add each class's most confident rows as extra anchors and run
-        again, this many times (0 = a single pass when anchors are given).
+        After a first pass, add `refine_anchors` predicted rows per class as extra anchors and
+        run again, this many times (0 = a single pass). The extra rows are spread over the
+        surer part of each predicted class (``seeding.confident_anchors``), so the second pass
+        sees the whole extent of each cluster, as K-means does when it re-estimates centres.
+        Each round costs one more pass.
+    refine_anchors : int
+        Extra anchors per class in each refinement round.
     scale_columns : bool
         True (default): z-score every column, for tables whose columns have different units.
         False: keep the columns' relative spreads (centred, one common factor), for columns
@@ -144,60 +159,84 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
 
     def __init__(self, *, weights=None, device: str = "cpu", n_clusters: int | None = None,
                  context_size: int = DEFAULT_CONTEXT_SIZE, n_ensemble: int = 1,
-                 refine_rounds: int = 0, scale_columns: bool = True):
+                 refine_rounds: int = DEFAULT_REFINE_ROUNDS, refine_anchors: int = 10,
+                 scale_columns: bool = True):
         self.weights = weights
         self.device = device
         self.n_clusters = n_clusters
         self.context_size = context_size
         self.n_ensemble = n_ensemble
         self.refine_rounds = refine_rounds
+        self.refine_anchors = refine_anchors
         self.scale_columns = scale_columns
 
     def fit(self, X, y=None):
         """Cluster X (N, D) given y (N,) with -1/None for unlabelled rows. Returns self."""
+        self._check_settings()
         prepared = prepare_inputs(X, y, self.weights, self.device, self.scale_columns)
-        X_valid, model = prepared.X, prepared.model
-        features, geometry = prepared.features, prepared.geometry
-        anchor_index, anchor_labels = prepared.anchor_index, prepared.anchor_labels
-        n_rows = X_valid.shape[0]
-
-        def run(index, classes, n_classes):
-            return predict_proba(
-                model, X_valid, features, geometry, index, classes, n_classes,
-                context_size=self.context_size, n_ensemble=self.n_ensemble, device=self.device,
-            )
-
+        anchor_index = prepared.anchor_index
         if len(anchor_index) == 0:
-            if self.n_clusters is None:
-                raise ValueError(
-                    "no anchors: label at least one row per cluster in y (other rows -1), "
-                    "or pass n_clusters=K to cluster without anchors."
-                )
-            classes = np.arange(self.n_clusters)
-            seeds = density_peak_seeds(geometry, X_valid, self.n_clusters)
-            proba = run(seeds, np.arange(self.n_clusters), self.n_clusters)
-            for per_class in (5, 10):
-                index, cls = confident_anchors(proba, per_class, np.zeros(0, dtype=np.int64))
-                proba = run(index, cls, self.n_clusters)
+            classes, proba = self._cluster_without_anchors(prepared)
         else:
-            classes, anchor_class = np.unique(anchor_labels, return_inverse=True)
-            proba = run(anchor_index, anchor_class, len(classes))
-            for _ in range(self.refine_rounds):
-                counts = np.bincount(anchor_class, minlength=len(classes))
-                extra, extra_class = confident_anchors(proba, int(counts.max()), anchor_index)
-                proba = run(np.concatenate([anchor_index, extra]),
-                            np.concatenate([anchor_class, extra_class]), len(classes))
-            proba[anchor_index] = 0.0
-            proba[anchor_index, anchor_class] = 1.0
+            classes, proba = self._cluster_from_anchors(prepared)
 
         self.classes_ = np.asarray(classes)
         self.proba_ = proba
         self.labels_ = self.classes_[proba.argmax(1)]
         self.confidence_ = proba.max(1)
-        self.anchor_mask_ = np.zeros(n_rows, dtype=bool)
+        self.anchor_mask_ = np.zeros(len(proba), dtype=bool)
         self.anchor_mask_[anchor_index] = True
-        self.n_features_in_ = X_valid.shape[1]
+        self.n_features_in_ = prepared.X.shape[1]
         return self
+
+    def _check_settings(self) -> None:
+        for name, least in (("refine_rounds", 0), ("refine_anchors", 1), ("n_ensemble", 1),
+                            ("context_size", 0)):
+            value = getattr(self, name)
+            if not isinstance(value, (int, np.integer)) or value < least:
+                raise ValueError(f"{name} must be a whole number >= {least}, got {value!r}.")
+
+    def _pass(self, prepared: PreparedInputs, index, index_class, n_classes) -> np.ndarray:
+        """One forward pass with rows `index` (A,) as anchors of classes `index_class` (A,)
+        -> (N, n_classes) probabilities."""
+        return predict_proba(
+            prepared.model, prepared.X, prepared.features, prepared.geometry, index,
+            index_class, n_classes, context_size=self.context_size, n_ensemble=self.n_ensemble,
+            device=self.device, attachment=prepared.attachment,
+        )
+
+    def _cluster_from_anchors(self, prepared: PreparedInputs):
+        """-> classes (K,) sorted anchor labels, proba (N, K); anchors one-hot."""
+        anchor_index = prepared.anchor_index
+        classes, anchor_class = np.unique(prepared.anchor_labels, return_inverse=True)
+        proba = self._pass(prepared, anchor_index, anchor_class, len(classes))
+        content_rank = np.argsort(content_order(prepared.X))
+        for _ in range(self.refine_rounds):
+            extra, extra_class = confident_anchors(proba, self.refine_anchors, anchor_index,
+                                                   pool=REFINE_POOL, tie_break=content_rank)
+            proba = self._pass(prepared, np.concatenate([anchor_index, extra]),
+                               np.concatenate([anchor_class, extra_class]), len(classes))
+        proba[anchor_index] = 0.0
+        proba[anchor_index, anchor_class] = 1.0
+        return classes, proba
+
+    def _cluster_without_anchors(self, prepared: PreparedInputs):
+        """Density-peak seeds name the clusters; two passes re-anchor on 5, then 10 rows per
+        predicted class. -> classes (K,) = 0..K-1, proba (N, K)"""
+        if self.n_clusters is None:
+            raise ValueError(
+                "no anchors: label at least one row per cluster in y (other rows -1), "
+                "or pass n_clusters=K to cluster without anchors."
+            )
+        k = self.n_clusters
+        seeds = density_peak_seeds(prepared.geometry, prepared.X, k)
+        proba = self._pass(prepared, seeds, np.arange(k), k)
+        content_rank = np.argsort(content_order(prepared.X))
+        for per_class in (5, 10):
+            index, index_class = confident_anchors(proba, per_class, np.zeros(0, dtype=np.int64),
+                                                   pool=REFINE_POOL, tie_break=content_rank)
+            proba = self._pass(prepared, index, index_class, k)
+        return np.arange(k), proba
 
     def fit_predict(self, X, y=None, **kwargs):
         """Cluster X and return ``labels_`` (N,)."""

@@ -80,10 +80,9 @@ def _query_states(p: _Prepared, rows: np.ndarray):
     distance = context.distance_to(torch.from_numpy(p.geometry[rows]))[None]
     states, weights, masses = [], [], []
     for layer, (normed_context, label_mass) in zip(model.layers, per_layer, strict=True):
-        _, attention = layer.attention(layer.attention_norm(queries), normed_context, distance)
+        queries, mass, attention = layer.forward_queries(queries, normed_context, label_mass,
+                                                         p.codes[None], distance, None)
         weights.append(attention)
-        queries, mass = layer.forward_queries(queries, normed_context, label_mass,
-                                              p.codes[None], distance, None)
         states.append(queries)
         masses.append(mass)
     return states, weights, masses, prototypes

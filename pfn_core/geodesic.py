@@ -4,11 +4,14 @@ Euclidean distance cannot tell two points on neighbouring arms of a spiral from 
 on the same arm; the length of the shortest path that hops between close data points can.
 The model's attention reads both (see ``model.DistanceBiasedAttention``).
 
-Cost stays linear in the number of rows N: the graph is built on at most L landmark rows
-(the context tokens first, then more rows picked by content), paths run from the M context
-tokens through that graph, and every other row joins it through its few nearest landmarks.
+Cost stays linear in the number of rows N: the graph is built on L landmark rows (the
+context tokens, then up to MAX_LANDMARKS base rows picked by content), paths run from the M
+context tokens through that graph, and every other row joins it through its few nearest
+landmarks. A row's nearest base landmarks do not depend on the context, so they are found
+once per dataset (``attach``) and reused by every pass.
 
-Legend: N=rows, L=landmarks, M=context tokens (sources), Q=query rows, G=geometry columns.
+Legend: N=rows, L=landmarks, B=base landmarks, M=context tokens (sources), Q=query rows,
+G=geometry columns.
 """
 
 from __future__ import annotations
@@ -35,28 +38,78 @@ def _pairwise(a: np.ndarray, b: np.ndarray) -> torch.Tensor:
 
 
 @dataclass
+class Attachment:
+    """Where rows join the landmark graph: each row's nearest base landmarks (see
+    ``attach``). Computed once per dataset, it serves every pass whatever the context.
+
+    rows (Q, k) row ids of the nearest base landmarks, hop (Q, k) float32 distances to them."""
+
+    rows: np.ndarray
+    hop: np.ndarray
+
+    def chunk(self, start: int, stop: int) -> "Attachment":
+        return Attachment(self.rows[start:stop], self.hop[start:stop])
+
+
+def attach(query_geometry: np.ndarray, base_geometry: np.ndarray,
+           base_rows: np.ndarray) -> Attachment:
+    """Each query's ATTACH_NEIGHBOURS nearest base landmarks.
+
+    query_geometry (Q, G), base_geometry (B, G) of rows base_rows (B,) -> Attachment"""
+    q = torch.as_tensor(query_geometry, dtype=torch.float32)
+    b = torch.as_tensor(base_geometry, dtype=torch.float32)
+    # Rank on |b|^2 - 2 q.b (the query's own |q|^2 does not change the order), then measure
+    # the k winners exactly.
+    squared = (b * b).sum(1)[None, :] - 2 * q @ b.T  # (Q, B)
+    k = min(ATTACH_NEIGHBOURS, squared.shape[1])
+    nearest = torch.topk(squared, k, dim=1, largest=False).indices  # (Q, k)
+    hop = (q[:, None, :] - b[nearest]).norm(dim=-1)
+    return Attachment(base_rows[nearest.numpy()], hop.numpy())
+
+
+@dataclass
 class LandmarkPaths:
     """Shortest-path lengths from each context token to every landmark.
 
-    landmarks (L, G) geometry of the landmarks; from_context (M, L) float32 path lengths, never
-    shorter than the straight line (finite: an unreachable pair holds its straight-line
-    distance plus a large multiple of the graph's longest edge)."""
+    The landmarks are the M context tokens followed by the base landmarks that are not
+    context tokens. landmarks (L, G) their geometry, rows (L,) their row ids, from_context
+    (M, L) float32 path lengths, never shorter than the straight line (finite: an unreachable
+    pair holds its straight-line distance plus a large multiple of the graph's longest edge),
+    base_rows (B,) and base_geometry (B, G): the base landmarks, fixed for a dataset."""
 
     landmarks: np.ndarray
+    rows: np.ndarray
     from_context: np.ndarray
+    base_rows: np.ndarray
+    base_geometry: np.ndarray
 
-    def to_queries(self, query_geometry: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def to_queries(self, query_geometry: np.ndarray,
+                   attachment: Attachment | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Straight-line and path distances from each query to each context token; the path
-        enters the graph at the query's nearest landmarks. The context tokens are the first
-        M landmarks, so the straight-line distances come with the landmark look-up.
+        enters the graph at the query's nearest landmarks, found among the context tokens
+        and the query's nearest base landmarks (`attachment`, computed here if None).
 
         (Q, G) -> (straight (Q, M), along (Q, M)), float32"""
-        direct = _pairwise(query_geometry, self.landmarks)  # (Q, L)
-        hop, nearest = torch.topk(direct, min(ATTACH_NEIGHBOURS, direct.shape[1]), dim=1,
-                                  largest=False)  # (Q, k)
-        via = torch.from_numpy(self.from_context.T)[nearest]  # (Q, k, M)
         n_context = self.from_context.shape[0]
-        return direct[:, :n_context].numpy(), (hop[:, :, None] + via).amin(dim=1).numpy()
+        if attachment is None:
+            attachment = attach(query_geometry, self.base_geometry, self.base_rows)
+        straight = _pairwise(query_geometry, self.landmarks[:n_context])  # (Q, M)
+        position = self._positions(attachment.rows)  # (Q, k) landmark positions
+        base_hop = torch.from_numpy(attachment.hop).clone()
+        base_hop[torch.from_numpy(position < n_context)] = float("inf")  # already a context token
+        candidates = torch.cat([straight, base_hop], dim=1)  # (Q, M + k)
+        k = min(ATTACH_NEIGHBOURS, len(self.rows))
+        hop, pick = torch.topk(candidates, k, dim=1, largest=False)  # (Q, k)
+        context_position = torch.arange(n_context).expand(len(position), n_context)
+        nearest = torch.gather(torch.cat([context_position, torch.from_numpy(position)], 1),
+                               1, pick)
+        via = torch.from_numpy(self.from_context.T)[nearest]  # (Q, k, M)
+        return straight.numpy(), (hop[:, :, None] + via).amin(dim=1).numpy()
+
+    def _positions(self, rows: np.ndarray) -> np.ndarray:
+        """Landmark position of each row id in `rows` (every one must be a landmark)."""
+        order = np.argsort(self.rows, kind="stable")
+        return order[np.searchsorted(self.rows[order], rows)]
 
 
 def neighbour_graph(points: np.ndarray, n_neighbours: int = GRAPH_NEIGHBOURS):
@@ -88,14 +141,18 @@ def landmark_paths(geometry: np.ndarray, context_index: np.ndarray,
     """Build the landmark graph and run shortest paths from the context tokens.
 
     geometry (N, G); context_index (M,) rows of the context (they are the first landmarks);
-    extra_landmarks (R,) further rows to use as landmarks (rows already in the context are
-    skipped; at most MAX_LANDMARKS landmarks in all) -> LandmarkPaths"""
-    extra = extra_landmarks[~np.isin(extra_landmarks, context_index)]
-    room = max(MAX_LANDMARKS - len(context_index), 0)
-    landmark_rows = np.concatenate([context_index, extra[:room]]).astype(np.int64)
+    extra_landmarks (R,) further rows in order of preference: the first MAX_LANDMARKS are the
+    base landmarks, the same whatever the context (rows already in the context are not
+    repeated) -> LandmarkPaths"""
+    base_rows = np.asarray(extra_landmarks[:MAX_LANDMARKS], dtype=np.int64)
+    extra = base_rows[~np.isin(base_rows, context_index)]
+    landmark_rows = np.concatenate([context_index, extra]).astype(np.int64)
     points = geometry[landmark_rows]
+    base_geometry = geometry[base_rows]
     if len(points) < 2:
-        return LandmarkPaths(points, np.zeros((len(context_index), len(points)), np.float32))
+        return LandmarkPaths(points, landmark_rows,
+                             np.zeros((len(context_index), len(points)), np.float32),
+                             base_rows, base_geometry)
     graph, distances = neighbour_graph(points)
     paths = shortest_paths(graph, np.arange(len(context_index)))
     unreachable = ~np.isfinite(paths)
@@ -103,4 +160,5 @@ def landmark_paths(geometry: np.ndarray, context_index: np.ndarray,
     straight = distances[: len(context_index)].numpy().astype(np.float64)
     paths[unreachable] = straight[unreachable] + detour
     # Stored once in the precision every query chunk reads it in.
-    return LandmarkPaths(points, paths.astype(np.float32))
+    return LandmarkPaths(points, landmark_rows, paths.astype(np.float32), base_rows,
+                         base_geometry)

@@ -10,6 +10,7 @@ import numpy as np
 import torch
 
 from pfn_core.episode import content_order, label_codes, make_context
+from pfn_core.geodesic import MAX_LANDMARKS, Attachment, attach
 from pfn_core.model import ClusteringTransformer
 
 CODE_SEED = 0
@@ -46,8 +47,15 @@ def build_context(X: np.ndarray, features: np.ndarray, geometry: np.ndarray,
     """The attended context: the anchors, then up to `context_size` unlabelled rows; the
     next rows in the same content order serve as extra landmarks for path distances.
 
+    Anchors enter in content order, so the context (and every float sum over it) is the
+    same whatever the order of rows or of the anchor list.
+
     -> (Context, context_index (M,) row ids)"""
     order = content_order(X)
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    by_content = np.argsort(rank[anchor_index], kind="stable")
+    anchor_index, anchor_class = anchor_index[by_content], anchor_class[by_content]
     unlabelled = choose_unlabelled_context(order, anchor_index, context_size)
     context_index = np.concatenate([anchor_index, unlabelled])
     context_label = np.concatenate([anchor_class, np.full(len(unlabelled), -1)])
@@ -64,17 +72,37 @@ def inference_codes(geometry: np.ndarray, anchor_index: np.ndarray, anchor_class
     return label_codes(n_classes, embed_dim, generator)[ranks]
 
 
+def attach_rows(X: np.ndarray, geometry: np.ndarray, batch_size: int = 4096) -> Attachment:
+    """Every row's nearest base landmarks (the first MAX_LANDMARKS rows in content order, as
+    ``build_context`` picks them). Independent of the anchors, so one serves every pass.
+
+    X (N, D_raw), geometry (N, G) -> Attachment with rows and hop (N, k)"""
+    base_rows = content_order(X)[:MAX_LANDMARKS]
+    base_geometry = geometry[base_rows]
+    parts = [attach(geometry[start:start + batch_size], base_geometry, base_rows)
+             for start in range(0, len(X), batch_size)]
+    return Attachment(np.concatenate([p.rows for p in parts]),
+                      np.concatenate([p.hop for p in parts]))
+
+
 @torch.inference_mode()
 def predict_proba(model: ClusteringTransformer, X: np.ndarray, features: np.ndarray,
                   geometry: np.ndarray, anchor_index: np.ndarray, anchor_class: np.ndarray,
                   n_classes: int, context_size: int = DEFAULT_CONTEXT_SIZE,
                   query_batch_size: int = 4096, n_ensemble: int = 1,
-                  device: str = "cpu") -> np.ndarray:
+                  device: str = "cpu", attachment: Attachment | None = None) -> np.ndarray:
     """Class probabilities for every row.
 
     X (N, D_raw) the validated raw values (only used to pick the context by content),
     features (N, D), geometry (N, G), anchor_index (A,), anchor_class (A,) in 0..K-1
-    -> (N, K) probabilities. Each member of an ensemble uses a different set of label codes."""
+    -> (N, K) probabilities. Each member of an ensemble uses a different set of label codes.
+    `attachment` (from ``attach_rows``) saves finding every row's nearest landmarks again
+    when the same data is run several times.
+
+    The model sees classes renumbered in canonical order (``canonical_class_order``), so the
+    computation, to the last bit, does not depend on how the classes were numbered."""
+    ranks = canonical_class_order(geometry, anchor_index, anchor_class, n_classes)
+    anchor_class = ranks[anchor_class]
     context, _ = build_context(X, features, geometry, anchor_index, anchor_class, context_size)
     context_distance = context.distance_to(context.geometry)
 
@@ -85,7 +113,7 @@ def predict_proba(model: ClusteringTransformer, X: np.ndarray, features: np.ndar
     total = np.zeros((len(X), n_classes), dtype=np.float64)
     for member in range(n_ensemble):
         codes = inference_codes(geometry, anchor_index, anchor_class, n_classes,
-                                model.config.embed_dim, member)
+                                model.config.embed_dim, member)  # canonical classes: codes in order
         per_layer, prototypes = model.encode_context(
             batched(context.x), batched(context.label), None, batched(codes),
             batched(context_distance),
@@ -93,10 +121,11 @@ def predict_proba(model: ClusteringTransformer, X: np.ndarray, features: np.ndar
         for start in range(0, len(X), query_batch_size):
             stop = min(start + query_batch_size, len(X))
             query_geometry = torch.from_numpy(np.ascontiguousarray(geometry[start:stop]))
+            part = None if attachment is None else attachment.chunk(start, stop)
             logits = model.predict_queries(
                 batched(torch.from_numpy(np.ascontiguousarray(features[start:stop]))),
-                batched(context.distance_to(query_geometry)), per_layer, prototypes,
+                batched(context.distance_to(query_geometry, part)), per_layer, prototypes,
                 batched(codes), None, class_valid,
             )
             total[start:stop] += torch.softmax(logits[0].float(), -1).cpu().numpy()
-    return total / n_ensemble
+    return total[:, ranks] / n_ensemble

@@ -143,13 +143,14 @@ class ContextQueryLayer(nn.Module):
     def forward_queries(self, queries, normed_context, label_mass, codes, query_distance,
                         context_valid):
         """queries (B,Q,E), normed_context (B,M,E), label_mass (B,M,K) of the context,
-        query_distance (B,Q,M,2) -> queries (B,Q,E), query label mass (B,Q,K)"""
+        query_distance (B,Q,M,2) -> queries (B,Q,E), query label mass (B,Q,K),
+        attention weights (B,H,Q,M)"""
         # Queries attend only to the context, never to each other.
         normed = self.attention_norm(queries)
         attended, weights = self.attention(normed, normed_context, query_distance, context_valid)
         query_mass = self._mix_heads(weights) @ label_mass
         queries = queries + attended + self.label_input(query_mass @ codes)
-        return queries + self.feedforward(self.feedforward_norm(queries)), query_mass
+        return queries + self.feedforward(self.feedforward_norm(queries)), query_mass, weights
 
 
 class ClusteringTransformer(nn.Module):
@@ -206,7 +207,7 @@ class ClusteringTransformer(nn.Module):
         queries = self.feature_embedding(query_x) + self.unlabelled_embedding
         masses = []
         for layer, (normed_context, label_mass) in zip(self.layers, per_layer, strict=True):
-            queries, query_mass = layer.forward_queries(
+            queries, query_mass, _ = layer.forward_queries(
                 queries, normed_context, label_mass, codes, query_distance, context_valid
             )
             masses.append(query_mass)

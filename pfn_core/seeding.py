@@ -53,17 +53,33 @@ def density_peak_seeds(geometry: np.ndarray, X: np.ndarray, n_clusters: int,
     return sample[chosen]
 
 
-def confident_anchors(proba: np.ndarray, per_class: int, exclude: np.ndarray) -> tuple:
-    """The `per_class` rows each class is most sure of (by probability), excluding `exclude`.
+def confident_anchors(proba: np.ndarray, per_class: int, exclude: np.ndarray,
+                      pool: float = 0.0, tie_break: np.ndarray | None = None) -> tuple:
+    """Up to `per_class` rows of each predicted class, excluding `exclude`, to serve as extra
+    anchors.
 
-    proba (N, K) -> (indices (A,), classes (A,))"""
+    pool = 0: the rows the model is surest of. pool in (0, 1]: rows spread evenly over the
+    confidence ranks of the surest `pool` fraction of the class (at least `per_class` rows),
+    so that they cover the cluster instead of crowding next to the anchors, where the model
+    is surest and an extra anchor adds nothing. Confidence is rounded to 6 decimals, so that
+    float noise (e.g. from the order of classes) cannot reorder rows; ties go to the lower
+    `tie_break` rank (default: the lower row).
+
+    proba (N, K), tie_break (N,) or None -> (indices (A,), classes (A,))"""
     predicted = proba.argmax(1)
-    confidence = proba.max(1)
+    confidence = np.round(proba.max(1), 6)
     confidence[exclude] = -1.0
+    key = np.arange(len(proba)) if tie_break is None else tie_break
     indices, classes = [], []
     for c in range(proba.shape[1]):
         members = np.flatnonzero((predicted == c) & (confidence >= 0))
-        best = members[np.lexsort((members, -confidence[members]))][:per_class]
-        indices.append(best)
-        classes.append(np.full(len(best), c))
+        ranked = members[np.lexsort((key[members], -confidence[members]))]
+        if pool > 0 and len(ranked) > per_class:
+            surest = ranked[:max(per_class, int(np.ceil(pool * len(ranked))))]
+            picks = np.unique(np.linspace(0, len(surest) - 1, per_class).round().astype(int))
+            chosen = surest[picks]
+        else:
+            chosen = ranked[:per_class]
+        indices.append(chosen)
+        classes.append(np.full(len(chosen), c))
     return np.concatenate(indices).astype(np.int64), np.concatenate(classes).astype(np.int64)

@@ -144,3 +144,25 @@ def test__scale_columns_false__lets_a_strong_direction_outweigh_faint_noisy_ones
     z_scored = PFNClusterer().fit_predict(X, y)
     assert (kept == side).mean() > 0.95
     assert (z_scored == side).mean() < 0.8  # what the default does to such a table
+
+
+def test__refinement__runs_a_second_pass_with_extra_anchors_and_keeps_the_real_ones():
+    rng = np.random.default_rng(4)
+    X = np.concatenate([rng.normal(0, 1, (150, 2)), rng.normal([3.2, 0], 1, (150, 2))])
+    y = np.full(300, -1)
+    y[[int(np.argmax(X[:150, 0])), 150 + int(np.argmin(X[150:, 0]))]] = [0, 1]
+    single = PFNClusterer(refine_rounds=0).fit(X, y)
+    refined = PFNClusterer().fit(X, y)
+    assert refined.get_params()["refine_rounds"] == 1
+    assert not np.allclose(single.proba_, refined.proba_, atol=1e-3)
+    assert refined.anchor_mask_.sum() == 2  # pseudo-anchors are not reported as anchors
+    np.testing.assert_array_equal(refined.labels_[y >= 0], y[y >= 0])
+
+
+@pytest.mark.parametrize("setting", [{"refine_rounds": -1}, {"refine_anchors": 0},
+                                     {"n_ensemble": 0}, {"context_size": 2.5}])
+def test__bad_settings__raise_a_value_error_naming_the_setting(two_blobs, setting):
+    X, y = two_blobs
+    name = next(iter(setting))
+    with pytest.raises(ValueError, match=f"{name} must be a whole number"):
+        PFNClusterer(**setting).fit(X, y)

@@ -1,6 +1,6 @@
 import numpy as np
 
-from pfn_core.geodesic import MAX_LANDMARKS, landmark_paths
+from pfn_core.geodesic import MAX_LANDMARKS, attach, landmark_paths
 
 
 def two_arcs(n=60):
@@ -48,3 +48,21 @@ def test__landmarks__are_capped_and_start_with_the_context():
     paths = landmark_paths(X, context, np.arange(3000))
     assert len(paths.landmarks) == MAX_LANDMARKS
     np.testing.assert_array_equal(paths.landmarks[:3], X[context])
+
+
+def test__attachment__found_once_gives_the_same_distances_as_a_full_search():
+    X = np.random.default_rng(3).normal(size=(3000, 3)).astype(np.float32)
+    base_rows = np.random.default_rng(4).permutation(3000)
+    context = np.array([base_rows[0], 17, 2999])  # one context row is also a base landmark
+    paths = landmark_paths(X, context, base_rows)
+    queries = X[:500]
+    cached = paths.to_queries(queries, attach(queries, X[base_rows[:MAX_LANDMARKS]],
+                                              base_rows[:MAX_LANDMARKS]))
+    # Brute force: the 3 nearest of all landmarks, then the shortest way on to each token.
+    direct = np.linalg.norm(queries[:, None] - paths.landmarks[None], axis=-1)  # (Q, L)
+    nearest = np.argsort(direct, axis=1)[:, :3]
+    hop = np.take_along_axis(direct, nearest, 1)
+    along = (hop[:, :, None] + paths.from_context.T[nearest]).min(1)
+    np.testing.assert_allclose(cached[0], direct[:, :3], rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(cached[1], along, rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(paths.to_queries(queries)[1], cached[1], rtol=1e-6)

@@ -35,6 +35,21 @@ def test__confident_anchors__take_the_surest_rows_of_each_class_and_skip_exclude
     assert index.tolist() == [0, 3] and classes.tolist() == [0, 1]
 
 
+def test__confident_anchors__with_a_pool_spread_over_the_surer_part_of_each_class():
+    confidence = np.linspace(0.99, 0.51, 10)  # rows 0..9 all class 0, surest first
+    proba = np.c_[confidence, 1 - confidence]
+    top, _ = confident_anchors(proba, 3, exclude=np.zeros(0, dtype=np.int64))
+    spread, _ = confident_anchors(proba, 3, exclude=np.zeros(0, dtype=np.int64), pool=0.8)
+    assert top.tolist() == [0, 1, 2]
+    assert spread.tolist() == [0, 4, 7]  # evenly over the surest 8 rows, not the least sure
+
+
+def test__confident_anchors__never_pick_more_rows_than_a_class_has():
+    proba = np.array([[0.9, 0.1], [0.2, 0.8], [0.6, 0.4]])
+    index, classes = confident_anchors(proba, 5, exclude=np.array([0]), pool=0.8)
+    assert sorted(index.tolist()) == [1, 2] and sorted(classes.tolist()) == [0, 1]
+
+
 def test__density_peaks__give_each_of_two_concentric_rings_a_seed():
     rng = np.random.default_rng(3)
     angle = rng.uniform(0, 2 * np.pi, 400)
