@@ -1,7 +1,7 @@
 """Clustering by attention: the studio.
 
 Load a table, see it as a 2-D map, lasso a few points and name them (anchors); the pre-trained
-transformer re-clusters every row from those anchors in one forward pass, next to K-means.
+transformer re-clusters every row from those anchors, with no fitting, next to K-means.
 Run with ``streamlit run app.py``. All model and clustering logic lives in ``pfn_core``.
 """
 
@@ -323,7 +323,8 @@ download.download_button(  # the CSV is built only when clicked, not on every re
 cached = result["computed_at"] < run_started
 st.caption(
     f"**{name}** — {description} Name a few points and the pre-trained transformer "
-    f"re-clusters all {len(X):,} rows in one forward pass. "
+    f"re-clusters all {len(X):,} rows in two forward passes (the second adds the first "
+    f"pass's surer points as extra anchors). "
     f"Re-clustered {len(X):,} rows from {len(anchors)} anchors in {result['seconds']:.2f} s"
     f"{' (kept from the last time these anchors were used)' if cached else ''}."
 )
@@ -412,7 +413,7 @@ with stats:
     first.metric("Model vs K-means (ARI)", f"{comparison.agreement(labels, km_matched):.2f}",
                  help="Adjusted Rand index between the two clusterings: 1 = identical.")
     second.metric("Re-cluster time", f"{result['seconds']:.2f} s",
-                  help=f"PFNClusterer on all {len(X):,} rows, one forward pass.")
+                  help=f"PFNClusterer on all {len(X):,} rows: two forward passes, no fitting.")
     if truth is not None:
         scores = pd.DataFrame({
             "model": comparison.scores_against_truth(truth, labels),

@@ -177,7 +177,10 @@ else:
 
     st.subheader("2 · How the clustering forms, layer by layer")
     st.caption("Every point's cluster read out after each layer (black diamonds: the anchors). "
-               "Labels spread from the anchors through the context as the layers stack up.")
+               "Labels spread from the anchors through the context as the layers stack up. "
+               "This is the first pass, from your anchors alone; the map above comes from a "
+               "second pass that adds 10 points per cluster, spread over the part the first "
+               "pass was surer of, as extra anchors (PFNClusterer's refine_rounds).")
     figure = make_subplots(rows=1, cols=len(layers),
                            subplot_titles=[f"after layer {i + 1}" for i in range(len(layers))])
     for i, layer_labels in enumerate(layers):
