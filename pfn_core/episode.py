@@ -116,6 +116,13 @@ def content_order(X: np.ndarray) -> np.ndarray:
     return np.lexsort((np.arange(len(keys)), keys))
 
 
+def content_rank(X: np.ndarray) -> np.ndarray:
+    """Each row's position in ``content_order``: a row-order-free tie-breaker.
+
+    X (N, D) float64 -> (N,) ranks 0..N-1"""
+    return np.argsort(content_order(X))
+
+
 def collate(episodes: list[dict]) -> dict:
     """Pad a list of single-task episodes into one batch.
 

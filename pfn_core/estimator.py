@@ -22,7 +22,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClusterMixin
 
 from pfn_core.checkpoint import SHIPPED_WEIGHTS, load_model
-from pfn_core.episode import content_order
+from pfn_core.episode import content_rank
 from pfn_core.geodesic import Attachment
 from pfn_core.inference import DEFAULT_CONTEXT_SIZE, attach_rows, predict_proba
 from pfn_core.preprocessing import model_views, validate_features
@@ -96,6 +96,11 @@ class PreparedInputs:
     def attachment(self) -> Attachment:
         """Every row's nearest base landmarks, found once and shared by every pass."""
         return attach_rows(self.X, self.geometry)
+
+    @functools.cached_property
+    def content_rank(self) -> np.ndarray:
+        """(N,) each row's rank in content order: ties broken without regard to row order."""
+        return content_rank(self.X)
 
 
 def prepare_inputs(X, y, weights=None, device: str = "cpu",
@@ -210,10 +215,10 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
         anchor_index = prepared.anchor_index
         classes, anchor_class = np.unique(prepared.anchor_labels, return_inverse=True)
         proba = self._pass(prepared, anchor_index, anchor_class, len(classes))
-        content_rank = np.argsort(content_order(prepared.X))
         for _ in range(self.refine_rounds):
-            extra, extra_class = confident_anchors(proba, self.refine_anchors, anchor_index,
-                                                   pool=REFINE_POOL, tie_break=content_rank)
+            extra, extra_class = confident_anchors(
+                proba, self.refine_anchors, anchor_index, pool=REFINE_POOL,
+                tie_break=prepared.content_rank)
             proba = self._pass(prepared, np.concatenate([anchor_index, extra]),
                                np.concatenate([anchor_class, extra_class]), len(classes))
         proba[anchor_index] = 0.0
@@ -231,10 +236,10 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
         k = self.n_clusters
         seeds = density_peak_seeds(prepared.geometry, prepared.X, k)
         proba = self._pass(prepared, seeds, np.arange(k), k)
-        content_rank = np.argsort(content_order(prepared.X))
         for per_class in (5, 10):
-            index, index_class = confident_anchors(proba, per_class, np.zeros(0, dtype=np.int64),
-                                                   pool=REFINE_POOL, tie_break=content_rank)
+            index, index_class = confident_anchors(
+                proba, per_class, np.zeros(0, dtype=np.int64), pool=REFINE_POOL,
+                tie_break=prepared.content_rank)
             proba = self._pass(prepared, index, index_class, k)
         return np.arange(k), proba
 

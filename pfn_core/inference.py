@@ -52,8 +52,7 @@ def build_context(X: np.ndarray, features: np.ndarray, geometry: np.ndarray,
 
     -> (Context, context_index (M,) row ids)"""
     order = content_order(X)
-    rank = np.empty(len(order), dtype=np.int64)
-    rank[order] = np.arange(len(order))
+    rank = np.argsort(order)  # each row's position in `order`
     by_content = np.argsort(rank[anchor_index], kind="stable")
     anchor_index, anchor_class = anchor_index[by_content], anchor_class[by_content]
     unlabelled = choose_unlabelled_context(order, anchor_index, context_size)

@@ -3,7 +3,13 @@
 import numpy as np
 import torch
 
-from pfn_core.episode import SCALE_SAMPLE, content_order, make_context, neighbour_scale
+from pfn_core.episode import (
+    SCALE_SAMPLE,
+    content_order,
+    content_rank,
+    make_context,
+    neighbour_scale,
+)
 
 
 def blobs(seed=0, n=400):
@@ -39,3 +45,11 @@ def test__distances__have_a_straight_and_a_path_channel_in_the_data_unit():
     straight = ((X[:7, None, :] - X[[3, 250]][None]) ** 2).sum(-1) / float(context.scale)
     np.testing.assert_allclose(distance[..., 0].numpy(), straight, rtol=1e-3, atol=1e-4)
     assert (distance[..., 1] >= distance[..., 0] - 1e-4).all()  # a path is never shorter
+
+
+def test__content_rank__follows_each_row_when_rows_are_shuffled():
+    X = np.random.default_rng(5).normal(size=(50, 3))
+    perm = np.random.default_rng(6).permutation(50)
+    rank = content_rank(X)
+    assert sorted(rank.tolist()) == list(range(50))
+    np.testing.assert_array_equal(content_rank(X[perm]), rank[perm])
