@@ -67,8 +67,12 @@ def inference_codes(geometry: np.ndarray, anchor_index: np.ndarray, anchor_class
     """Fixed label codes for ensemble member `member`, handed out in canonical class order.
     -> (K, E)"""
     ranks = torch.from_numpy(canonical_class_order(geometry, anchor_index, anchor_class, n_classes))
-    generator = torch.Generator().manual_seed(CODE_SEED + member)
-    return label_codes(n_classes, embed_dim, generator)[ranks]
+    return member_codes(n_classes, embed_dim, member)[ranks]
+
+
+def member_codes(n_classes: int, embed_dim: int, member: int = 0) -> torch.Tensor:
+    """Ensemble member `member`'s label codes, in code order (class k gets row k). -> (K, E)"""
+    return label_codes(n_classes, embed_dim, torch.Generator().manual_seed(CODE_SEED + member))
 
 
 def attach_rows(X: np.ndarray, geometry: np.ndarray, batch_size: int = 4096) -> Attachment:
@@ -111,8 +115,7 @@ def predict_proba(model: ClusteringTransformer, X: np.ndarray, features: np.ndar
     class_valid = torch.ones(1, n_classes, dtype=torch.bool, device=device)
     total = np.zeros((len(X), n_classes), dtype=np.float64)
     for member in range(n_ensemble):
-        codes = inference_codes(geometry, anchor_index, anchor_class, n_classes,
-                                model.config.embed_dim, member)  # canonical classes: codes in order
+        codes = member_codes(n_classes, model.config.embed_dim, member)  # classes are canonical
         per_layer, prototypes = model.encode_context(
             batched(context.x), batched(context.label), None, batched(codes),
             batched(context_distance),
