@@ -113,14 +113,18 @@ def content_order(X: np.ndarray) -> np.ndarray:
         mixed = bits * multipliers
         keys = np.bitwise_xor.reduce(mixed ^ (mixed >> np.uint64(29)), axis=1)
         keys = keys * np.uint64(0x9E3779B97F4A7C15)
-    return np.lexsort((np.arange(len(keys)), keys))
+    return np.argsort(keys, kind="stable")  # equal keys keep row order: deterministic
 
 
-def content_rank(X: np.ndarray) -> np.ndarray:
-    """Each row's position in ``content_order``: a row-order-free tie-breaker.
+def content_rank(X: np.ndarray, order: np.ndarray | None = None) -> np.ndarray:
+    """Each row's position in ``content_order`` (pass `order` if already computed): a
+    row-order-free tie-breaker.
 
     X (N, D) float64 -> (N,) ranks 0..N-1"""
-    return np.argsort(content_order(X))
+    order = content_order(X) if order is None else order
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    return rank
 
 
 def collate(episodes: list[dict]) -> dict:

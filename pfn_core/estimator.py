@@ -22,7 +22,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClusterMixin
 
 from pfn_core.checkpoint import SHIPPED_WEIGHTS, load_model
-from pfn_core.episode import content_rank
+from pfn_core.episode import content_order, content_rank
 from pfn_core.geodesic import Attachment
 from pfn_core.inference import DEFAULT_CONTEXT_SIZE, attach_rows, predict_proba
 from pfn_core.preprocessing import model_views, validate_features
@@ -93,14 +93,19 @@ class PreparedInputs:
     geometry: np.ndarray
 
     @functools.cached_property
+    def content_order(self) -> np.ndarray:
+        """(N,) the rows in content order (``episode.content_order``), hashed once per fit."""
+        return content_order(self.X)
+
+    @functools.cached_property
     def attachment(self) -> Attachment:
         """Every row's nearest base landmarks, found once and shared by every pass."""
-        return attach_rows(self.X, self.geometry)
+        return attach_rows(self.X, self.geometry, order=self.content_order)
 
     @functools.cached_property
     def content_rank(self) -> np.ndarray:
         """(N,) each row's rank in content order: ties broken without regard to row order."""
-        return content_rank(self.X)
+        return content_rank(self.X, self.content_order)
 
 
 def prepare_inputs(X, y, weights=None, device: str = "cpu",
@@ -207,7 +212,7 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
         return predict_proba(
             prepared.model, prepared.X, prepared.features, prepared.geometry, index,
             index_class, n_classes, context_size=self.context_size, n_ensemble=self.n_ensemble,
-            device=self.device, attachment=prepared.attachment,
+            device=self.device, attachment=prepared.attachment, order=prepared.content_order,
         )
 
     def _cluster_from_anchors(self, prepared: PreparedInputs):

@@ -16,6 +16,7 @@ G=geometry columns.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -106,10 +107,16 @@ class LandmarkPaths:
         via = torch.from_numpy(self.from_context.T)[nearest]  # (Q, k, M)
         return straight.numpy(), (hop[:, :, None] + via).amin(dim=1).numpy()
 
+    @functools.cached_property
+    def _sorted_rows(self) -> tuple[np.ndarray, np.ndarray]:
+        """(landmark positions sorted by row id (L,), those row ids (L,)), sorted once."""
+        order = np.argsort(self.rows, kind="stable")
+        return order, self.rows[order]
+
     def _positions(self, rows: np.ndarray) -> np.ndarray:
         """Landmark position of each row id in `rows` (every one must be a landmark)."""
-        order = np.argsort(self.rows, kind="stable")
-        return order[np.searchsorted(self.rows[order], rows)]
+        order, sorted_rows = self._sorted_rows
+        return order[np.searchsorted(sorted_rows, rows)]
 
 
 def neighbour_graph(points: np.ndarray, n_neighbours: int = GRAPH_NEIGHBOURS):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from pfn_core.episode import content_order, label_codes, make_context
+from pfn_core.episode import content_order, content_rank, label_codes, make_context
 from pfn_core.geodesic import MAX_LANDMARKS, Attachment, attach
 from pfn_core.model import ClusteringTransformer
 
@@ -43,16 +43,18 @@ def choose_unlabelled_context(order: np.ndarray, anchor_index: np.ndarray,
 
 
 def build_context(X: np.ndarray, features: np.ndarray, geometry: np.ndarray,
-                  anchor_index: np.ndarray, anchor_class: np.ndarray, context_size: int):
+                  anchor_index: np.ndarray, anchor_class: np.ndarray, context_size: int,
+                  order: np.ndarray | None = None):
     """The attended context: the anchors, then up to `context_size` unlabelled rows; the
     next rows in the same content order serve as extra landmarks for path distances.
 
     Anchors enter in content order, so the context (and every float sum over it) is the
-    same whatever the order of rows or of the anchor list.
+    same whatever the order of rows or of the anchor list. `order`: ``content_order(X)``,
+    if already computed.
 
     -> (Context, context_index (M,) row ids)"""
-    order = content_order(X)
-    rank = np.argsort(order)  # each row's position in `order`
+    order = content_order(X) if order is None else order
+    rank = content_rank(X, order)
     by_content = np.argsort(rank[anchor_index], kind="stable")
     anchor_index, anchor_class = anchor_index[by_content], anchor_class[by_content]
     unlabelled = choose_unlabelled_context(order, anchor_index, context_size)
@@ -75,12 +77,14 @@ def member_codes(n_classes: int, embed_dim: int, member: int = 0) -> torch.Tenso
     return label_codes(n_classes, embed_dim, torch.Generator().manual_seed(CODE_SEED + member))
 
 
-def attach_rows(X: np.ndarray, geometry: np.ndarray, batch_size: int = 4096) -> Attachment:
+def attach_rows(X: np.ndarray, geometry: np.ndarray, batch_size: int = 4096,
+                order: np.ndarray | None = None) -> Attachment:
     """Every row's nearest base landmarks (the first MAX_LANDMARKS rows in content order, as
     ``build_context`` picks them). Independent of the anchors, so one serves every pass.
 
-    X (N, D_raw), geometry (N, G) -> Attachment with rows and hop (N, k)"""
-    base_rows = content_order(X)[:MAX_LANDMARKS]
+    X (N, D_raw), geometry (N, G), order: ``content_order(X)`` if already computed
+    -> Attachment with rows and hop (N, k)"""
+    base_rows = (content_order(X) if order is None else order)[:MAX_LANDMARKS]
     base_geometry = geometry[base_rows]
     parts = [attach(geometry[start:start + batch_size], base_geometry, base_rows)
              for start in range(0, len(X), batch_size)]
@@ -93,20 +97,23 @@ def predict_proba(model: ClusteringTransformer, X: np.ndarray, features: np.ndar
                   geometry: np.ndarray, anchor_index: np.ndarray, anchor_class: np.ndarray,
                   n_classes: int, context_size: int = DEFAULT_CONTEXT_SIZE,
                   query_batch_size: int = 4096, n_ensemble: int = 1,
-                  device: str = "cpu", attachment: Attachment | None = None) -> np.ndarray:
+                  device: str = "cpu", attachment: Attachment | None = None,
+                  order: np.ndarray | None = None) -> np.ndarray:
     """Class probabilities for every row.
 
     X (N, D_raw) the validated raw values (only used to pick the context by content),
     features (N, D), geometry (N, G), anchor_index (A,), anchor_class (A,) in 0..K-1
     -> (N, K) probabilities. Each member of an ensemble uses a different set of label codes.
-    `attachment` (from ``attach_rows``) saves finding every row's nearest landmarks again
-    when the same data is run several times.
+    `attachment` (from ``attach_rows``) and `order` (``content_order(X)``) save finding every
+    row's nearest landmarks and hashing every row again when the same data is run several
+    times.
 
     The model sees classes renumbered in canonical order (``canonical_class_order``), so the
     computation, to the last bit, does not depend on how the classes were numbered."""
     ranks = canonical_class_order(geometry, anchor_index, anchor_class, n_classes)
     anchor_class = ranks[anchor_class]
-    context, _ = build_context(X, features, geometry, anchor_index, anchor_class, context_size)
+    context, _ = build_context(X, features, geometry, anchor_index, anchor_class, context_size,
+                               order)
     context_distance = context.distance_to(context.geometry)
 
     def batched(t):
