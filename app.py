@@ -23,6 +23,7 @@ from pfn_core.studio import (
     export,
     figures,
     projection,
+    runtime,
     samples,
     session,
     tabular_io,
@@ -35,6 +36,7 @@ NO_TRUTH = "(none)"
 N_SUGGESTIONS = 10
 
 st.set_page_config(page_title="Clustering by attention", page_icon="◆", layout="wide")
+runtime.share_cores_with_browser()  # the browser drawing the maps needs cores too
 ss = st.session_state
 st.html("<style>[data-testid='stMainBlockContainer']{padding-top:2.2rem}</style>")
 

@@ -6,10 +6,11 @@ import streamlit as st
 
 from pfn_core import PFNClusterer
 from pfn_core.studio import anchors as anchor_ops
-from pfn_core.studio import comparison, projection, session
+from pfn_core.studio import comparison, projection, runtime, session
 
 MODEL = "PFN (this model)"
 st.set_page_config(page_title="Compare methods", page_icon="◆", layout="wide")
+runtime.share_cores_with_browser()
 
 
 @st.cache_data(show_spinner=False)

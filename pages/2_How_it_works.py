@@ -9,13 +9,14 @@ from plotly.subplots import make_subplots
 from pfn_core import FAMILIES, PFNClusterer, explain
 from pfn_core.bench import baselines, datasets, protocol, runner
 from pfn_core.inference import DEFAULT_CONTEXT_SIZE
-from pfn_core.studio import active, session
+from pfn_core.studio import active, runtime, session
 
 ANCHOR_LEVELS = (0, 1, 3, 10)
 CONTEXT_SIZES = (0, 16, 32, 64)
 QUERY_KEY = "attention_map"
 METHOD_NAMES = {"model": "PFN (this model)", "knn1": "1-NN to the anchors", "kmeans": "K-means"}
 st.set_page_config(page_title="How it works", page_icon="◆", layout="wide")
+runtime.share_cores_with_browser()
 
 
 @st.cache_data(show_spinner=False, max_entries=32)

@@ -10,65 +10,24 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
+from pfn_core.bench.studio_latency import CHROMIUM, CHROMIUM_ARGS, running_studio
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = Path("/usr/bin/chromium")
-SERVER_START_TIMEOUT_S = 60
 NEW_LABEL = "west arc"
 
 pytestmark = pytest.mark.e2e
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait_until_serving(url: str, server: subprocess.Popen) -> None:
-    deadline = time.monotonic() + SERVER_START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"streamlit exited early with code {server.returncode}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.5)
-    raise TimeoutError(f"streamlit did not answer at {url} within {SERVER_START_TIMEOUT_S} s")
-
-
 @pytest.fixture
 def studio_url(tmp_path):
-    """A running studio on a free port; always terminated afterwards."""
-    port = _free_port()
-    env = {**os.environ, "PFN_STUDIO_DB": str(tmp_path / "anchors.sqlite"),
-           "PFN_STUDIO_CACHE": str(tmp_path / "projections")}
-    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-               "--server.headless", "true", "--browser.gatherUsageStats", "false"]
-    log = open(tmp_path / "streamlit.log", "wb")
-    server = subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=log,
-                              stderr=subprocess.STDOUT)
-    try:
-        url = f"http://127.0.0.1:{port}"
-        _wait_until_serving(url, server)
+    """A running studio on a free port (anchors in tmp_path); always stopped afterwards."""
+    with running_studio(tmp_path) as url:
         yield url
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-        log.close()
 
 
 def _counts_text(page) -> str:
@@ -80,10 +39,7 @@ def test__lasso_and_name_points__reclusters_the_map(studio_url, tmp_path):
     from playwright.sync_api import expect, sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport={"width": 1500, "height": 1000})
             page.goto(studio_url)
