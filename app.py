@@ -36,7 +36,8 @@ NO_TRUTH = "(none)"
 N_SUGGESTIONS = 10
 
 st.set_page_config(page_title="Clustering by attention", page_icon="◆", layout="wide")
-runtime.share_cores_with_browser()  # the browser drawing the maps needs cores too
+if thread_problem := runtime.share_cores_with_browser():  # leave cores to the browser
+    st.warning(thread_problem)
 ss = st.session_state
 st.html("<style>[data-testid='stMainBlockContainer']{padding-top:2.2rem}</style>")
 

@@ -10,7 +10,8 @@ from pfn_core.studio import comparison, projection, runtime, session
 
 MODEL = "PFN (this model)"
 st.set_page_config(page_title="Compare methods", page_icon="◆", layout="wide")
-runtime.share_cores_with_browser()
+if thread_problem := runtime.share_cores_with_browser():  # leave cores to the browser
+    st.warning(thread_problem)
 
 
 @st.cache_data(show_spinner=False)

@@ -16,7 +16,8 @@ CONTEXT_SIZES = (0, 16, 32, 64)
 QUERY_KEY = "attention_map"
 METHOD_NAMES = {"model": "PFN (this model)", "knn1": "1-NN to the anchors", "kmeans": "K-means"}
 st.set_page_config(page_title="How it works", page_icon="◆", layout="wide")
-runtime.share_cores_with_browser()
+if thread_problem := runtime.share_cores_with_browser():  # leave cores to the browser
+    st.warning(thread_problem)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)

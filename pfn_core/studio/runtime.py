@@ -32,9 +32,16 @@ def studio_threads(cpu_count: int | None = None, environ=None) -> int:
     return max(1, cpus // 2)
 
 
-def share_cores_with_browser() -> int:
-    """Set torch's thread count for this process (see the module docstring) -> threads."""
-    threads = studio_threads()
+def share_cores_with_browser() -> str | None:
+    """Set torch's thread count for this process (see the module docstring). A bad
+    ``PFN_STUDIO_THREADS`` does not stop the studio: half the CPUs are used and the
+    returned message says what to fix (None when all is well)."""
+    problem = None
+    try:
+        threads = studio_threads()
+    except ValueError as error:
+        problem = f"{error} Using {studio_threads(environ={})} threads meanwhile."
+        threads = studio_threads(environ={})
     if torch.get_num_threads() != threads:
         torch.set_num_threads(threads)
-    return threads
+    return problem

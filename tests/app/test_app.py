@@ -113,3 +113,11 @@ def test__columns_sharing_one_unit__recluster_without_losing_the_anchors():
     assert at.session_state["anchors"] == anchors
     assert any("Re-clustered" in c.value for c in at.caption)
     assert len(at.get("plotly_chart")) == 2
+
+
+def test__bad_thread_setting__is_reported_and_the_studio_still_runs(monkeypatch):
+    monkeypatch.setenv("PFN_STUDIO_THREADS", "many")
+    at = open_studio()
+    assert not at.exception
+    assert any("PFN_STUDIO_THREADS" in w.value for w in at.warning)
+    assert len(at.get("plotly_chart")) >= 2

@@ -23,7 +23,18 @@ def test__share_cores_with_browser__sets_torch_threads(monkeypatch):
     before = torch.get_num_threads()
     monkeypatch.setenv(THREADS_VARIABLE, "1")
     try:
-        assert share_cores_with_browser() == 1
+        assert share_cores_with_browser() is None
         assert torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(before)
+
+
+def test__share_cores_with_browser__falls_back_and_says_why_on_a_bad_setting(monkeypatch):
+    before = torch.get_num_threads()
+    monkeypatch.setenv(THREADS_VARIABLE, "lots")
+    try:
+        message = share_cores_with_browser()
+        assert THREADS_VARIABLE in message and "'lots'" in message
+        assert torch.get_num_threads() == studio_threads(environ={})
     finally:
         torch.set_num_threads(before)
