@@ -22,11 +22,10 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClusterMixin
 
 from pfn_core.checkpoint import SHIPPED_WEIGHTS, load_model
-from pfn_core.episode import content_order, content_rank
-from pfn_core.geodesic import Attachment
-from pfn_core.inference import DEFAULT_CONTEXT_SIZE, attach_rows, predict_proba
-from pfn_core.preprocessing import model_views, validate_features
+from pfn_core.inference import DEFAULT_CONTEXT_SIZE, predict_proba
+from pfn_core.preprocessing import validate_features
 from pfn_core.seeding import confident_anchors, density_peak_seeds
+from pfn_core.table_views import TableViews, table_views
 
 DEFAULT_REFINE_ROUNDS = 1
 REFINE_POOL = 0.8  # extra anchors come from the surest 80% of each predicted class
@@ -80,45 +79,35 @@ def _is_unlabelled(value) -> bool:
 
 @dataclass
 class PreparedInputs:
-    """Validated user input and the model's views of it.
+    """Validated user input and the model's views of it (``table_views``).
 
-    X (N, D) float64, anchor_index (A,), anchor_labels (A,) as given, features (N, input_dim),
-    geometry (N, G)."""
+    anchor_index (A,), anchor_labels (A,) as given; X (N, D) float64, features
+    (N, input_dim), geometry (N, G), content_order, content_rank and attachment come from
+    the table's views, shared by every fit of the same table."""
 
-    X: np.ndarray
     anchor_index: np.ndarray
     anchor_labels: np.ndarray
     model: object
-    features: np.ndarray
-    geometry: np.ndarray
+    views: TableViews
 
-    @functools.cached_property
-    def content_order(self) -> np.ndarray:
-        """(N,) the rows in content order (``episode.content_order``), hashed once per fit."""
-        return content_order(self.X)
-
-    @functools.cached_property
-    def attachment(self) -> Attachment:
-        """Every row's nearest base landmarks, found once and shared by every pass."""
-        return attach_rows(self.X, self.geometry, order=self.content_order)
-
-    @functools.cached_property
-    def content_rank(self) -> np.ndarray:
-        """(N,) each row's rank in content order: ties broken without regard to row order."""
-        return content_rank(self.X, self.content_order)
+    X = property(lambda self: self.views.X)
+    features = property(lambda self: self.views.features)
+    geometry = property(lambda self: self.views.geometry)
+    content_order = property(lambda self: self.views.content_order)
+    content_rank = property(lambda self: self.views.content_rank)
+    attachment = property(lambda self: self.views.attachment)
 
 
 def prepare_inputs(X, y, weights=None, device: str = "cpu",
                    scale_columns: bool = True) -> PreparedInputs:
     """Validate X and y (ValueError on bad input), load the weights once per process and
-    compute the model's views of X (`scale_columns`: z-score each column, see
-    ``preprocessing``). Shared by the estimator and ``explain``."""
+    get the model's views of X (`scale_columns`: z-score each column, see
+    ``preprocessing``), computed once per table. Shared by the estimator and ``explain``."""
     X_valid = validate_features(X)
     anchor_index, anchor_labels = split_targets(y, X_valid.shape[0])
     model = cached_model(str(Path(weights or SHIPPED_WEIGHTS)), device)
-    features, geometry = model_views(X_valid, model.config.input_dim,
-                                     scale_columns=scale_columns)
-    return PreparedInputs(X_valid, anchor_index, anchor_labels, model, features, geometry)
+    views = table_views(X_valid, model.config.input_dim, scale_columns)
+    return PreparedInputs(anchor_index, anchor_labels, model, views)
 
 
 class PFNClusterer(ClusterMixin, BaseEstimator):

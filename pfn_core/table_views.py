@@ -1,0 +1,76 @@
+"""The model's views of one table, computed once per table and reused across fits.
+
+In the studio an analyst re-clusters the same table again and again with different anchors.
+Everything that depends only on the table (the preprocessed features and geometry, the
+content order of the rows, every row's nearest base landmarks) is the same each time, so it
+is kept in a small cache keyed by the table's bytes (``table_views``). Anchor-dependent work
+(the landmark graph, the forward passes) is redone for every fit.
+
+Legend: N=rows, D=input features, G=geometry columns.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import numpy as np
+
+from pfn_core.episode import content_order, content_rank
+from pfn_core.geodesic import Attachment
+from pfn_core.inference import attach_rows
+from pfn_core.preprocessing import model_views
+
+CACHED_TABLES = 4  # a few tables, e.g. the studio's sample and an upload
+
+
+@dataclass(eq=False)
+class TableViews:
+    """X (N, D_raw) validated values, features (N, input_dim), geometry (N, G); the lazily
+    computed rest is cached on the instance. Shared between fits: never modify them."""
+
+    X: np.ndarray
+    features: np.ndarray
+    geometry: np.ndarray
+
+    @functools.cached_property
+    def content_order(self) -> np.ndarray:
+        """(N,) the rows in content order (``episode.content_order``)."""
+        return content_order(self.X)
+
+    @functools.cached_property
+    def content_rank(self) -> np.ndarray:
+        """(N,) each row's rank in content order: ties broken without regard to row order."""
+        return content_rank(self.X, self.content_order)
+
+    @functools.cached_property
+    def attachment(self) -> Attachment:
+        """Every row's nearest base landmarks, shared by every pass of every fit."""
+        return attach_rows(self.X, self.geometry, order=self.content_order)
+
+
+_cache: OrderedDict[tuple, TableViews] = OrderedDict()
+
+
+def table_views(X: np.ndarray, input_dim: int, scale_columns: bool) -> TableViews:
+    """The views of validated X (N, D_raw) float64, from the cache when the same values were
+    seen with the same settings (the key is a hash of the bytes, the shape and the settings).
+    """
+    key = (hashlib.blake2b(np.ascontiguousarray(X).tobytes(), digest_size=16).digest(),
+           X.shape, input_dim, scale_columns)
+    views = _cache.get(key)
+    if views is None:
+        features, geometry = model_views(X, input_dim, scale_columns=scale_columns)
+        views = TableViews(X.copy(), features, geometry)
+        _cache[key] = views
+        while len(_cache) > CACHED_TABLES:
+            _cache.popitem(last=False)
+    _cache.move_to_end(key)
+    return views
+
+
+def clear_table_views() -> None:
+    """Forget every cached table (e.g. to time a first fit)."""
+    _cache.clear()

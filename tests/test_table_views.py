@@ -1,0 +1,44 @@
+import numpy as np
+
+from pfn_core import PFNClusterer
+from pfn_core.table_views import CACHED_TABLES, clear_table_views, table_views
+
+
+def _table(seed=0, rows=60):
+    return np.random.default_rng(seed).normal(size=(rows, 3))
+
+
+def test__table_views__are_computed_once_per_table_and_settings():
+    X = _table()
+    first = table_views(X, 16, True)
+    assert table_views(X.copy(), 16, True) is first
+    assert table_views(X, 16, False) is not first
+    assert table_views(X[::-1], 16, True) is not first
+
+
+def test__table_views__keep_their_own_copy_of_the_values():
+    X = _table(1)
+    views = table_views(X, 16, True)
+    X[0, 0] = 1e6
+    assert views.X[0, 0] != 1e6
+    assert table_views(X, 16, True) is not views
+
+
+def test__table_views__keep_only_the_last_few_tables():
+    first = table_views(_table(2), 16, True)
+    for seed in range(3, 3 + CACHED_TABLES):
+        table_views(_table(seed), 16, True)
+    assert table_views(_table(2), 16, True) is not first
+
+
+def test__fit__gives_the_same_result_from_cached_and_fresh_views():
+    X = _table(9, 120)
+    X[:60] += 5.0
+    y = np.full(120, -1)
+    y[[0, 1, 60, 61]] = [0, 0, 1, 1]
+    cached = PFNClusterer().fit(X, y)
+    again = PFNClusterer().fit(X, y)  # served from the cache
+    clear_table_views()
+    fresh = PFNClusterer().fit(X, y)
+    np.testing.assert_array_equal(again.proba_, cached.proba_)
+    np.testing.assert_allclose(fresh.proba_, cached.proba_, rtol=0, atol=1e-12)
