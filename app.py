@@ -323,14 +323,8 @@ download.download_button(  # the CSV is built only when clicked, not on every re
         export.results_frame(f, p, c, m)),
     help="CSV of every row with its model cluster, confidence and K-means cluster.",
 )
-cached = result["computed_at"] < run_started
-st.caption(
-    f"**{name}** — {description} Name a few points and the pre-trained transformer "
-    f"re-clusters all {len(X):,} rows in two forward passes (the second adds the first "
-    f"pass's surer points as extra anchors). "
-    f"Re-clustered {len(X):,} rows from {len(anchors)} anchors in {result['seconds']:.2f} s"
-    f"{' (kept from the last time these anchors were used)' if cached else ''}."
-)
+st.caption(session.run_caption(name, description, len(X), len(anchors), result["seconds"],
+                               kept=result["computed_at"] < run_started))
 if ss.get("notice"):
     st.info(ss["notice"], icon="💾")
 for note in prepared.notes:

@@ -1,11 +1,18 @@
 import pytest
 
 from pfn_core.bench.studio_latency import CHROMIUM, Round, main, parse_caption, report
+from pfn_core.studio.session import run_caption
 
 
 def test__parse_caption__reads_rows_anchors_and_seconds():
     text = "moons — … Re-clustered 10,000 rows from 12 anchors in 0.71 s (kept …)."
     assert parse_caption(text) == (10_000, 12, 0.71)
+
+
+def test__parse_caption__reads_the_studio_caption_as_the_studio_writes_it():
+    for kept in (False, True):
+        caption = run_caption("moons", "Two arcs.", 10_000, 12, 0.714, kept=kept)
+        assert parse_caption(caption) == (10_000, 12, 0.71)
 
 
 def test__parse_caption__says_what_is_missing():
