@@ -29,6 +29,7 @@ from pfn_core.table_views import TableViews, table_views
 
 DEFAULT_REFINE_ROUNDS = 1
 REFINE_POOL = 0.8  # extra anchors come from the surest 80% of each predicted class
+PILOT_ROWS = 4096  # passes that only pick extra anchors score this many rows (content order)
 
 
 @functools.lru_cache(maxsize=4)
@@ -134,7 +135,8 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
         run again, this many times (0 = a single pass). The extra rows are spread over the
         surer part of each predicted class (``seeding.confident_anchors``), so the second pass
         sees the whole extent of each cluster, as K-means does when it re-estimates centres.
-        Each round costs one more pass.
+        Each round costs one more pass; on tables longer than PILOT_ROWS (4,096) the passes
+        that only pick rows score the first PILOT_ROWS rows in content order, not all.
     refine_anchors : int
         Extra anchors per class in each refinement round.
     scale_columns : bool
@@ -195,26 +197,49 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
             if not isinstance(value, (int, np.integer)) or value < least:
                 raise ValueError(f"{name} must be a whole number >= {least}, got {value!r}.")
 
-    def _pass(self, prepared: PreparedInputs, index, index_class, n_classes) -> np.ndarray:
+    def _pass(self, prepared: PreparedInputs, index, index_class, n_classes,
+              rows=None) -> np.ndarray:
         """One forward pass with rows `index` (A,) as anchors of classes `index_class` (A,)
-        -> (N, n_classes) probabilities."""
+        -> (N, n_classes) probabilities, or (R, n_classes) for rows `rows` (R,) only."""
         return predict_proba(
             prepared.model, prepared.X, prepared.features, prepared.geometry, index,
             index_class, n_classes, context_size=self.context_size, n_ensemble=self.n_ensemble,
             device=self.device, attachment=prepared.attachment, order=prepared.content_order,
+            rows=rows,
         )
+
+    def _pick_anchors(self, prepared: PreparedInputs, index, index_class, n_classes,
+                      per_class: int, exclude) -> tuple[np.ndarray, np.ndarray]:
+        """A pass whose only use is to pick `per_class` extra anchors per class
+        (``confident_anchors``): on tables longer than PILOT_ROWS it scores only the first
+        PILOT_ROWS rows in content order (queries are independent, so those rows get the
+        same probabilities as in a full pass) and picks among them.
+        -> (rows (A',), classes (A',))"""
+        n_rows = len(prepared.X)
+        exclude = np.asarray(exclude, dtype=np.int64)
+        if n_rows <= PILOT_ROWS:
+            proba = self._pass(prepared, index, index_class, n_classes)
+        else:
+            pilot = np.sort(prepared.content_order[:PILOT_ROWS])
+            proba = np.zeros((n_rows, n_classes))
+            proba[pilot] = self._pass(prepared, index, index_class, n_classes, rows=pilot)
+            unscored = np.ones(n_rows, dtype=bool)
+            unscored[pilot] = False
+            exclude = np.concatenate([exclude, np.flatnonzero(unscored)])
+        return confident_anchors(proba, per_class, exclude, pool=REFINE_POOL,
+                                 tie_break=prepared.content_rank)
 
     def _cluster_from_anchors(self, prepared: PreparedInputs):
         """-> classes (K,) sorted anchor labels, proba (N, K); anchors one-hot."""
         anchor_index = prepared.anchor_index
         classes, anchor_class = np.unique(prepared.anchor_labels, return_inverse=True)
-        proba = self._pass(prepared, anchor_index, anchor_class, len(classes))
+        index, index_class = anchor_index, anchor_class
         for _ in range(self.refine_rounds):
-            extra, extra_class = confident_anchors(
-                proba, self.refine_anchors, anchor_index, pool=REFINE_POOL,
-                tie_break=prepared.content_rank)
-            proba = self._pass(prepared, np.concatenate([anchor_index, extra]),
-                               np.concatenate([anchor_class, extra_class]), len(classes))
+            extra, extra_class = self._pick_anchors(prepared, index, index_class, len(classes),
+                                                    self.refine_anchors, anchor_index)
+            index = np.concatenate([anchor_index, extra])
+            index_class = np.concatenate([anchor_class, extra_class])
+        proba = self._pass(prepared, index, index_class, len(classes))
         proba[anchor_index] = 0.0
         proba[anchor_index, anchor_class] = 1.0
         return classes, proba
@@ -228,14 +253,12 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
                 "or pass n_clusters=K to cluster without anchors."
             )
         k = self.n_clusters
-        seeds = density_peak_seeds(prepared.geometry, prepared.X, k)
-        proba = self._pass(prepared, seeds, np.arange(k), k)
+        index = density_peak_seeds(prepared.geometry, prepared.X, k)
+        index_class = np.arange(k)
         for per_class in (5, 10):
-            index, index_class = confident_anchors(
-                proba, per_class, np.zeros(0, dtype=np.int64), pool=REFINE_POOL,
-                tie_break=prepared.content_rank)
-            proba = self._pass(prepared, index, index_class, k)
-        return np.arange(k), proba
+            index, index_class = self._pick_anchors(prepared, index, index_class, k, per_class,
+                                                    np.zeros(0, dtype=np.int64))
+        return np.arange(k), self._pass(prepared, index, index_class, k)
 
     def fit_predict(self, X, y=None, **kwargs):
         """Cluster X and return ``labels_`` (N,)."""

@@ -51,6 +51,9 @@ class Attachment:
     def chunk(self, start: int, stop: int) -> "Attachment":
         return Attachment(self.rows[start:stop], self.hop[start:stop])
 
+    def select(self, rows: np.ndarray) -> "Attachment":
+        return Attachment(self.rows[rows], self.hop[rows])
+
 
 def attach(query_geometry: np.ndarray, base_geometry: np.ndarray,
            base_rows: np.ndarray) -> Attachment:

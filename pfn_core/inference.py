@@ -98,12 +98,13 @@ def predict_proba(model: ClusteringTransformer, X: np.ndarray, features: np.ndar
                   n_classes: int, context_size: int = DEFAULT_CONTEXT_SIZE,
                   query_batch_size: int = 4096, n_ensemble: int = 1,
                   device: str = "cpu", attachment: Attachment | None = None,
-                  order: np.ndarray | None = None) -> np.ndarray:
+                  order: np.ndarray | None = None, rows: np.ndarray | None = None) -> np.ndarray:
     """Class probabilities for every row.
 
     X (N, D_raw) the validated raw values (only used to pick the context by content),
     features (N, D), geometry (N, G), anchor_index (A,), anchor_class (A,) in 0..K-1
-    -> (N, K) probabilities. Each member of an ensemble uses a different set of label codes.
+    -> (N, K) probabilities, or (R, K) for the rows `rows` (R,) only. Each member of an
+    ensemble uses a different set of label codes.
     `attachment` (from ``attach_rows``) and `order` (``content_order(X)``) save finding every
     row's nearest landmarks and hashing every row again when the same data is run several
     times.
@@ -120,15 +121,18 @@ def predict_proba(model: ClusteringTransformer, X: np.ndarray, features: np.ndar
         return t.unsqueeze(0).to(device)
 
     class_valid = torch.ones(1, n_classes, dtype=torch.bool, device=device)
-    total = np.zeros((len(X), n_classes), dtype=np.float64)
+    if rows is not None:  # queries are independent: predicting a subset changes nothing else
+        features, geometry = features[rows], geometry[rows]
+        attachment = None if attachment is None else attachment.select(rows)
+    total = np.zeros((len(features), n_classes), dtype=np.float64)
     for member in range(n_ensemble):
         codes = member_codes(n_classes, model.config.embed_dim, member)  # classes are canonical
         per_layer, prototypes = model.encode_context(
             batched(context.x), batched(context.label), None, batched(codes),
             batched(context_distance),
         )
-        for start in range(0, len(X), query_batch_size):
-            stop = min(start + query_batch_size, len(X))
+        for start in range(0, len(features), query_batch_size):
+            stop = min(start + query_batch_size, len(features))
             query_geometry = torch.from_numpy(np.ascontiguousarray(geometry[start:stop]))
             part = None if attachment is None else attachment.chunk(start, stop)
             logits = model.predict_queries(

@@ -166,3 +166,42 @@ def test__bad_settings__raise_a_value_error_naming_the_setting(two_blobs, settin
     name = next(iter(setting))
     with pytest.raises(ValueError, match=f"{name} must be a whole number"):
         PFNClusterer(**setting).fit(X, y)
+
+
+@pytest.fixture
+def short_pilot(monkeypatch):
+    """Passes that only pick extra anchors score 150 rows, so small tables take that path."""
+    import pfn_core.estimator as estimator_module
+
+    monkeypatch.setattr(estimator_module, "PILOT_ROWS", 150)
+
+
+def _three_blobs(seed: int, per_blob: int = 200):
+    rng = np.random.default_rng(seed)
+    X = np.concatenate([rng.normal(c, 1.0, (per_blob, 2)) for c in (0, 5, 10)])
+    y = np.full(len(X), -1)
+    y[[0, per_blob, 2 * per_blob]] = [0, 1, 2]
+    return X, y
+
+
+def test__pilot_pass__picks_extra_anchors_only_among_the_pilot_rows(short_pilot):
+    X, y = _three_blobs(3)
+    est = PFNClusterer()
+    prepared = prepare_inputs(X, y)
+    anchors = prepared.anchor_index
+    rows, classes = est._pick_anchors(prepared, anchors, np.arange(3), 3, 10, anchors)
+    pilot = set(prepared.content_order[:150].tolist())
+    assert set(rows.tolist()) <= pilot and not set(rows.tolist()) & set(anchors.tolist())
+    assert np.bincount(classes, minlength=3).min() > 0
+
+
+def test__pilot_pass__keeps_row_order_invariance_and_quality(short_pilot):
+    X, y = _three_blobs(4)
+    truth = np.repeat([0, 1, 2], 200)
+    perm = np.random.default_rng(5).permutation(len(X))
+    a = PFNClusterer().fit(X, y)
+    b = PFNClusterer().fit(X[perm], y[perm])
+    np.testing.assert_array_equal(a.labels_[perm], b.labels_)
+    assert adjusted_rand_score(truth, a.labels_) > 0.9
+    c = PFNClusterer(n_clusters=3).fit(X[perm])  # the no-anchor passes use it too
+    assert adjusted_rand_score(truth[perm], c.labels_) > 0.9
