@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 
@@ -52,6 +53,7 @@ class TableViews:
 
 
 _cache: OrderedDict[tuple, TableViews] = OrderedDict()
+_cache_lock = threading.Lock()  # the studio serves several sessions from several threads
 
 
 def table_views(X: np.ndarray, input_dim: int, scale_columns: bool) -> TableViews:
@@ -60,17 +62,21 @@ def table_views(X: np.ndarray, input_dim: int, scale_columns: bool) -> TableView
     """
     key = (hashlib.blake2b(np.ascontiguousarray(X).tobytes(), digest_size=16).digest(),
            X.shape, input_dim, scale_columns)
-    views = _cache.get(key)
-    if views is None:
-        features, geometry = model_views(X, input_dim, scale_columns=scale_columns)
-        views = TableViews(X.copy(), features, geometry)
+    with _cache_lock:
+        views = _cache.get(key)
+        if views is not None:
+            _cache.move_to_end(key)
+            return views
+    features, geometry = model_views(X, input_dim, scale_columns=scale_columns)
+    views = TableViews(X.copy(), features, geometry)
+    with _cache_lock:
         _cache[key] = views
         while len(_cache) > CACHED_TABLES:
             _cache.popitem(last=False)
-    _cache.move_to_end(key)
     return views
 
 
 def clear_table_views() -> None:
     """Forget every cached table (e.g. to time a first fit)."""
-    _cache.clear()
+    with _cache_lock:
+        _cache.clear()

@@ -42,3 +42,13 @@ def test__fit__gives_the_same_result_from_cached_and_fresh_views():
     fresh = PFNClusterer().fit(X, y)
     np.testing.assert_array_equal(again.proba_, cached.proba_)
     np.testing.assert_allclose(fresh.proba_, cached.proba_, rtol=0, atol=1e-12)
+
+
+def test__table_views__serve_concurrent_fits_from_many_threads():
+    from concurrent.futures import ThreadPoolExecutor
+
+    tables = [_table(seed, 40) for seed in range(20, 20 + 3 * CACHED_TABLES)]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        views = list(pool.map(lambda X: table_views(X, 16, True), tables * 3))
+    for X, view in zip(tables * 3, views, strict=True):
+        np.testing.assert_array_equal(view.X, X)

@@ -2,8 +2,8 @@
 
 The studio's server and the analyst's browser usually share one machine, and the browser is
 busy drawing both maps while the server re-clusters. Torch's default, one thread per core,
-then fights the browser for every core: on a 2-core machine a 10,000-row fit took about
-1.75 s inside the studio against 0.46 s alone, and 0.62 s with one thread
+then fights the browser for every core: on a 2-core machine a 10,000-row fit took a median
+1.58 s inside the studio with two threads and 0.62 s with one
 (``python -m pfn_core.bench.studio_latency``, figures in BENCHMARKS.md). So the studio gives
 torch half the CPUs; ``PFN_STUDIO_THREADS`` overrides that (e.g. on a server whose users'
 browsers run elsewhere).
@@ -40,8 +40,8 @@ def share_cores_with_browser() -> str | None:
     try:
         threads = studio_threads()
     except ValueError as error:
-        problem = f"{error} Using {studio_threads(environ={})} threads meanwhile."
         threads = studio_threads(environ={})
+        problem = f"{error} Using {threads} threads meanwhile."
     if torch.get_num_threads() != threads:
         torch.set_num_threads(threads)
     return problem
