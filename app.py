@@ -91,6 +91,7 @@ def cluster(X: np.ndarray, anchors: tuple[tuple[int, str], ...], n_clusters: int
         "labels": estimator.labels_.astype(str).astype(object),
         "proba": estimator.proba_,
         "confidence": estimator.confidence_,
+        "in_metric": estimator.in_anchor_metric_,
         "seconds": time.perf_counter() - start,
         "computed_at": time.time(),
     }
@@ -324,7 +325,8 @@ download.download_button(  # the CSV is built only when clicked, not on every re
     help="CSV of every row with its model cluster, confidence and K-means cluster.",
 )
 st.caption(session.run_caption(name, description, len(X), len(anchors), result["seconds"],
-                               kept=result["computed_at"] < run_started))
+                               kept=result["computed_at"] < run_started,
+                               in_metric=result["in_metric"]))
 if ss.get("notice"):
     st.info(ss["notice"], icon="💾")
 for note in prepared.notes:

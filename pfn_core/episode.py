@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from pfn_core.geodesic import Attachment, LandmarkPaths, landmark_paths
+from pfn_core.geodesic import Attachment, BaseGraph, LandmarkPaths, landmark_paths
 
 NEIGHBOUR_RANK = 4  # the typical distance is the median distance to the 4th nearest neighbour
 SCALE_SAMPLE = 256  # rows whose neighbour distances set the unit of every attention distance
@@ -80,10 +80,11 @@ class Context:
 
 
 def make_context(features: np.ndarray, geometry: np.ndarray, context_index: np.ndarray,
-                 context_label: np.ndarray, landmark_rows: np.ndarray) -> Context:
+                 context_label: np.ndarray, landmark_rows: np.ndarray,
+                 base: BaseGraph | None = None) -> Context:
     """features (N, D), geometry (N, G), context_index (M,), context_label (M,),
-    landmark_rows (R,) rows that may serve as extra landmarks, in order of preference
-    -> Context
+    landmark_rows (R,) rows that may serve as extra landmarks, in order of preference,
+    base: their ``base_graph`` if already computed -> Context
 
     The distance unit comes from the first ``SCALE_SAMPLE`` rows of `landmark_rows` (a
     random sample in training, a content-chosen one at inference), not from the context
@@ -96,7 +97,7 @@ def make_context(features: np.ndarray, geometry: np.ndarray, context_index: np.n
         geometry=geo,
         label=torch.from_numpy(np.asarray(context_label, dtype=np.int64)),
         scale=neighbour_scale(torch.from_numpy(sample)),
-        paths=landmark_paths(geometry, context_index, landmark_rows),
+        paths=landmark_paths(geometry, context_index, landmark_rows, base),
     )
 
 

@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 from sklearn.base import BaseEstimator, ClusterMixin
 
+from pfn_core.anchor_metric import uses_anchor_metric, within_class_whitening
 from pfn_core.checkpoint import SHIPPED_WEIGHTS, load_model
 from pfn_core.inference import DEFAULT_CONTEXT_SIZE, predict_proba
 from pfn_core.preprocessing import validate_features
@@ -84,12 +85,14 @@ class PreparedInputs:
 
     anchor_index (A,), anchor_labels (A,) as given; X (N, D) float64, features
     (N, input_dim), geometry (N, G), content_order, content_rank and attachment come from
-    the table's views, shared by every fit of the same table."""
+    the table's views, shared by every fit of the same table (in_anchor_metric: the views
+    were rebuilt in the anchors' metric for this fit)."""
 
     anchor_index: np.ndarray
     anchor_labels: np.ndarray
     model: object
     views: TableViews
+    in_anchor_metric: bool = False
 
     X = property(lambda self: self.views.X)
     features = property(lambda self: self.views.features)
@@ -99,16 +102,24 @@ class PreparedInputs:
     attachment = property(lambda self: self.views.attachment)
 
 
-def prepare_inputs(X, y, weights=None, device: str = "cpu",
-                   scale_columns: bool = True) -> PreparedInputs:
+def prepare_inputs(X, y, weights=None, device: str = "cpu", scale_columns: bool = True,
+                   anchor_metric: bool = True) -> PreparedInputs:
     """Validate X and y (ValueError on bad input), load the weights once per process and
     get the model's views of X (`scale_columns`: z-score each column, see
-    ``preprocessing``), computed once per table. Shared by the estimator and ``explain``."""
+    ``preprocessing``), computed once per table; with `anchor_metric` and at least
+    ``MIN_MEAN_ANCHORS`` anchors per class on average, the views are re-expressed in the
+    anchors' metric (``anchor_metric``). Shared by the estimator and ``explain``."""
     X_valid = validate_features(X)
     anchor_index, anchor_labels = split_targets(y, X_valid.shape[0])
     model = cached_model(str(Path(weights or SHIPPED_WEIGHTS)), device)
     views = table_views(X_valid, model.config.input_dim, scale_columns)
-    return PreparedInputs(anchor_index, anchor_labels, model, views)
+    classes, anchor_class = np.unique(anchor_labels, return_inverse=True)
+    in_metric = anchor_metric and uses_anchor_metric(len(anchor_index), len(classes))
+    if in_metric:
+        whitening = within_class_whitening(views.geometry, anchor_index, anchor_class,
+                                           views.content_rank[anchor_index])
+        views = views.in_metric(whitening, model.config.input_dim)
+    return PreparedInputs(anchor_index, anchor_labels, model, views, in_metric)
 
 
 class PFNClusterer(ClusterMixin, BaseEstimator):
@@ -144,6 +155,11 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
         False: keep the columns' relative spreads (centred, one common factor), for columns
         that already share a unit (pixels, coordinates, principal components); z-scoring
         those gives faint directions as much weight as strong ones.
+    anchor_metric : bool
+        True (default): once the anchors average at least 5 per class, measure distances in
+        the anchors' own metric (whitened by their pooled within-class covariance, see
+        ``pfn_core.anchor_metric``), which stretches the directions that separate the
+        anchored classes. False: always the standardised table's metric.
 
     Fitted attributes
     -----------------
@@ -152,6 +168,7 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
     classes_ : (K,) sorted distinct anchor labels (or 0..K-1 without anchors).
     confidence_ : (N,) the highest probability of each row.
     anchor_mask_ : (N,) True where the row was an anchor.
+    in_anchor_metric_ : bool, whether this fit used the anchors' metric.
     n_features_in_ : int.
 
     NaN values are filled with the column median; infinities and non-numeric columns are
@@ -161,7 +178,7 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
     def __init__(self, *, weights=None, device: str = "cpu", n_clusters: int | None = None,
                  context_size: int = DEFAULT_CONTEXT_SIZE, n_ensemble: int = 1,
                  refine_rounds: int = DEFAULT_REFINE_ROUNDS, refine_anchors: int = 10,
-                 scale_columns: bool = True):
+                 scale_columns: bool = True, anchor_metric: bool = True):
         self.weights = weights
         self.device = device
         self.n_clusters = n_clusters
@@ -170,11 +187,13 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
         self.refine_rounds = refine_rounds
         self.refine_anchors = refine_anchors
         self.scale_columns = scale_columns
+        self.anchor_metric = anchor_metric
 
     def fit(self, X, y=None):
         """Cluster X (N, D) given y (N,) with -1/None for unlabelled rows. Returns self."""
         self._check_settings()
-        prepared = prepare_inputs(X, y, self.weights, self.device, self.scale_columns)
+        prepared = prepare_inputs(X, y, self.weights, self.device, self.scale_columns,
+                                  self.anchor_metric)
         anchor_index = prepared.anchor_index
         if len(anchor_index) == 0:
             classes, proba = self._cluster_without_anchors(prepared)
@@ -188,6 +207,7 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
         self.anchor_mask_ = np.zeros(len(proba), dtype=bool)
         self.anchor_mask_[anchor_index] = True
         self.n_features_in_ = prepared.X.shape[1]
+        self.in_anchor_metric_ = prepared.in_anchor_metric
         return self
 
     def _check_settings(self) -> None:
@@ -205,7 +225,7 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
             prepared.model, prepared.X, prepared.features, prepared.geometry, index,
             index_class, n_classes, context_size=self.context_size, n_ensemble=self.n_ensemble,
             device=self.device, attachment=prepared.attachment, order=prepared.content_order,
-            rows=rows,
+            rows=rows, base=prepared.views.base_graph,
         )
 
     def _pick_anchors(self, prepared: PreparedInputs, index, index_class, n_classes,

@@ -56,7 +56,7 @@ def _prepare(X, y, context_size: int, weights) -> _Prepared:
     classes, anchor_class = np.unique(inputs.anchor_labels, return_inverse=True)
     context, context_index = build_context(
         inputs.X, inputs.features, inputs.geometry, inputs.anchor_index, anchor_class,
-        context_size,
+        context_size, inputs.content_order, inputs.views.base_graph,
     )
     codes = inference_codes(inputs.geometry, inputs.anchor_index, anchor_class, len(classes),
                             inputs.model.config.embed_dim)

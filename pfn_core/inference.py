@@ -10,7 +10,13 @@ import numpy as np
 import torch
 
 from pfn_core.episode import content_order, content_rank, label_codes, make_context
-from pfn_core.geodesic import MAX_LANDMARKS, Attachment, attach
+from pfn_core.geodesic import (
+    ATTACH_NEIGHBOURS,
+    MAX_LANDMARKS,
+    Attachment,
+    BaseGraph,
+    attach,
+)
 from pfn_core.model import ClusteringTransformer
 
 CODE_SEED = 0
@@ -44,13 +50,13 @@ def choose_unlabelled_context(order: np.ndarray, anchor_index: np.ndarray,
 
 def build_context(X: np.ndarray, features: np.ndarray, geometry: np.ndarray,
                   anchor_index: np.ndarray, anchor_class: np.ndarray, context_size: int,
-                  order: np.ndarray | None = None):
+                  order: np.ndarray | None = None, base: BaseGraph | None = None):
     """The attended context: the anchors, then up to `context_size` unlabelled rows; the
     next rows in the same content order serve as extra landmarks for path distances.
 
     Anchors enter in content order, so the context (and every float sum over it) is the
     same whatever the order of rows or of the anchor list. `order`: ``content_order(X)``,
-    if already computed.
+    and `base`: the base landmarks' ``base_graph``, if already computed.
 
     -> (Context, context_index (M,) row ids)"""
     order = content_order(X) if order is None else order
@@ -60,7 +66,7 @@ def build_context(X: np.ndarray, features: np.ndarray, geometry: np.ndarray,
     unlabelled = choose_unlabelled_context(order, anchor_index, context_size)
     context_index = np.concatenate([anchor_index, unlabelled])
     context_label = np.concatenate([anchor_class, np.full(len(unlabelled), -1)])
-    context = make_context(features, geometry, context_index, context_label, order)
+    context = make_context(features, geometry, context_index, context_label, order, base)
     return context, context_index
 
 
@@ -78,18 +84,28 @@ def member_codes(n_classes: int, embed_dim: int, member: int = 0) -> torch.Tenso
 
 
 def attach_rows(X: np.ndarray, geometry: np.ndarray, batch_size: int = 4096,
-                order: np.ndarray | None = None) -> Attachment:
+                order: np.ndarray | None = None, base: BaseGraph | None = None) -> Attachment:
     """Every row's nearest base landmarks (the first MAX_LANDMARKS rows in content order, as
     ``build_context`` picks them). Independent of the anchors, so one serves every pass.
 
-    X (N, D_raw), geometry (N, G), order: ``content_order(X)`` if already computed
-    -> Attachment with rows and hop (N, k)"""
+    X (N, D_raw), geometry (N, G), order: ``content_order(X)`` if already computed, base:
+    the base landmarks' ``base_graph``, which already knows their own nearest landmarks (only
+    the other rows are searched) -> Attachment with rows and hop (N, k)"""
     base_rows = (content_order(X) if order is None else order)[:MAX_LANDMARKS]
     base_geometry = geometry[base_rows]
-    parts = [attach(geometry[start:start + batch_size], base_geometry, base_rows)
-             for start in range(0, len(X), batch_size)]
-    return Attachment(np.concatenate([p.rows for p in parts]),
-                      np.concatenate([p.hop for p in parts]))
+    own = None if base is None else base.own_attachment()
+    k = min(ATTACH_NEIGHBOURS, len(base_rows))
+    rows = np.empty((len(X), k), dtype=np.int64)
+    hop = np.empty((len(X), k), dtype=np.float32)
+    searched = np.arange(len(X))
+    if own is not None:
+        rows[base.rows], hop[base.rows] = own.rows, own.hop
+        searched = np.setdiff1d(searched, base.rows)
+    for start in range(0, len(searched), batch_size):
+        part = searched[start:start + batch_size]
+        found = attach(geometry[part], base_geometry, base_rows)
+        rows[part], hop[part] = found.rows, found.hop
+    return Attachment(rows, hop)
 
 
 @torch.inference_mode()
@@ -98,23 +114,24 @@ def predict_proba(model: ClusteringTransformer, X: np.ndarray, features: np.ndar
                   n_classes: int, context_size: int = DEFAULT_CONTEXT_SIZE,
                   query_batch_size: int = 4096, n_ensemble: int = 1,
                   device: str = "cpu", attachment: Attachment | None = None,
-                  order: np.ndarray | None = None, rows: np.ndarray | None = None) -> np.ndarray:
+                  order: np.ndarray | None = None, rows: np.ndarray | None = None,
+                  base: BaseGraph | None = None) -> np.ndarray:
     """Class probabilities for every row.
 
     X (N, D_raw) the validated raw values (only used to pick the context by content),
     features (N, D), geometry (N, G), anchor_index (A,), anchor_class (A,) in 0..K-1
     -> (N, K) probabilities, or (R, K) for the rows `rows` (R,) only. Each member of an
     ensemble uses a different set of label codes.
-    `attachment` (from ``attach_rows``) and `order` (``content_order(X)``) save finding every
-    row's nearest landmarks and hashing every row again when the same data is run several
-    times.
+    `attachment` (from ``attach_rows``), `order` (``content_order(X)``) and `base` (the base
+    landmarks' ``base_graph``) save finding every row's nearest landmarks, hashing every row
+    and linking the base landmarks again when the same data is run several times.
 
     The model sees classes renumbered in canonical order (``canonical_class_order``), so the
     computation, to the last bit, does not depend on how the classes were numbered."""
     ranks = canonical_class_order(geometry, anchor_index, anchor_class, n_classes)
     anchor_class = ranks[anchor_class]
     context, _ = build_context(X, features, geometry, anchor_index, anchor_class, context_size,
-                               order)
+                               order, base)
     context_distance = context.distance_to(context.geometry)
 
     def batched(t):

@@ -19,6 +19,10 @@ One pipeline, applied identically to synthetic training tasks and to user data:
    - ``geometry`` (N, G): the first ``geometry_dim`` principal components at their natural
      scale, from which attention distances are computed (distances keep up to 64 directions
      even when the token features are narrower).
+
+Inference adds one step that training does not have: once the anchors average at least 5
+per class, ``pfn_core.anchor_metric`` re-expresses the geometry in the anchors' own metric
+and both views are rebuilt from it (``views_from_axes``).
 """
 
 from __future__ import annotations
@@ -119,10 +123,16 @@ def model_views(X: np.ndarray, input_dim: int, geometry_dim: int = GEOMETRY_DIM,
     """Preprocess raw numeric X into (features (N, input_dim), geometry (N, G)), float32.
     `scale_columns`: see ``impute_and_standardize``."""
     Z = impute_and_standardize(X, scale_columns)
-    rotated = principal_axes(Z, max(input_dim, geometry_dim))
+    return views_from_axes(principal_axes(Z, max(input_dim, geometry_dim)), input_dim,
+                           geometry_dim)
+
+
+def views_from_axes(rotated: np.ndarray, input_dim: int, geometry_dim: int = GEOMETRY_DIM):
+    """Principal components (N, C) at their natural scale, sorted by variance ->
+    (features (N, input_dim), geometry (N, min(C, geometry_dim))), float32."""
     geometry = rotated[:, :geometry_dim]
     first_std = rotated[:, 0].std() if rotated.shape[1] else 1.0
     scaled = rotated[:, :input_dim] / max(first_std, 1e-12)
-    features = np.zeros((X.shape[0], input_dim))
+    features = np.zeros((rotated.shape[0], input_dim))
     features[:, : scaled.shape[1]] = scaled
     return features.astype(np.float32), geometry.astype(np.float32)

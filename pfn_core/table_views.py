@@ -2,9 +2,11 @@
 
 In the studio an analyst re-clusters the same table again and again with different anchors.
 Everything that depends only on the table (the preprocessed features and geometry, the
-content order of the rows, every row's nearest base landmarks) is the same each time, so it
-is kept in a small cache keyed by the table's bytes (``table_views``). Anchor-dependent work
-(the landmark graph, the forward passes) is redone for every fit.
+content order of the rows, every row's nearest base landmarks, the graph among those
+landmarks) is the same each time, so it is kept in a small cache keyed by the table's bytes
+(``table_views``). Anchor-dependent work (merging the context into the landmark graph, the
+forward passes; with enough anchors, the views in the anchors' metric,
+``TableViews.in_metric``) is redone for every fit.
 
 Legend: N=rows, D=input features, G=geometry columns.
 """
@@ -19,8 +21,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from pfn_core.anchor_metric import views_in_metric
 from pfn_core.episode import content_order, content_rank
-from pfn_core.geodesic import Attachment
+from pfn_core.geodesic import MAX_LANDMARKS, Attachment, BaseGraph, base_graph
 from pfn_core.inference import attach_rows
 from pfn_core.preprocessing import model_views
 
@@ -49,7 +52,24 @@ class TableViews:
     @functools.cached_property
     def attachment(self) -> Attachment:
         """Every row's nearest base landmarks, shared by every pass of every fit."""
-        return attach_rows(self.X, self.geometry, order=self.content_order)
+        return attach_rows(self.X, self.geometry, order=self.content_order,
+                           base=self.base_graph)
+
+    @functools.cached_property
+    def base_graph(self) -> BaseGraph:
+        """The base landmarks' nearest neighbours among themselves (``geodesic.base_graph``),
+        shared by every pass of every fit."""
+        return base_graph(self.geometry, self.content_order[:MAX_LANDMARKS])
+
+    def in_metric(self, whitening: np.ndarray, input_dim: int) -> TableViews:
+        """The same table seen in another metric (``anchor_metric``): new features, geometry
+        and attachment; the content order and ranks (which depend on X only) are shared.
+        whitening (G, G)."""
+        features, geometry = views_in_metric(self.geometry, whitening, input_dim)
+        views = TableViews(self.X, features, geometry)
+        views.__dict__["content_order"] = self.content_order
+        views.__dict__["content_rank"] = self.content_rank
+        return views
 
 
 _cache: OrderedDict[tuple, TableViews] = OrderedDict()

@@ -1,6 +1,14 @@
 import numpy as np
+from scipy.sparse.csgraph import dijkstra
 
-from pfn_core.geodesic import MAX_LANDMARKS, attach, landmark_paths
+from pfn_core.geodesic import (
+    MAX_LANDMARKS,
+    attach,
+    base_graph,
+    landmark_paths,
+    nearest_others,
+    neighbour_graph,
+)
 
 
 def two_arcs(n=60):
@@ -43,9 +51,9 @@ def test__queries__reach_the_context_through_their_nearest_landmarks():
 
 
 def test__landmarks__are_capped_and_start_with_the_context():
-    X = np.random.default_rng(2).normal(size=(3000, 3))
+    X = np.random.default_rng(2).normal(size=(MAX_LANDMARKS + 500, 3))
     context = np.array([5, 7, 11])
-    paths = landmark_paths(X, context, np.arange(3000))
+    paths = landmark_paths(X, context, np.arange(len(X)))
     assert len(paths.landmarks) == MAX_LANDMARKS
     np.testing.assert_array_equal(paths.landmarks[:3], X[context])
 
@@ -66,3 +74,30 @@ def test__attachment__found_once_gives_the_same_distances_as_a_full_search():
     np.testing.assert_allclose(cached[0], direct[:, :3], rtol=1e-4, atol=1e-4)
     np.testing.assert_allclose(cached[1], along, rtol=1e-4, atol=1e-4)
     np.testing.assert_allclose(paths.to_queries(queries)[1], cached[1], rtol=1e-6)
+
+
+def test__landmark_graph__merging_the_context_into_the_cached_base_graph_is_exact():
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(400, 3)).astype(np.float32)
+    base_rows = rng.permutation(400)[:300]
+    # context: some rows that are base landmarks, some that are not
+    context = np.concatenate([base_rows[[3, 50, 120]], np.setdiff1d(np.arange(400),
+                                                                     base_rows)[:7]])
+    cached = landmark_paths(X, context, base_rows, base=base_graph(X, base_rows))
+    fresh = landmark_paths(X, context, base_rows)
+    np.testing.assert_array_equal(cached.rows, fresh.rows)
+    np.testing.assert_allclose(cached.from_context, fresh.from_context, rtol=1e-5)
+    # brute force: the k-nearest-neighbour graph of every landmark, built from scratch
+    graph, _ = neighbour_graph(X[cached.rows])
+    brute = dijkstra(graph, directed=False, indices=np.arange(len(context)))
+    np.testing.assert_allclose(cached.from_context, brute, rtol=1e-4, atol=1e-4)
+
+
+def test__nearest_others__in_blocks_matches_a_full_search():
+    points = np.random.default_rng(6).normal(size=(250, 4))
+    edge, neighbours = nearest_others(points, 5, batch_size=64)
+    full = np.linalg.norm(points[:, None] - points[None], axis=-1)
+    np.fill_diagonal(full, np.inf)
+    np.testing.assert_array_equal(np.sort(neighbours.numpy(), 1),
+                                  np.sort(np.argsort(full, 1)[:, :5], 1))
+    np.testing.assert_allclose(edge.numpy(), np.sort(full, 1)[:, :5], rtol=1e-5)

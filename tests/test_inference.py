@@ -1,7 +1,10 @@
+from unittest.mock import patch
+
 import numpy as np
 
 from pfn_core.episode import content_order
-from pfn_core.inference import canonical_class_order, choose_unlabelled_context
+from pfn_core.geodesic import base_graph
+from pfn_core.inference import attach_rows, canonical_class_order, choose_unlabelled_context
 
 
 def test__content_order__follows_the_rows_when_they_are_shuffled():
@@ -22,3 +25,16 @@ def test__canonical_class_order__depends_on_anchor_positions_not_on_class_names(
     assert ranks.tolist() == [1, 0, 2]
     swapped = canonical_class_order(geometry, np.array([0, 1, 2]), np.array([2, 1, 0]), 3)
     assert swapped.tolist() == [2, 0, 1]
+
+
+def test__attach_rows__with_the_base_graph_matches_a_full_search():
+    X = np.random.default_rng(7).normal(size=(600, 3))
+    geometry = X.astype(np.float32)
+    order = content_order(X)
+    base_rows = order[:400]
+    with patch("pfn_core.inference.MAX_LANDMARKS", 400):
+        full = attach_rows(X, geometry, order=order)
+        cached = attach_rows(X, geometry, order=order, base=base_graph(geometry, base_rows))
+    np.testing.assert_array_equal(cached.rows, full.rows)
+    np.testing.assert_allclose(cached.hop, full.hop, atol=1e-5)
+    assert (cached.hop[base_rows, 0] == 0).all()  # a base landmark is its own nearest

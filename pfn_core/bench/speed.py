@@ -1,6 +1,7 @@
 """``python -m pfn_core.bench.speed``: how long one clustering takes, by number of rows.
 
-Times ``PFNClusterer().fit(X, y)`` on synthetic Gaussian blobs with 3 anchors per cluster,
+Times ``PFNClusterer().fit(X, y)`` on synthetic Gaussian blobs with 3 anchors per cluster
+(``--anchors``; from 5 the fit also rebuilds the views in the anchors' metric),
 and prints a markdown table with two timings, each the median of ``--repeats`` runs after one
 warm-up run (which loads the model):
 
@@ -30,8 +31,10 @@ N_CLUSTERS = 5
 ANCHORS_PER_CLUSTER = 3
 
 
-def blobs_with_anchors(n_rows: int, n_columns: int, seed: int = 0):
-    """Gaussian blobs and a y with a few anchors per blob.  -> X (N, D), y (N,) with -1"""
+def blobs_with_anchors(n_rows: int, n_columns: int, seed: int = 0,
+                       per_class: int = ANCHORS_PER_CLUSTER):
+    """Gaussian blobs and a y with `per_class` anchors per blob.  -> X (N, D), y (N,) with -1
+    """
     rng = np.random.default_rng(seed)
     truth = rng.integers(0, N_CLUSTERS, n_rows)
     centres = rng.normal(0, 4, (N_CLUSTERS, n_columns))
@@ -39,14 +42,15 @@ def blobs_with_anchors(n_rows: int, n_columns: int, seed: int = 0):
     y = np.full(n_rows, -1)
     for c in range(N_CLUSTERS):
         members = np.flatnonzero(truth == c)
-        y[members[:ANCHORS_PER_CLUSTER]] = c
+        y[members[:per_class]] = c
     return X, y
 
 
-def time_fit(n_rows: int, n_columns: int, repeats: int, **settings) -> tuple[float, float]:
+def time_fit(n_rows: int, n_columns: int, repeats: int, per_class: int = ANCHORS_PER_CLUSTER,
+             **settings) -> tuple[float, float]:
     """Median wall-clock seconds of (a first fit of the table, a re-cluster of it), after a
     warm-up fit."""
-    X, y = blobs_with_anchors(n_rows, n_columns)
+    X, y = blobs_with_anchors(n_rows, n_columns, per_class=per_class)
     estimator = PFNClusterer(**settings)
     estimator.fit(X, y)
     first, again = [], []
@@ -70,17 +74,19 @@ def main(argv=None) -> int:
     parser.add_argument("--columns", nargs="+", type=int, default=[2, 50])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--threads", type=int, help="torch CPU threads")
+    parser.add_argument("--anchors", type=int, default=ANCHORS_PER_CLUSTER,
+                        help="anchors per blob (5 or more: the fit uses the anchors' metric)")
     args = parser.parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
     print(f"Machine: {platform.platform()}, {torch.get_num_threads()} torch threads, "
           f"torch {torch.__version__}; default PFNClusterer settings; "
-          f"{N_CLUSTERS} blobs, {ANCHORS_PER_CLUSTER} anchors each; median of {args.repeats}.\n")
+          f"{N_CLUSTERS} blobs, {args.anchors} anchors each; median of {args.repeats}.\n")
     print("| rows | columns | first fit (s) | re-cluster, same table (s) | rows per second |")
     print("|---|---|---|---|---|")
     for n_rows in args.rows:
         for n_columns in args.columns:
-            first, again = time_fit(n_rows, n_columns, args.repeats)
+            first, again = time_fit(n_rows, n_columns, args.repeats, args.anchors)
             print(f"| {n_rows:,} | {n_columns} | {first:.3f} | {again:.3f} | "
                   f"{n_rows / first:,.0f} |", flush=True)
     return 0

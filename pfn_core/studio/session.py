@@ -100,14 +100,17 @@ def extend_colours(colours: Mapping[str, str], labels: Iterable) -> dict[str, st
 
 
 def run_caption(name: str, description: str, n_rows: int, n_anchors: int, seconds: float,
-                kept: bool) -> str:
+                kept: bool, in_metric: bool = False) -> str:
     """The studio's line under the title: the data, what a re-cluster does, and how long the
-    last one took (`kept`: the result was cached from an earlier run with these anchors).
+    last one took (`kept`: the result was cached from an earlier run with these anchors;
+    `in_metric`: distances were measured in the anchors' metric, ``pfn_core.anchor_metric``).
     ``bench.studio_latency`` reads the time back from it."""
+    metric = (" Distances were measured in the anchors' own metric (5 or more anchors per "
+              "class on average)." if in_metric else "")
     return (
         f"**{name}** — {description} Name a few points and the pre-trained transformer "
         f"re-clusters all {n_rows:,} rows in two forward passes (the second adds the first "
         f"pass's surer points as extra anchors). "
         f"Re-clustered {n_rows:,} rows from {n_anchors} anchors in {seconds:.2f} s"
-        f"{' (kept from the last time these anchors were used)' if kept else ''}."
+        f"{' (kept from the last time these anchors were used)' if kept else ''}.{metric}"
     )

@@ -11,8 +11,11 @@ def test__parse_caption__reads_rows_anchors_and_seconds():
 
 def test__parse_caption__reads_the_studio_caption_as_the_studio_writes_it():
     for kept in (False, True):
-        caption = run_caption("moons", "Two arcs.", 10_000, 12, 0.714, kept=kept)
-        assert parse_caption(caption) == (10_000, 12, 0.71)
+        for in_metric in (False, True):
+            caption = run_caption("moons", "Two arcs.", 10_000, 12, 0.714, kept=kept,
+                                  in_metric=in_metric)
+            assert parse_caption(caption) == (10_000, 12, 0.71)
+            assert ("anchors' own metric" in caption) == in_metric
 
 
 def test__parse_caption__says_what_is_missing():
