@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import numpy as np
 import torch
+from scipy.spatial import cKDTree
 
 from pfn_core.episode import content_order, content_rank, label_codes, make_context
 from pfn_core.geodesic import (
     ATTACH_NEIGHBOURS,
+    KD_TREE_MAX_DIM,
     MAX_LANDMARKS,
     Attachment,
     BaseGraph,
     attach,
+    nearest_base_by_tree,
 )
 from pfn_core.model import ClusteringTransformer
 
@@ -101,9 +104,11 @@ def attach_rows(X: np.ndarray, geometry: np.ndarray, batch_size: int = 4096,
     if own is not None:
         rows[base.rows], hop[base.rows] = own.rows, own.hop
         searched = np.setdiff1d(searched, base.rows)
+    tree = cKDTree(base_geometry) if geometry.shape[1] <= KD_TREE_MAX_DIM else None
     for start in range(0, len(searched), batch_size):
         part = searched[start:start + batch_size]
-        found = attach(geometry[part], base_geometry, base_rows)
+        found = (attach(geometry[part], base_geometry, base_rows) if tree is None
+                 else nearest_base_by_tree(geometry[part], tree, base_rows))
         rows[part], hop[part] = found.rows, found.hop
     return Attachment(rows, hop)
 

@@ -1,11 +1,13 @@
 import numpy as np
 from scipy.sparse.csgraph import dijkstra
+from scipy.spatial import cKDTree
 
 from pfn_core.geodesic import (
     MAX_LANDMARKS,
     attach,
     base_graph,
     landmark_paths,
+    nearest_base_by_tree,
     nearest_others,
     neighbour_graph,
 )
@@ -101,3 +103,21 @@ def test__nearest_others__in_blocks_matches_a_full_search():
     np.testing.assert_array_equal(np.sort(neighbours.numpy(), 1),
                                   np.sort(np.argsort(full, 1)[:, :5], 1))
     np.testing.assert_allclose(edge.numpy(), np.sort(full, 1)[:, :5], rtol=1e-5)
+
+
+def test__nearest_others__never_lists_a_point_as_its_own_neighbour_even_with_duplicates():
+    points = np.repeat(np.random.default_rng(8).normal(size=(40, 2)), 3, axis=0)  # triplets
+    edge, neighbours = nearest_others(points, 4)
+    assert (neighbours.numpy() != np.arange(120)[:, None]).all()
+    assert (edge.numpy()[:, :2] == 0).all()  # its two copies come first
+
+
+def test__nearest_base_by_tree__finds_what_the_full_search_finds():
+    rng = np.random.default_rng(9)
+    base = rng.normal(size=(300, 3)).astype(np.float32)
+    queries = rng.normal(size=(200, 3)).astype(np.float32)
+    base_rows = rng.permutation(1000)[:300]
+    full = attach(queries, base, base_rows)
+    by_tree = nearest_base_by_tree(queries, cKDTree(base), base_rows)
+    np.testing.assert_array_equal(by_tree.rows, full.rows)
+    np.testing.assert_allclose(by_tree.hop, full.hop, rtol=1e-5)
