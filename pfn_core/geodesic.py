@@ -57,6 +57,11 @@ class Attachment:
     rows: np.ndarray
     hop: np.ndarray
 
+    def measured_in(self, geometry: np.ndarray) -> "Attachment":
+        """The same landmarks, each hop measured in another geometry (N, G') of the rows."""
+        hop = np.linalg.norm(geometry[:, None, :] - geometry[self.rows], axis=-1)
+        return Attachment(self.rows, hop.astype(np.float32))
+
     def chunk(self, start: int, stop: int) -> "Attachment":
         return Attachment(self.rows[start:stop], self.hop[start:stop])
 
@@ -167,6 +172,12 @@ class BaseGraph:
     rows: np.ndarray
     neighbours: np.ndarray
     edge: np.ndarray
+
+    def measured_in(self, geometry: np.ndarray) -> BaseGraph:
+        """The same links, their lengths measured in another geometry (N, G') of the rows."""
+        points = geometry[self.rows]
+        edge = np.linalg.norm(points[:, None, :] - points[self.neighbours], axis=-1)
+        return BaseGraph(self.rows, self.neighbours, edge.astype(np.float32))
 
     def own_attachment(self) -> Attachment | None:
         """Where the base landmarks themselves join the graph (as ``attach`` would find it:

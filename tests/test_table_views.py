@@ -52,3 +52,21 @@ def test__table_views__serve_concurrent_fits_from_many_threads():
         views = list(pool.map(lambda X: table_views(X, 16, True), tables * 3))
     for X, view in zip(tables * 3, views, strict=True):
         np.testing.assert_array_equal(view.X, X)
+
+
+def test__in_metric__keeps_the_tables_links_and_measures_them_in_the_new_geometry():
+    X = _table(3)
+    views = table_views(X, 16, True)
+    stretch = np.diag(np.arange(1.0, views.geometry.shape[1] + 1))
+    seen = views.in_metric(stretch, 16)
+    assert seen.content_order is views.content_order
+    np.testing.assert_array_equal(seen.base_graph.neighbours, views.base_graph.neighbours)
+    np.testing.assert_array_equal(seen.attachment.rows, views.attachment.rows)
+    rows, first = seen.base_graph.rows, seen.base_graph.neighbours[:, 0]
+    np.testing.assert_allclose(
+        seen.base_graph.edge[:, 0],
+        np.linalg.norm(seen.geometry[rows] - seen.geometry[rows[first]], axis=1), rtol=1e-5)
+    np.testing.assert_allclose(
+        seen.attachment.hop[:, 1],
+        np.linalg.norm(seen.geometry - seen.geometry[seen.attachment.rows[:, 1]], axis=1),
+        rtol=1e-5)
