@@ -28,6 +28,7 @@ from pfn_core.inference import attach_rows
 from pfn_core.preprocessing import model_views
 
 CACHED_TABLES = 4  # a few tables, e.g. the studio's sample and an upload
+RELINK_LANDMARKS = 4096  # up to this many rows, a new metric gets its own landmark graph
 
 
 @dataclass(eq=False)
@@ -64,16 +65,20 @@ class TableViews:
     def in_metric(self, whitening: np.ndarray, input_dim: int) -> TableViews:
         """The same table seen in another metric (``anchor_metric``), whitening (G, G): new
         features and geometry. The content order and ranks (which depend on X only) are
-        shared. The landmark graph and every row's nearest landmarks keep the table's links,
-        with each link's length measured again in the new geometry: re-linking them (an exact
-        neighbour search in the new metric) made a fit of 10,000 rows take 0.87 s instead of
-        0.53 s, for a mean ARI of 0.842 instead of 0.841 at 10 anchors (BENCHMARKS.md)."""
+        shared.
+
+        On tables of at most RELINK_LANDMARKS rows, the landmark graph and every row's
+        nearest landmarks are searched again in the new geometry (cheap there). Longer
+        tables keep the table's links, with each link's length measured again in the new
+        geometry: searching again made a fit of 10,000 rows take 0.87 s instead of 0.53 s
+        (BENCHMARKS.md)."""
         features, geometry = views_in_metric(self.geometry, whitening, input_dim)
         views = TableViews(self.X, features, geometry)
         views.__dict__["content_order"] = self.content_order
         views.__dict__["content_rank"] = self.content_rank
-        views.__dict__["base_graph"] = self.base_graph.measured_in(geometry)
-        views.__dict__["attachment"] = self.attachment.measured_in(geometry)
+        if len(self.X) > RELINK_LANDMARKS:
+            views.__dict__["base_graph"] = self.base_graph.measured_in(geometry)
+            views.__dict__["attachment"] = self.attachment.measured_in(geometry)
         return views
 
 

@@ -1,6 +1,9 @@
+from unittest.mock import patch
+
 import numpy as np
 
 from pfn_core import PFNClusterer
+from pfn_core.geodesic import MAX_LANDMARKS, base_graph
 from pfn_core.table_views import CACHED_TABLES, clear_table_views, table_views
 
 
@@ -54,11 +57,20 @@ def test__table_views__serve_concurrent_fits_from_many_threads():
         np.testing.assert_array_equal(view.X, X)
 
 
-def test__in_metric__keeps_the_tables_links_and_measures_them_in_the_new_geometry():
+def test__in_metric__on_a_short_table_searches_the_landmark_links_again():
+    views = table_views(_table(3), 16, True)
+    stretch = np.diag(np.arange(1.0, views.geometry.shape[1] + 1))
+    seen = views.in_metric(stretch, 16)
+    fresh = base_graph(seen.geometry, seen.content_order[:MAX_LANDMARKS])
+    np.testing.assert_array_equal(seen.base_graph.neighbours, fresh.neighbours)
+
+
+def test__in_metric__on_a_long_table_keeps_its_links_and_measures_them_again():
     X = _table(3)
     views = table_views(X, 16, True)
     stretch = np.diag(np.arange(1.0, views.geometry.shape[1] + 1))
-    seen = views.in_metric(stretch, 16)
+    with patch("pfn_core.table_views.RELINK_LANDMARKS", 10):
+        seen = views.in_metric(stretch, 16)
     assert seen.content_order is views.content_order
     np.testing.assert_array_equal(seen.base_graph.neighbours, views.base_graph.neighbours)
     np.testing.assert_array_equal(seen.attachment.rows, views.attachment.rows)
