@@ -12,7 +12,7 @@ directions in which every cluster is wide get squeezed.
 
 This is an inference-time step: the shipped weights were trained without it (the model
 sees whitened data as just another table). Measured on the protocol's suite at 10 anchors
-per cluster it lifts mean ARI from 0.829 to 0.841 (BENCHMARKS.md); below 5 anchors per class
+per cluster it lifts mean ARI from 0.829 to 0.842 (BENCHMARKS.md); below 5 anchors per class
 the estimate is too noisy and it hurt (3 anchors: wdbc -0.25, jain -0.19), hence the
 threshold.
 
