@@ -28,7 +28,7 @@ from scipy.spatial import cKDTree
 
 GRAPH_NEIGHBOURS = 8  # each landmark links to its 8 nearest landmarks (and they back to it)
 ATTACH_NEIGHBOURS = 3  # a query reaches the graph through its 3 nearest landmarks
-MAX_LANDMARKS = 8192  # every row of 8,192 (MNIST's 10,000 rows: 0.56 -> 0.61 ARI at 10 anchors
+MAX_LANDMARKS = 8192  # every row up to 8,192 (MNIST's 10,000 rows: 0.56 -> 0.60 ARI at 10 anchors
 # per class over 2,048); the base graph among them is computed once per table (``base_graph``)
 # Up to this many geometry columns, rows find their nearest base landmarks with a k-d tree
 # (``nearest_base_by_tree``). The landmark graph itself keeps the blocked float32 search the
