@@ -37,6 +37,12 @@ def model_view(X, y_partial, n_clusters: int, context_size: int):
     return estimator.labels_, active.uncertainty(estimator.proba_), layers
 
 
+@st.cache_data(show_spinner=False, max_entries=32)
+def metric_space(X, y_partial):
+    """The drawn task in the anchors' metric, (N, 2), or None with too few anchors."""
+    return explain.metric_view(X, y_partial)
+
+
 @st.cache_data(show_spinner="Reading the attention…", max_entries=64)
 def attention(X, y_partial, query_row: int, context_size: int) -> explain.AttentionView:
     return explain.attention_view(X, y_partial, query_row, context_size)
@@ -193,6 +199,26 @@ else:
                          row=1, col=i + 1)
     st.plotly_chart(clean(figure, 260, equal_axes=False), key="layers",
                     config={"displayModeBar": False})
+    if (seen := metric_space(X, y_partial)) is not None:
+        st.markdown("**With 5 or more anchors per cluster, the anchors also set the metric.** "
+                    "The table is whitened by the anchors' spread within their clusters: "
+                    "directions in which every cluster is wide shrink, thin ones that separate "
+                    "clusters stretch. Distances, paths and features are all measured there. "
+                    "Right: the first two axes of that space (it may come out turned or "
+                    "mirrored). Clusters that are about as wide in every direction, like most "
+                    "drawn here, barely change; it matters for tables where some columns are "
+                    "mostly noise (on the benchmark at 10 anchors: sonar 0.09 → 0.20 ARI, "
+                    "wine 0.74 → 0.83).")
+        pair = make_subplots(rows=1, cols=2, subplot_titles=["the table",
+                                                             "in the anchors' metric"])
+        for col, points in enumerate((X, seen), start=1):
+            scatter(pair, points, labels, colours, row=1, col=col, size=4)
+            pair.add_trace(go.Scattergl(x=points[anchor_rows, 0], y=points[anchor_rows, 1],
+                                        mode="markers", showlegend=False,
+                                        marker=dict(size=8, symbol="diamond", color="black")),
+                           row=1, col=col)
+        st.plotly_chart(clean(pair, 300, equal_axes=False), key="metric",
+                        config={"displayModeBar": False})
 
 st.subheader("3 · More anchors, better clusters")
 shared = datasets.resolve_shared_root()

@@ -121,3 +121,16 @@ def predictions_by_layer(X, y, context_size: int = DEFAULT_CONTEXT_SIZE, weights
         logits = model.class_logits(state, prototypes, p.codes[None], masses[:depth])
         labels.append(p.classes[logits[0].argmax(-1).numpy()])
     return np.stack(labels), p.classes
+
+
+def metric_view(X, y, weights=None) -> np.ndarray | None:
+    """The table as the model measures it once the anchors set the metric
+    (``anchor_metric``): the first two axes of the whitened geometry, (N, 2), or None when
+    the anchors are too few for that (fewer than 5 per class on average)."""
+    inputs = prepare_inputs(X, y, weights)
+    if not inputs.in_anchor_metric:
+        return None
+    seen = np.zeros((len(inputs.geometry), 2))
+    width = min(2, inputs.geometry.shape[1])
+    seen[:, :width] = inputs.geometry[:, :width]
+    return seen

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from pfn_core import PFNClusterer
-from pfn_core.explain import attention_view, predictions_by_layer
+from pfn_core.explain import attention_view, metric_view, predictions_by_layer
 
 
 def test__attention_view__gives_one_distribution_per_layer_and_head(two_blobs):
@@ -30,3 +30,19 @@ def test__explaining_without_anchors__says_what_to_do(two_blobs):
         attention_view(X, np.full(len(X), -1), 0)
     with pytest.raises(ValueError, match="outside"):
         attention_view(X, two_blobs[1], 1000)
+
+
+def test__metric_view__only_with_enough_anchors_and_then_rounder_clusters():
+    rng = np.random.default_rng(0)
+    truth = np.repeat([0, 1], 150)
+    X = np.column_stack([rng.normal(0, 6, 300), rng.normal(0, 0.5, 300) + 3 * truth])
+    y = np.full(300, -1)
+    for label in (0, 1):
+        y[np.flatnonzero(truth == label)[:3]] = label
+    assert metric_view(X, y) is None
+    for label in (0, 1):
+        y[np.flatnonzero(truth == label)[:10]] = label
+    seen = metric_view(X, y)
+    assert seen.shape == (300, 2)
+    spread = np.stack([seen[truth == c] - seen[truth == c].mean(0) for c in (0, 1)]).std((0, 1))
+    assert spread.max() / spread.min() < 2  # 12:1 as drawn

@@ -47,6 +47,15 @@ def test__how_it_works_page__shows_attention_layers_and_the_anchor_experiment():
     assert len(at.get("plotly_chart")) == 4  # + ARI against anchors per cluster
 
 
+def test__how_it_works_page__with_ten_anchors__shows_the_anchors_metric():
+    at = AppTest.from_file(str(ROOT / HOW), default_timeout=TIMEOUT).run()
+    assert len(at.get("plotly_chart")) == 3  # 3 anchors per cluster: no metric view
+    at.select_slider[0].set_value(10).run()
+    assert not at.exception
+    assert len(at.get("plotly_chart")) == 4  # + the table before and in the anchors' metric
+    assert any("set the metric" in m.value for m in at.markdown)
+
+
 def test__how_it_works_page__without_anchors__explains_instead_of_failing():
     at = AppTest.from_file(str(ROOT / HOW), default_timeout=TIMEOUT)
     at.run()
