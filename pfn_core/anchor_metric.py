@@ -46,12 +46,13 @@ def within_class_whitening(geometry: np.ndarray, anchor_index: np.ndarray,
     order = np.argsort(anchor_rank, kind="stable")
     points = geometry[anchor_index[order]].astype(np.float64)
     classes = anchor_class[order]
+    present = np.unique(classes)
     centred = np.empty_like(points)
-    for label in np.unique(classes):
+    for label in present:
         members = classes == label
         centred[members] = points[members] - points[members].mean(axis=0)
     n_anchors, n_columns = centred.shape
-    scatter = centred.T @ centred / max(n_anchors - len(np.unique(classes)), 1)
+    scatter = centred.T @ centred / max(n_anchors - len(present), 1)
     mean_variance = np.trace(scatter) / n_columns
     if mean_variance <= 0:
         return np.eye(n_columns)

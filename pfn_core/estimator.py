@@ -83,13 +83,16 @@ def _is_unlabelled(value) -> bool:
 class PreparedInputs:
     """Validated user input and the model's views of it (``table_views``).
 
-    anchor_index (A,), anchor_labels (A,) as given; X (N, D) float64, features
+    anchor_index (A,), anchor_labels (A,) as given, classes (K,) their sorted distinct
+    values, anchor_class (A,) each anchor's position in classes; X (N, D) float64, features
     (N, input_dim), geometry (N, G), content_order, content_rank and attachment come from
     the table's views, shared by every fit of the same table (in_anchor_metric: the views
     were rebuilt in the anchors' metric for this fit)."""
 
     anchor_index: np.ndarray
     anchor_labels: np.ndarray
+    classes: np.ndarray
+    anchor_class: np.ndarray
     model: object
     views: TableViews
     in_anchor_metric: bool = False
@@ -119,7 +122,8 @@ def prepare_inputs(X, y, weights=None, device: str = "cpu", scale_columns: bool 
         whitening = within_class_whitening(views.geometry, anchor_index, anchor_class,
                                            views.content_rank[anchor_index])
         views = views.in_metric(whitening, model.config.input_dim)
-    return PreparedInputs(anchor_index, anchor_labels, model, views, in_metric)
+    return PreparedInputs(anchor_index, anchor_labels, classes, anchor_class, model, views,
+                          in_metric)
 
 
 class PFNClusterer(ClusterMixin, BaseEstimator):
@@ -252,7 +256,7 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
     def _cluster_from_anchors(self, prepared: PreparedInputs):
         """-> classes (K,) sorted anchor labels, proba (N, K); anchors one-hot."""
         anchor_index = prepared.anchor_index
-        classes, anchor_class = np.unique(prepared.anchor_labels, return_inverse=True)
+        classes, anchor_class = prepared.classes, prepared.anchor_class
         index, index_class = anchor_index, anchor_class
         for _ in range(self.refine_rounds):
             extra, extra_class = self._pick_anchors(prepared, index, index_class, len(classes),

@@ -53,7 +53,7 @@ def _prepare(X, y, context_size: int, weights) -> _Prepared:
     inputs = prepare_inputs(X, y, weights)
     if len(inputs.anchor_index) == 0:
         raise ValueError("no anchors: label at least one point per cluster to see attention.")
-    classes, anchor_class = np.unique(inputs.anchor_labels, return_inverse=True)
+    classes, anchor_class = inputs.classes, inputs.anchor_class
     context, context_index = build_context(
         inputs.X, inputs.features, inputs.geometry, inputs.anchor_index, anchor_class,
         context_size, inputs.content_order, inputs.views.base_graph,
