@@ -133,7 +133,9 @@ colours = session.extend_colours({}, [*np.unique(y).astype(str), *np.unique(labe
 
 st.subheader("1 · Where one point looks")
 if per_class == 0:
-    st.info("With no anchors the model seeds itself from dense regions; pick at least one "
+    st.info("With no anchors the model seeds itself: from the densest, best separated points, "
+            "and from three times as many merged back where it hesitates between them; it "
+            "keeps the partition that cuts fewer links between neighbours. Pick at least one "
             "anchor per cluster in the sidebar to look at attention.")
 else:
     st.session_state["task"] = (family, n_clusters, n_points, seed)

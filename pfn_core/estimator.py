@@ -15,7 +15,7 @@ True
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +24,7 @@ from sklearn.base import BaseEstimator, ClusterMixin
 from pfn_core.anchor_metric import uses_anchor_metric, within_class_whitening
 from pfn_core.checkpoint import SHIPPED_WEIGHTS, load_model
 from pfn_core.inference import DEFAULT_CONTEXT_SIZE, predict_proba
+from pfn_core.merging import graph_cut_fraction, merge_by_confusion
 from pfn_core.preprocessing import validate_features
 from pfn_core.seeding import confident_anchors, density_peak_seeds
 from pfn_core.table_views import TableViews, table_views
@@ -31,6 +32,8 @@ from pfn_core.table_views import TableViews, table_views
 DEFAULT_REFINE_ROUNDS = 1
 REFINE_POOL = 0.8  # extra anchors come from the surest 80% of each predicted class
 PILOT_ROWS = 4096  # passes that only pick extra anchors score this many rows (content order)
+OVERSEED = 3  # without anchors, the second start seeds 3 sub-clusters per cluster
+OVERSEED_SCHEDULE = (5, 10, 20, 40)  # and grows its pseudo-anchors per class in these steps
 
 
 @functools.lru_cache(maxsize=4)
@@ -136,8 +139,10 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
     device : str
         "cpu" or "cuda".
     n_clusters : int or None
-        Used only when no row is labelled: the model starts from this many density-peak
-        seeds and re-anchors on its most confident points. Required in that case.
+        Used only when no row is labelled, and then required. The model starts twice: from
+        this many density-peak seeds, and from 3 times as many merged back by its own
+        confusion (``pfn_core.merging``); each start re-anchors on its most confident rows,
+        and the partition that cuts fewer links of the neighbour graph is kept.
     context_size : int
         How many unlabelled rows join the anchors as context tokens. The default, 0, attends
         to the anchors alone: unlabelled rows still shape the clustering through the path
@@ -269,20 +274,56 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
         return classes, proba
 
     def _cluster_without_anchors(self, prepared: PreparedInputs):
-        """Density-peak seeds name the clusters; two passes re-anchor on 5, then 10 rows per
-        predicted class. -> classes (K,) = 0..K-1, proba (N, K)"""
+        """Two starts, the partition that cuts fewer neighbour-graph links wins
+        (``merging``): K density-peak seeds, and OVERSEED x K seeds merged back to K by the
+        model's confusion. -> classes (K,) = 0..K-1, proba (N, K)"""
         if self.n_clusters is None:
             raise ValueError(
                 "no anchors: label at least one row per cluster in y (other rows -1), "
                 "or pass n_clusters=K to cluster without anchors."
             )
         k = self.n_clusters
-        index = density_peak_seeds(prepared.geometry, prepared.X, k)
-        index_class = np.arange(k)
-        for per_class in (5, 10):
+        n_sub = min(OVERSEED * k, len(prepared.X))
+        # Peaks come best first, so the first k of the n_sub peaks are the k peaks.
+        peaks = density_peak_seeds(prepared.geometry, prepared.X, n_sub)
+        best = self._grow_from_seeds(prepared, peaks[:k], np.arange(k))
+        if n_sub > k:
+            index, index_class = self._merged_seeds(prepared, peaks)
+            merged = self._grow_from_seeds(prepared, index, index_class, OVERSEED_SCHEDULE,
+                                           self.anchor_metric)
+            graph = prepared.views.base_graph
+            if (graph_cut_fraction(merged.argmax(1), graph)
+                    < graph_cut_fraction(best.argmax(1), graph)):
+                best = merged
+        return np.arange(k), best
+
+    def _merged_seeds(self, prepared: PreparedInputs, peaks: np.ndarray):
+        """Sub-clusters from `peaks` (M,) rows: one pass that picks 5 rows of each, and
+        those rows labelled by their merged group -> (rows (A,), groups (A,) in 0..K-1)"""
+        n_sub = len(peaks)
+        index, index_class = self._pick_anchors(prepared, peaks, np.arange(n_sub), n_sub, 5,
+                                                np.zeros(0, dtype=np.int64))
+        n_rows = len(prepared.X)
+        rows = (np.sort(prepared.content_order[:PILOT_ROWS]) if n_rows > PILOT_ROWS
+                else np.arange(n_rows))
+        proba = self._pass(prepared, index, index_class, n_sub, rows=rows)
+        return index, merge_by_confusion(proba, self.n_clusters)[index_class]
+
+    def _grow_from_seeds(self, prepared: PreparedInputs, index, index_class,
+                         schedule=(5, 10), anchor_metric: bool = False) -> np.ndarray:
+        """Re-anchor on `schedule[i]` confident rows per class in turn, then a last pass,
+        in the pseudo-anchors' metric if `anchor_metric` (and they are enough).
+        index (A,), index_class (A,) in 0..K-1 -> proba (N, K)"""
+        k = self.n_clusters
+        for per_class in schedule:
             index, index_class = self._pick_anchors(prepared, index, index_class, k, per_class,
                                                     np.zeros(0, dtype=np.int64))
-        return np.arange(k), self._pass(prepared, index, index_class, k)
+        if anchor_metric and uses_anchor_metric(len(index), k):
+            whitening = within_class_whitening(prepared.geometry, index, index_class,
+                                               prepared.content_rank[index])
+            views = prepared.views.in_metric(whitening, prepared.model.config.input_dim)
+            prepared = replace(prepared, views=views)
+        return self._pass(prepared, index, index_class, k)
 
     def fit_predict(self, X, y=None, **kwargs):
         """Cluster X and return ``labels_`` (N,)."""

@@ -4,8 +4,10 @@ import pytest
 from sklearn.base import clone
 from sklearn.metrics import adjusted_rand_score
 
+import pfn_core.estimator as estimator_module
 from pfn_core import PFNClusterer
 from pfn_core.estimator import prepare_inputs
+from pfn_core.merging import graph_cut_fraction
 
 
 def test__obvious_case__two_far_blobs_with_one_anchor_each_are_perfect(two_blobs):
@@ -94,6 +96,27 @@ def test__no_anchors__needs_n_clusters_and_then_clusters_separated_data(two_blob
         PFNClusterer().fit(X, np.full(100, -1))
     labels = PFNClusterer(n_clusters=2).fit_predict(X)
     assert adjusted_rand_score(np.repeat([0, 1], 50), labels) == 1.0
+
+
+def _dense_pair_and_three_sparse_blobs(seed: int):
+    """A dense cluster with two close modes and three sparse clusters: K=4 density peaks
+    put two seeds in the dense one and none in a sparse one. -> X (550, 2), truth (550,)"""
+    rng = np.random.default_rng(seed)
+    dense = np.concatenate([rng.normal([0, 0], 0.4, (200, 2)), rng.normal([1.6, 0], 0.4, (200, 2))])
+    sparse = [rng.normal(c, 1.2, (50, 2)) for c in ([8, 0], [0, 8], [8, 8])]
+    return np.concatenate([dense, *sparse]), np.repeat([0, 1, 2, 3], [400, 50, 50, 50])
+
+
+def test__no_anchors__over_seeding_finds_the_cluster_density_peaks_miss(monkeypatch):
+    X, truth = _dense_pair_and_three_sparse_blobs(0)
+    monkeypatch.setattr(estimator_module, "OVERSEED", 1)  # the density-peak start alone
+    plain = PFNClusterer(n_clusters=4).fit_predict(X)
+    monkeypatch.undo()
+    both = PFNClusterer(n_clusters=4).fit(X)
+    assert adjusted_rand_score(truth, plain) < 0.6
+    assert adjusted_rand_score(truth, both.labels_) == 1.0
+    graph = prepare_inputs(X, None).views.base_graph
+    assert graph_cut_fraction(both.labels_, graph) < graph_cut_fraction(plain, graph)
 
 
 @pytest.mark.parametrize(

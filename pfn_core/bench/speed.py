@@ -1,7 +1,8 @@
 """``python -m pfn_core.bench.speed``: how long one clustering takes, by number of rows.
 
 Times ``PFNClusterer().fit(X, y)`` on synthetic Gaussian blobs with 3 anchors per cluster
-(``--anchors``; from 5 the fit also rebuilds the views in the anchors' metric),
+(``--anchors``; from 5 the fit also rebuilds the views in the anchors' metric; 0 clusters
+without anchors, from ``n_clusters=5``, as the studio's first view does),
 and prints a markdown table with two timings, each the median of ``--repeats`` runs after one
 warm-up run (which loads the model):
 
@@ -51,6 +52,8 @@ def time_fit(n_rows: int, n_columns: int, repeats: int, per_class: int = ANCHORS
     """Median wall-clock seconds of (a first fit of the table, a re-cluster of it), after a
     warm-up fit."""
     X, y = blobs_with_anchors(n_rows, n_columns, per_class=per_class)
+    if per_class == 0:
+        settings.setdefault("n_clusters", N_CLUSTERS)
     estimator = PFNClusterer(**settings)
     estimator.fit(X, y)
     first, again = [], []
@@ -75,7 +78,8 @@ def main(argv=None) -> int:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--threads", type=int, help="torch CPU threads")
     parser.add_argument("--anchors", type=int, default=ANCHORS_PER_CLUSTER,
-                        help="anchors per blob (5 or more: the fit uses the anchors' metric)")
+                        help="anchors per blob (5 or more: the fit uses the anchors' metric; "
+                             "0: no anchors, n_clusters=5)")
     args = parser.parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
