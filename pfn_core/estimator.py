@@ -32,7 +32,7 @@ from pfn_core.table_views import TableViews, table_views
 DEFAULT_REFINE_ROUNDS = 1
 REFINE_POOL = 0.8  # extra anchors come from the surest 80% of each predicted class
 PILOT_ROWS = 4096  # passes that only pick extra anchors score this many rows (content order)
-OVERSEED = 3  # without anchors, the second start seeds 3 sub-clusters per cluster
+DEFAULT_OVERSEED = 3  # without anchors, the second start seeds 3 sub-clusters per cluster
 OVERSEED_SCHEDULE = (5, 10, 20, 40)  # and grows its pseudo-anchors per class in these steps
 
 
@@ -143,6 +143,9 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
         this many density-peak seeds, and from 3 times as many merged back by its own
         confusion (``pfn_core.merging``); each start re-anchors on its most confident rows,
         and the partition that cuts fewer links of the neighbour graph is kept.
+    overseed : int
+        Sub-clusters per cluster in that second start (default 3; 1 skips it, which is
+        faster, and on the benchmark worse: see BENCHMARKS.md).
     context_size : int
         How many unlabelled rows join the anchors as context tokens. The default, 0, attends
         to the anchors alone: unlabelled rows still shape the clustering through the path
@@ -187,7 +190,8 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
     def __init__(self, *, weights=None, device: str = "cpu", n_clusters: int | None = None,
                  context_size: int = DEFAULT_CONTEXT_SIZE, n_ensemble: int = 1,
                  refine_rounds: int = DEFAULT_REFINE_ROUNDS, refine_anchors: int = 10,
-                 scale_columns: bool = True, anchor_metric: bool = True):
+                 scale_columns: bool = True, anchor_metric: bool = True,
+                 overseed: int = DEFAULT_OVERSEED):
         self.weights = weights
         self.device = device
         self.n_clusters = n_clusters
@@ -197,6 +201,7 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
         self.refine_anchors = refine_anchors
         self.scale_columns = scale_columns
         self.anchor_metric = anchor_metric
+        self.overseed = overseed
 
     def fit(self, X, y=None):
         """Cluster X (N, D) given y (N,) with -1/None for unlabelled rows. Returns self."""
@@ -221,7 +226,7 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
 
     def _check_settings(self) -> None:
         for name, least in (("refine_rounds", 0), ("refine_anchors", 1), ("n_ensemble", 1),
-                            ("context_size", 0)):
+                            ("context_size", 0), ("overseed", 1)):
             value = getattr(self, name)
             if not isinstance(value, (int, np.integer)) or value < least:
                 raise ValueError(f"{name} must be a whole number >= {least}, got {value!r}.")
@@ -275,15 +280,16 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
 
     def _cluster_without_anchors(self, prepared: PreparedInputs):
         """Two starts, the partition that cuts fewer neighbour-graph links wins
-        (``merging``): K density-peak seeds, and OVERSEED x K seeds merged back to K by the
-        model's confusion. -> classes (K,) = 0..K-1, proba (N, K)"""
+        (``merging``): K density-peak seeds, and `overseed` x K seeds merged back to K by
+        the model's confusion (overseed=1: the first start only).
+        -> classes (K,) = 0..K-1, proba (N, K)"""
         if self.n_clusters is None:
             raise ValueError(
                 "no anchors: label at least one row per cluster in y (other rows -1), "
                 "or pass n_clusters=K to cluster without anchors."
             )
         k = self.n_clusters
-        n_sub = min(OVERSEED * k, len(prepared.X))
+        n_sub = min(self.overseed * k, len(prepared.X))
         # Peaks come best first, so the first k of the n_sub peaks are the k peaks.
         peaks = density_peak_seeds(prepared.geometry, prepared.X, n_sub)
         best = self._grow_from_seeds(prepared, peaks[:k], np.arange(k))

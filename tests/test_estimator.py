@@ -107,11 +107,9 @@ def _dense_pair_and_three_sparse_blobs(seed: int):
     return np.concatenate([dense, *sparse]), np.repeat([0, 1, 2, 3], [400, 50, 50, 50])
 
 
-def test__no_anchors__over_seeding_finds_the_cluster_density_peaks_miss(monkeypatch):
+def test__no_anchors__over_seeding_finds_the_cluster_density_peaks_miss():
     X, truth = _dense_pair_and_three_sparse_blobs(0)
-    monkeypatch.setattr(estimator_module, "OVERSEED", 1)  # the density-peak start alone
-    plain = PFNClusterer(n_clusters=4).fit_predict(X)
-    monkeypatch.undo()
+    plain = PFNClusterer(n_clusters=4, overseed=1).fit_predict(X)  # density peaks alone
     both = PFNClusterer(n_clusters=4).fit(X)
     assert adjusted_rand_score(truth, plain) < 0.6
     assert adjusted_rand_score(truth, both.labels_) == 1.0
@@ -183,7 +181,8 @@ def test__refinement__runs_a_second_pass_with_extra_anchors_and_keeps_the_real_o
 
 
 @pytest.mark.parametrize("setting", [{"refine_rounds": -1}, {"refine_anchors": 0},
-                                     {"n_ensemble": 0}, {"context_size": 2.5}])
+                                     {"n_ensemble": 0}, {"context_size": 2.5},
+                                     {"overseed": 0}])
 def test__bad_settings__raise_a_value_error_naming_the_setting(two_blobs, setting):
     X, y = two_blobs
     name = next(iter(setting))
@@ -194,7 +193,6 @@ def test__bad_settings__raise_a_value_error_naming_the_setting(two_blobs, settin
 @pytest.fixture
 def short_pilot(monkeypatch):
     """Passes that only pick extra anchors score 150 rows, so small tables take that path."""
-    import pfn_core.estimator as estimator_module
 
     monkeypatch.setattr(estimator_module, "PILOT_ROWS", 150)
 
