@@ -412,7 +412,7 @@ with stats:
     first.metric("Model vs K-means (ARI)", f"{comparison.agreement(labels, km_matched):.2f}",
                  help="Adjusted Rand index between the two clusterings: 1 = identical.")
     second.metric("Re-cluster time", f"{result['seconds']:.2f} s",
-                  help=f"PFNClusterer on all {len(X):,} rows: two forward passes, no fitting.")
+                  help=f"PFNClusterer on all {len(X):,} rows: forward passes only, no fitting.")
     if truth is not None:
         scores = pd.DataFrame({
             "model": comparison.scores_against_truth(truth, labels),

@@ -103,10 +103,15 @@ def run_caption(name: str, description: str, n_rows: int, n_anchors: int, second
                 kept: bool, in_metric: bool = False) -> str:
     """The studio's line under the title: the data, what a re-cluster does, and how long the
     last one took (`kept`: the result was cached from an earlier run with these anchors;
-    `in_metric`: distances were measured in the anchors' metric, ``pfn_core.anchor_metric``).
+    `in_metric`: distances were measured in the anchors' metric, ``pfn_core.anchor_metric``;
+    with no anchors it says how the model started, ``pfn_core.merging``).
     ``bench.studio_latency`` reads the time back from it."""
     metric = (" Distances were measured in the anchors' own metric (5 or more anchors per "
               "class on average)." if in_metric else "")
+    if n_anchors == 0:
+        metric += (" With no anchors yet, the model seeded itself twice (from density peaks, "
+                   "and from three times as many merged where it hesitates) and kept the "
+                   "clustering that cuts fewer links between neighbouring rows.")
     return (
         f"**{name}** — {description} Name a few points and the pre-trained transformer "
         f"re-clusters all {n_rows:,} rows in two forward passes (the second adds the first "

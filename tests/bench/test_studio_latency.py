@@ -16,6 +16,9 @@ def test__parse_caption__reads_the_studio_caption_as_the_studio_writes_it():
                                   in_metric=in_metric)
             assert parse_caption(caption) == (10_000, 12, 0.71)
             assert ("anchors' own metric" in caption) == in_metric
+    no_anchors = run_caption("moons", "Two arcs.", 600, 0, 0.5, kept=False)
+    assert parse_caption(no_anchors) == (600, 0, 0.5)
+    assert "seeded itself" in no_anchors
 
 
 def test__parse_caption__says_what_is_missing():
