@@ -293,13 +293,13 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
         # Peaks come best first, so the first k of the n_sub peaks are the k peaks.
         peaks = density_peak_seeds(prepared.geometry, prepared.X, n_sub)
         best = self._grow_from_seeds(prepared, peaks[:k], np.arange(k))
-        if n_sub > k:
+        graph = prepared.views.base_graph
+        best_cut = graph_cut_fraction(best.argmax(1), graph)
+        if n_sub > k and best_cut > 0:  # a cut of 0 cannot be beaten: skip the second start
             index, index_class = self._merged_seeds(prepared, peaks)
             merged = self._grow_from_seeds(prepared, index, index_class, OVERSEED_SCHEDULE,
                                            self.anchor_metric)
-            graph = prepared.views.base_graph
-            if (graph_cut_fraction(merged.argmax(1), graph)
-                    < graph_cut_fraction(best.argmax(1), graph)):
+            if graph_cut_fraction(merged.argmax(1), graph) < best_cut:
                 best = merged
         return np.arange(k), best
 
