@@ -122,11 +122,28 @@ def prepare_inputs(X, y, weights=None, device: str = "cpu", scale_columns: bool 
     classes, anchor_class = np.unique(anchor_labels, return_inverse=True)
     in_metric = anchor_metric and uses_anchor_metric(len(anchor_index), len(classes))
     if in_metric:
-        whitening = within_class_whitening(views.geometry, anchor_index, anchor_class,
-                                           views.content_rank[anchor_index])
-        views = views.in_metric(whitening, model.config.input_dim)
+        views = views_in_anchor_metric(views, anchor_index, anchor_class,
+                                       model.config.input_dim)
     return PreparedInputs(anchor_index, anchor_labels, classes, anchor_class, model, views,
                           in_metric)
+
+
+def views_in_anchor_metric(views: TableViews, index: np.ndarray, index_class: np.ndarray,
+                           input_dim: int) -> TableViews:
+    """The table's views rebuilt in the metric of anchors `index` (A,) of classes
+    `index_class` (A,) (``anchor_metric.within_class_whitening``)."""
+    whitening = within_class_whitening(views.geometry, index, index_class,
+                                       views.content_rank[index])
+    return views.in_metric(whitening, input_dim)
+
+
+def pilot_rows(prepared: PreparedInputs) -> np.ndarray:
+    """The rows a pass that only picks anchors scores: all of them, or on tables longer than
+    PILOT_ROWS the first PILOT_ROWS in content order. -> (R,) sorted row ids"""
+    n_rows = len(prepared.X)
+    if n_rows <= PILOT_ROWS:
+        return np.arange(n_rows)
+    return np.sort(prepared.content_order[:PILOT_ROWS])
 
 
 class PFNClusterer(ClusterMixin, BaseEstimator):
@@ -254,7 +271,7 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
         if n_rows <= PILOT_ROWS:
             proba = self._pass(prepared, index, index_class, n_classes)
         else:
-            pilot = np.sort(prepared.content_order[:PILOT_ROWS])
+            pilot = pilot_rows(prepared)
             proba = np.zeros((n_rows, n_classes))
             proba[pilot] = self._pass(prepared, index, index_class, n_classes, rows=pilot)
             unscored = np.ones(n_rows, dtype=bool)
@@ -309,10 +326,7 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
         n_sub = len(peaks)
         index, index_class = self._pick_anchors(prepared, peaks, np.arange(n_sub), n_sub, 5,
                                                 np.zeros(0, dtype=np.int64))
-        n_rows = len(prepared.X)
-        rows = (np.sort(prepared.content_order[:PILOT_ROWS]) if n_rows > PILOT_ROWS
-                else np.arange(n_rows))
-        proba = self._pass(prepared, index, index_class, n_sub, rows=rows)
+        proba = self._pass(prepared, index, index_class, n_sub, rows=pilot_rows(prepared))
         return index, merge_by_confusion(proba, self.n_clusters)[index_class]
 
     def _grow_from_seeds(self, prepared: PreparedInputs, index, index_class,
@@ -325,9 +339,8 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
             index, index_class = self._pick_anchors(prepared, index, index_class, k, per_class,
                                                     np.zeros(0, dtype=np.int64))
         if anchor_metric and uses_anchor_metric(len(index), k):
-            whitening = within_class_whitening(prepared.geometry, index, index_class,
-                                               prepared.content_rank[index])
-            views = prepared.views.in_metric(whitening, prepared.model.config.input_dim)
+            views = views_in_anchor_metric(prepared.views, index, index_class,
+                                           prepared.model.config.input_dim)
             prepared = replace(prepared, views=views)
         return self._pass(prepared, index, index_class, k)
 

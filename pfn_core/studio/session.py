@@ -106,16 +106,16 @@ def run_caption(name: str, description: str, n_rows: int, n_anchors: int, second
     `in_metric`: distances were measured in the anchors' metric, ``pfn_core.anchor_metric``;
     with no anchors it says how the model started, ``pfn_core.merging``).
     ``bench.studio_latency`` reads the time back from it."""
-    metric = (" Distances were measured in the anchors' own metric (5 or more anchors per "
-              "class on average)." if in_metric else "")
+    note = (" Distances were measured in the anchors' own metric (5 or more anchors per "
+            "class on average)." if in_metric else "")
     if n_anchors == 0:
-        metric += (" With no anchors yet, the model seeded itself twice (from density peaks, "
-                   "and from three times as many merged where it hesitates) and kept the "
-                   "clustering that cuts fewer links between neighbouring rows.")
+        note += (" With no anchors yet, the model seeded itself twice (from density peaks, "
+                 "and from three times as many merged where it hesitates) and kept the "
+                 "clustering that cuts fewer links between neighbouring rows.")
     return (
         f"**{name}** — {description} Name a few points and the pre-trained transformer "
         f"re-clusters all {n_rows:,} rows in two forward passes (the second adds the first "
         f"pass's surer points as extra anchors). "
         f"Re-clustered {n_rows:,} rows from {n_anchors} anchors in {seconds:.2f} s"
-        f"{' (kept from the last time these anchors were used)' if kept else ''}.{metric}"
+        f"{' (kept from the last time these anchors were used)' if kept else ''}.{note}"
     )
