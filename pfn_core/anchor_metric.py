@@ -21,10 +21,12 @@ Legend: N=rows, G=geometry columns, A=anchors, K=classes.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from sklearn.covariance import ledoit_wolf_shrinkage
 
-from pfn_core.preprocessing import principal_axes, views_from_axes
+from pfn_core.preprocessing import Rotation, fit_rotation
 
 MIN_MEAN_ANCHORS = 5  # anchors per class, on average, before the metric is used
 
@@ -63,12 +65,34 @@ def within_class_whitening(geometry: np.ndarray, anchor_index: np.ndarray,
     return (eigenvectors / np.sqrt(eigenvalues)) @ eigenvectors.T
 
 
+@dataclass(frozen=True)
+class MetricStep:
+    """The anchors' metric, fitted: geometry (N, G) -> (g - center) @ whitening, then its
+    principal axes (``preprocessing.Rotation``). center (G,), whitening (G, G)."""
+
+    center: np.ndarray
+    whitening: np.ndarray
+    rotation: Rotation
+
+    def apply(self, geometry: np.ndarray):
+        """(N, G) -> (features (N, input_dim), geometry (N, G)) float32."""
+        return self.rotation.apply((geometry.astype(np.float64) - self.center) @ self.whitening)
+
+
 def views_in_metric(geometry: np.ndarray, whitening: np.ndarray, input_dim: int):
     """Both model views rebuilt from the whitened geometry.
 
     geometry (N, G), whitening (G, G) -> (features (N, input_dim), geometry (N, G)), float32.
     The geometry is recentred and rotated to its principal axes again, so the features are
     the whitened table's strongest directions."""
-    centred = geometry.astype(np.float64) - geometry.mean(axis=0, dtype=np.float64)
-    rotated = principal_axes(centred @ whitening, geometry.shape[1])
-    return views_from_axes(rotated, input_dim, geometry.shape[1])
+    return fit_views_in_metric(geometry, whitening, input_dim)[1]
+
+
+def fit_views_in_metric(geometry: np.ndarray, whitening: np.ndarray, input_dim: int):
+    """``views_in_metric`` and the MetricStep that gives the same views of new rows.
+    -> (MetricStep, (features, geometry))"""
+    center = geometry.mean(axis=0, dtype=np.float64)
+    whitened = (geometry.astype(np.float64) - center) @ whitening
+    n_columns = geometry.shape[1]
+    rotation, views = fit_rotation(whitened, input_dim, n_columns, n_components=n_columns)
+    return MetricStep(center, whitening, rotation), views

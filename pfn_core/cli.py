@@ -2,7 +2,13 @@
 
     python -m pfn_core cluster INPUT.csv --label-column COL [--features a,b,c]
                                [--n-clusters K] [--out OUT.csv]
+    python -m pfn_core predict --model FITTED --input TABLE --output OUT [--features a,b,c]
+                               [--dask local | --scheduler tcp://HOST:PORT] [--chunk-rows N]
     python -m pfn_core bench ...          (same options as ``python -m pfn_core.bench``)
+
+``predict`` scores a CSV file, a Parquet file or a folder of Parquet files with a clusterer
+saved by ``PFNClusterer.save`` (or the studio's "fitted model" download), streaming in
+chunks (``pfn_core.batch_scoring``), in this process or on a Dask cluster.
 
 ``cluster`` uses the numeric columns (or ``--features``); the label column gives the anchors,
 and its empty cells are the rows to cluster. The output is the input table plus
@@ -42,6 +48,23 @@ def build_parser() -> argparse.ArgumentParser:
     cluster.add_argument("--same-unit", action="store_true",
                          help="the columns share one unit (pixels, coordinates): keep their "
                               "relative spreads instead of z-scoring each column")
+    predict = commands.add_parser("predict", help="score a table with a fitted clusterer file")
+    predict.add_argument("--model", required=True, metavar="FITTED",
+                         help="a file written by PFNClusterer.save")
+    predict.add_argument("--input", required=True, metavar="TABLE",
+                         help="CSV file, Parquet file or folder of Parquet files")
+    predict.add_argument("--output", required=True, metavar="OUT",
+                         help="output file: Parquet, or CSV when it ends in .csv/.tsv")
+    predict.add_argument("--features", metavar="A,B,C",
+                         help="feature columns (default: the fitted column names)")
+    where = predict.add_mutually_exclusive_group()
+    where.add_argument("--dask", choices=["local"],
+                       help="score on a local dask.distributed cluster (one worker per core)")
+    where.add_argument("--scheduler", metavar="tcp://HOST:PORT",
+                       help="score on the dask.distributed cluster at this scheduler")
+    predict.add_argument("--chunk-rows", type=int, default=100_000, metavar="N",
+                         help="rows per chunk (default 100,000)")
+    predict.add_argument("--no-progress", action="store_true", help="no progress bar")
     commands.add_parser("bench", help="run the benchmark (see python -m pfn_core.bench --help)",
                         add_help=False)
     return parser
@@ -57,6 +80,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
     try:
+        if args.command == "predict":
+            return predict_command(args)
         return cluster_command(args)
     except (ValueError, OSError) as exc:
         sys.stderr.write(f"error: {exc}\n")
@@ -92,6 +117,61 @@ def cluster_command(args) -> int:
     result["confidence"] = np.round(estimator.proba_.max(axis=1), 4)
     result.to_csv(args.out if args.out else sys.stdout, sep=sep, index=False)
     return 0
+
+
+def predict_command(args) -> int:
+    """Score --input with --model into --output (see ``batch_scoring.score_table``)."""
+    from tqdm import tqdm
+
+    from pfn_core.batch_scoring import count_rows, score_table
+
+    features = ([n.strip() for n in args.features.split(",") if n.strip()]
+                if args.features else None)
+    total = count_rows(args.input) if Path(args.input).exists() else None
+    bar = tqdm(total=total, unit="rows", unit_scale=True, disable=args.no_progress,
+               desc="scoring", file=sys.stderr)
+    with bar, _dask_client(args) as client:
+        rows = score_table(args.model, args.input, args.output, features, args.chunk_rows,
+                           client, progress=bar.update)
+    sys.stderr.write(f"wrote {rows:,} rows to {args.output}\n")
+    return 0
+
+
+class _dask_client:
+    """A dask.distributed Client for --dask local (a LocalCluster on loopback, one
+    single-threaded worker per core) or --scheduler ADDRESS; None without either."""
+
+    def __init__(self, args):
+        self.args, self.client, self.cluster = args, None, None
+
+    def __enter__(self):
+        if self.args.dask is None and self.args.scheduler is None:
+            return None
+        from distributed import Client, LocalCluster
+
+        if self.args.dask == "local":
+            import os
+
+            self.cluster = LocalCluster(n_workers=os.cpu_count() or 1, threads_per_worker=1,
+                                        host="127.0.0.1", dashboard_address=None,
+                                        processes=True)
+            self.client = Client(self.cluster)
+        else:
+            self.client = Client(self.args.scheduler)
+        self.client.run(_one_torch_thread)
+        return self.client
+
+    def __exit__(self, *exc):
+        if self.client is not None:
+            self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()
+
+
+def _one_torch_thread() -> None:
+    import torch
+
+    torch.set_num_threads(1)
 
 
 def choose_features(table: pd.DataFrame, requested: str | None, label_column: str | None):

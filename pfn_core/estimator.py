@@ -22,10 +22,17 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClusterMixin
 
 from pfn_core.anchor_metric import uses_anchor_metric, within_class_whitening
+from pfn_core.carry import (
+    CONTEXT_PER_CLASS,
+    carry_to_rows,
+    representative_anchors,
+    scored_rows,
+)
 from pfn_core.checkpoint import SHIPPED_WEIGHTS, load_model
-from pfn_core.inference import DEFAULT_CONTEXT_SIZE, predict_proba
+from pfn_core.fitted_io import load_fitted, save_fitted
+from pfn_core.inference import DEFAULT_CONTEXT_SIZE, ScoringContext, predict_proba, score_rows
 from pfn_core.merging import graph_cut_fraction, merge_by_confusion
-from pfn_core.preprocessing import validate_features
+from pfn_core.preprocessing import transform_views, validate_features
 from pfn_core.seeding import confident_anchors, density_peak_seeds
 from pfn_core.table_views import TableViews, table_views
 
@@ -57,7 +64,12 @@ def split_targets(y, n_rows: int):
             f"y has length {len(values) if values.ndim else 0} but X has {n_rows} rows: pass one "
             "label per row, with -1 (or None) for unlabelled rows."
         )
-    unlabelled = np.array([_is_unlabelled(v) for v in values], dtype=bool)
+    numeric = np.asarray(y) if isinstance(y, np.ndarray) else None
+    if numeric is not None and numeric.dtype.kind in "iuf" and numeric.size == n_rows:
+        flat = numeric.reshape(-1)  # numbers: no per-value Python call (1,000,000 rows: ~1 s)
+        unlabelled = (flat == -1) | np.isnan(flat.astype(np.float64))
+    else:
+        unlabelled = np.array([_is_unlabelled(v) for v in values], dtype=bool)
     anchor_index = np.flatnonzero(~unlabelled)
     labels = values[anchor_index]
     kinds = {type(v).__name__ if isinstance(v, str) else "number" for v in labels}
@@ -80,6 +92,22 @@ def _is_unlabelled(value) -> bool:
         return bool(value == -1) or bool(np.isnan(value))
     except TypeError:
         return False
+
+
+@dataclass
+class FittedPass:
+    """What scores new rows as the fit's last pass scored the table's own: the fitted
+    preprocessing steps (``preprocessing.transform_views``) and the pass's
+    ``inference.ScoringContext``."""
+
+    steps: tuple
+    scoring: ScoringContext
+
+
+def _feature_names(X) -> np.ndarray | None:
+    """Column names of a DataFrame (as strings), None for arrays."""
+    columns = getattr(X, "columns", None)
+    return None if columns is None else np.asarray([str(c) for c in columns], dtype=object)
 
 
 @dataclass
@@ -227,9 +255,12 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
                                   self.anchor_metric)
         anchor_index = prepared.anchor_index
         if len(anchor_index) == 0:
-            classes, proba = self._cluster_without_anchors(prepared)
+            classes, proba, fitted_pass = self._cluster_without_anchors(prepared)
         else:
-            classes, proba = self._cluster_from_anchors(prepared)
+            classes, proba, fitted_pass = self._cluster_from_anchors(prepared)
+        self.fitted_pass_ = fitted_pass
+        self.model_ = prepared.model
+        self.feature_names_in_ = _feature_names(X)
 
         self.classes_ = np.asarray(classes)
         self.proba_ = proba
@@ -249,15 +280,40 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
                 raise ValueError(f"{name} must be a whole number >= {least}, got {value!r}.")
 
     def _pass(self, prepared: PreparedInputs, index, index_class, n_classes,
-              rows=None) -> np.ndarray:
+              rows=None, scoring_out: list | None = None) -> np.ndarray:
         """One forward pass with rows `index` (A,) as anchors of classes `index_class` (A,)
         -> (N, n_classes) probabilities, or (R, n_classes) for rows `rows` (R,) only."""
         return predict_proba(
             prepared.model, prepared.X, prepared.features, prepared.geometry, index,
             index_class, n_classes, context_size=self.context_size, n_ensemble=self.n_ensemble,
             device=self.device, attachment=prepared.attachment, order=prepared.content_order,
-            rows=rows, base=prepared.views.base_graph,
+            rows=rows, base=prepared.views.base_graph, scoring_out=scoring_out,
         )
+
+    def _full_pass(self, prepared: PreparedInputs, index, index_class, n_classes,
+                   anchor_index=None, anchor_class=None) -> tuple[np.ndarray, FittedPass]:
+        """A pass for every row -> (proba (N, n_classes), the FittedPass that scores new
+        rows the same way). On tables longer than ``MODEL_ROWS`` the transformer scores
+        base landmarks only and every other row is carried from its nearest ones
+        (``carry.carry_to_rows``); anchors `anchor_index` (A,) of classes `anchor_class`
+        (A,) are one-hot among the scored rows before the carry."""
+        n_rows = len(prepared.X)
+        rows = scored_rows(n_rows, prepared.content_order)
+        scoring = []
+        if rows is None:
+            proba = self._pass(prepared, index, index_class, n_classes, scoring_out=scoring)
+            return proba, FittedPass(prepared.views.steps, scoring[0])
+        scored = self._pass(prepared, index, index_class, n_classes, rows=rows,
+                            scoring_out=scoring)
+        if anchor_index is not None:
+            position = np.searchsorted(rows, anchor_index)
+            found = (position < len(rows)) & (rows[position.clip(max=len(rows) - 1)]
+                                               == anchor_index)
+            scored[position[found]] = 0.0
+            scored[position[found], anchor_class[found]] = 1.0
+        proba = carry_to_rows(scored, rows, prepared.attachment, prepared.views.base_graph,
+                              n_rows)
+        return proba, FittedPass(prepared.views.steps, scoring[0])
 
     def _pick_anchors(self, prepared: PreparedInputs, index, index_class, n_classes,
                       per_class: int, exclude) -> tuple[np.ndarray, np.ndarray]:
@@ -284,16 +340,24 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
         """-> classes (K,) sorted anchor labels, proba (N, K); anchors one-hot."""
         anchor_index = prepared.anchor_index
         classes, anchor_class = prepared.classes, prepared.anchor_class
-        index, index_class = anchor_index, anchor_class
-        for _ in range(self.refine_rounds):
+        # The context: every anchor of a class with few, a spread-out subset of a class with
+        # many (``carry.representative_anchors``); all anchors keep their labels below.
+        context, context_class = representative_anchors(
+            prepared.geometry, anchor_index, anchor_class, prepared.content_rank[anchor_index])
+        rounds = self.refine_rounds
+        if np.bincount(context_class, minlength=len(classes)).min() >= CONTEXT_PER_CLASS:
+            rounds = 0  # every class already sends a full set of tokens: nothing to add
+        index, index_class = context, context_class
+        for _ in range(rounds):
             extra, extra_class = self._pick_anchors(prepared, index, index_class, len(classes),
                                                     self.refine_anchors, anchor_index)
-            index = np.concatenate([anchor_index, extra])
-            index_class = np.concatenate([anchor_class, extra_class])
-        proba = self._pass(prepared, index, index_class, len(classes))
+            index = np.concatenate([context, extra])
+            index_class = np.concatenate([context_class, extra_class])
+        proba, fitted_pass = self._full_pass(prepared, index, index_class, len(classes),
+                                             anchor_index, anchor_class)
         proba[anchor_index] = 0.0
         proba[anchor_index, anchor_class] = 1.0
-        return classes, proba
+        return classes, proba, fitted_pass
 
     def _cluster_without_anchors(self, prepared: PreparedInputs):
         """Two starts, the partition that cuts fewer neighbour-graph links wins
@@ -311,14 +375,14 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
         peaks = density_peak_seeds(prepared.geometry, prepared.X, n_sub)
         best = self._grow_from_seeds(prepared, peaks[:k], np.arange(k))
         graph = prepared.views.base_graph
-        best_cut = graph_cut_fraction(best.argmax(1), graph)
+        best_cut = graph_cut_fraction(best[0].argmax(1), graph)
         if n_sub > k and best_cut > 0:  # a cut of 0 cannot be beaten: skip the second start
             index, index_class = self._merged_seeds(prepared, peaks)
             merged = self._grow_from_seeds(prepared, index, index_class, OVERSEED_SCHEDULE,
                                            self.anchor_metric)
-            if graph_cut_fraction(merged.argmax(1), graph) < best_cut:
+            if graph_cut_fraction(merged[0].argmax(1), graph) < best_cut:
                 best = merged
-        return np.arange(k), best
+        return (np.arange(k), *best)
 
     def _merged_seeds(self, prepared: PreparedInputs, peaks: np.ndarray):
         """Sub-clusters from `peaks` (M,) rows: one pass that picks 5 rows of each, and
@@ -330,10 +394,10 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
         return index, merge_by_confusion(proba, self.n_clusters)[index_class]
 
     def _grow_from_seeds(self, prepared: PreparedInputs, index, index_class,
-                         schedule=(5, 10), anchor_metric: bool = False) -> np.ndarray:
+                         schedule=(5, 10), anchor_metric: bool = False):
         """Re-anchor on `schedule[i]` confident rows per class in turn, then a last pass,
         in the pseudo-anchors' metric if `anchor_metric` (and they are enough).
-        index (A,), index_class (A,) in 0..K-1 -> proba (N, K)"""
+        index (A,), index_class (A,) in 0..K-1 -> (proba (N, K), FittedPass)"""
         k = self.n_clusters
         for per_class in schedule:
             index, index_class = self._pick_anchors(prepared, index, index_class, k, per_class,
@@ -342,8 +406,52 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
             views = views_in_anchor_metric(prepared.views, index, index_class,
                                            prepared.model.config.input_dim)
             prepared = replace(prepared, views=views)
-        return self._pass(prepared, index, index_class, k)
+        return self._full_pass(prepared, index, index_class, k)
 
     def fit_predict(self, X, y=None, **kwargs):
         """Cluster X and return ``labels_`` (N,)."""
         return self.fit(X, y).labels_
+
+    def predict_proba(self, X) -> np.ndarray:
+        """Probabilities of new rows X (R, D), columns ordered as ``classes_``.
+
+        Every row is run through the model against the fitted table's context (its anchors
+        and the landmarks' paths), after the fitted preprocessing: each row's result is
+        independent of the other rows passed with it. A DataFrame is matched to the fitted
+        columns by name. -> (R, K)"""
+        fitted = getattr(self, "fitted_pass_", None)
+        if fitted is None:
+            raise ValueError("this PFNClusterer is not fitted yet: call fit(X, y) (or "
+                             "PFNClusterer.load(path)) before predict.")
+        X_valid = validate_features(self._fitted_columns(X), min_rows=1)
+        if X_valid.shape[1] != self.n_features_in_:
+            raise ValueError(f"X has {X_valid.shape[1]} columns but the clusterer was fitted "
+                             f"on {self.n_features_in_}: pass the same columns.")
+        features, geometry = transform_views(fitted.steps, X_valid)
+        return score_rows(self.model_, fitted.scoring, features, geometry,
+                          n_ensemble=self.n_ensemble, device=self.device)
+
+    def predict(self, X) -> np.ndarray:
+        """The most probable class of each new row X (R, D) (see ``predict_proba``). -> (R,)"""
+        proba = self.predict_proba(X)
+        return self.classes_[proba.argmax(1)]
+
+    def _fitted_columns(self, X):
+        names = getattr(self, "feature_names_in_", None)
+        if names is None or not hasattr(X, "columns"):
+            return X
+        missing = [name for name in names if name not in set(map(str, X.columns))]
+        if missing:
+            raise ValueError(f"X lacks the fitted columns {', '.join(map(repr, missing))}; "
+                             "pass a table with the columns the clusterer was fitted on.")
+        by_name = {str(c): c for c in X.columns}
+        return X[[by_name[name] for name in names]]
+
+    def save(self, path) -> None:
+        """Write the fitted clusterer to `path` (safetensors, no pickle; ``fitted_io``)."""
+        save_fitted(self, path)
+
+    @classmethod
+    def load(cls, path, device: str = "cpu") -> PFNClusterer:
+        """A clusterer saved with ``save``, ready to ``predict``."""
+        return load_fitted(path, device)

@@ -6,11 +6,13 @@ E=embedding width, K=classes.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import numpy as np
 import torch
 from scipy.spatial import cKDTree
 
-from pfn_core.episode import content_order, content_rank, label_codes, make_context
+from pfn_core.episode import Context, content_order, content_rank, label_codes, make_context
 from pfn_core.geodesic import (
     ATTACH_NEIGHBOURS,
     KD_TREE_MAX_DIM,
@@ -113,14 +115,86 @@ def attach_rows(X: np.ndarray, geometry: np.ndarray, batch_size: int = 4096,
     return Attachment(rows, hop)
 
 
+@dataclass
+class ScoringContext:
+    """Everything a pass needs besides the rows it scores: the encoded context (anchors as
+    tokens, their path distances through the landmark graph) and the class order. Built once
+    per pass (``build_scoring_context``); a fitted clusterer keeps its last one to score new
+    rows (``score_rows``), each independently of the others.
+
+    context: ``episode.Context`` with labels in canonical class order; ranks (K,): column k
+    maps each class to the code it was given; outputs are read back with ``[:, ranks]``."""
+
+    context: Context
+    ranks: np.ndarray
+    n_classes: int
+    _encoded: dict = field(default_factory=dict, repr=False)
+
+    def encoded(self, model: ClusteringTransformer, member: int, device: str):
+        """(codes (1, K, E), per-layer context states, prototypes), computed once per
+        ensemble member and device."""
+        key = (member, device)
+        if key not in self._encoded:
+            codes = member_codes(self.n_classes, model.config.embed_dim, member)[None].to(device)
+            context = self.context
+            distance = context.distance_to(context.geometry)
+            per_layer, prototypes = model.encode_context(
+                context.x[None].to(device), context.label[None].to(device), None, codes,
+                distance[None].to(device))
+            self._encoded[key] = (codes, per_layer, prototypes)
+        return self._encoded[key]
+
+
+def build_scoring_context(X: np.ndarray, features: np.ndarray, geometry: np.ndarray,
+                          anchor_index: np.ndarray, anchor_class: np.ndarray, n_classes: int,
+                          context_size: int = DEFAULT_CONTEXT_SIZE,
+                          order: np.ndarray | None = None,
+                          base: BaseGraph | None = None) -> ScoringContext:
+    """The context of a pass: anchors `anchor_index` (A,) of classes `anchor_class` (A,) in
+    0..K-1, renumbered in canonical order (``canonical_class_order``) so that the
+    computation, to the last bit, does not depend on how the classes were numbered."""
+    ranks = canonical_class_order(geometry, anchor_index, anchor_class, n_classes)
+    context, _ = build_context(X, features, geometry, anchor_index, ranks[anchor_class],
+                               context_size, order, base)
+    return ScoringContext(context, ranks, n_classes)
+
+
 @torch.inference_mode()
+def score_rows(model: ClusteringTransformer, scoring: ScoringContext, features: np.ndarray,
+               geometry: np.ndarray, attachment: Attachment | None = None, n_ensemble: int = 1,
+               device: str = "cpu", query_batch_size: int = 4096) -> np.ndarray:
+    """Class probabilities of rows with features (R, D) and geometry (R, G), in chunks of
+    `query_batch_size`; queries attend only to the context, so each row's result is
+    independent of the others. `attachment`: the rows' nearest base landmarks if known
+    (else found here). -> (R, K) in the caller's class order."""
+    n_classes = scoring.n_classes
+    class_valid = torch.ones(1, n_classes, dtype=torch.bool, device=device)
+    total = np.zeros((len(features), n_classes), dtype=np.float64)
+    for member in range(n_ensemble):
+        codes, per_layer, prototypes = scoring.encoded(model, member, device)
+        for start in range(0, len(features), query_batch_size):
+            stop = min(start + query_batch_size, len(features))
+            query_geometry = torch.from_numpy(np.ascontiguousarray(geometry[start:stop],
+                                                                   dtype=np.float32))
+            part = None if attachment is None else attachment.chunk(start, stop)
+            query_x = torch.from_numpy(np.ascontiguousarray(features[start:stop],
+                                                            dtype=np.float32))
+            logits = model.predict_queries(
+                query_x[None].to(device),
+                scoring.context.distance_to(query_geometry, part)[None].to(device),
+                per_layer, prototypes, codes, None, class_valid,
+            )
+            total[start:stop] += torch.softmax(logits[0].float(), -1).cpu().numpy()
+    return total[:, scoring.ranks] / n_ensemble
+
+
 def predict_proba(model: ClusteringTransformer, X: np.ndarray, features: np.ndarray,
                   geometry: np.ndarray, anchor_index: np.ndarray, anchor_class: np.ndarray,
                   n_classes: int, context_size: int = DEFAULT_CONTEXT_SIZE,
                   query_batch_size: int = 4096, n_ensemble: int = 1,
                   device: str = "cpu", attachment: Attachment | None = None,
                   order: np.ndarray | None = None, rows: np.ndarray | None = None,
-                  base: BaseGraph | None = None) -> np.ndarray:
+                  base: BaseGraph | None = None, scoring_out: list | None = None) -> np.ndarray:
     """Class probabilities for every row.
 
     X (N, D_raw) the validated raw values (only used to pick the context by content),
@@ -130,37 +204,14 @@ def predict_proba(model: ClusteringTransformer, X: np.ndarray, features: np.ndar
     `attachment` (from ``attach_rows``), `order` (``content_order(X)``) and `base` (the base
     landmarks' ``base_graph``) save finding every row's nearest landmarks, hashing every row
     and linking the base landmarks again when the same data is run several times.
-
-    The model sees classes renumbered in canonical order (``canonical_class_order``), so the
-    computation, to the last bit, does not depend on how the classes were numbered."""
-    ranks = canonical_class_order(geometry, anchor_index, anchor_class, n_classes)
-    anchor_class = ranks[anchor_class]
-    context, _ = build_context(X, features, geometry, anchor_index, anchor_class, context_size,
-                               order, base)
-    context_distance = context.distance_to(context.geometry)
-
-    def batched(t):
-        return t.unsqueeze(0).to(device)
-
-    class_valid = torch.ones(1, n_classes, dtype=torch.bool, device=device)
+    `scoring_out`: a list that receives the pass's ``ScoringContext`` (to score new rows
+    later with ``score_rows``)."""
+    scoring = build_scoring_context(X, features, geometry, anchor_index, anchor_class,
+                                    n_classes, context_size, order, base)
+    if scoring_out is not None:
+        scoring_out.append(scoring)
     if rows is not None:  # queries are independent: predicting a subset changes nothing else
         features, geometry = features[rows], geometry[rows]
         attachment = None if attachment is None else attachment.select(rows)
-    total = np.zeros((len(features), n_classes), dtype=np.float64)
-    for member in range(n_ensemble):
-        codes = member_codes(n_classes, model.config.embed_dim, member)  # classes are canonical
-        per_layer, prototypes = model.encode_context(
-            batched(context.x), batched(context.label), None, batched(codes),
-            batched(context_distance),
-        )
-        for start in range(0, len(features), query_batch_size):
-            stop = min(start + query_batch_size, len(features))
-            query_geometry = torch.from_numpy(np.ascontiguousarray(geometry[start:stop]))
-            part = None if attachment is None else attachment.chunk(start, stop)
-            logits = model.predict_queries(
-                batched(torch.from_numpy(np.ascontiguousarray(features[start:stop]))),
-                batched(context.distance_to(query_geometry, part)), per_layer, prototypes,
-                batched(codes), None, class_valid,
-            )
-            total[start:stop] += torch.softmax(logits[0].float(), -1).cpu().numpy()
-    return total[:, ranks] / n_ensemble
+    return score_rows(model, scoring, features, geometry, attachment, n_ensemble, device,
+                      query_batch_size)

@@ -88,10 +88,12 @@ class DistanceBiasedAttention(nn.Module):
         q = self.query_projection(queries).view(B, Q, self.num_heads, head_dim).transpose(1, 2)
         k, v = self.key_value_projection(context).view(B, M, 2, self.num_heads, head_dim).unbind(2)
         k, v = k.transpose(1, 2), v.transpose(1, 2)
-        bias = -torch.einsum("bqmc,hc->bhqm", squared_distance, self.sharpness())
+        # logits = q.k / sqrt(head_dim) - geometric bias, built in one (B,H,Q,M) buffer.
+        logits = torch.einsum("bqmc,hc->bhqm", squared_distance, -self.sharpness())
         if context_valid is not None:  # None: every context token is real (inference)
-            bias = bias.masked_fill(~context_valid[:, None, None, :], float("-inf"))
-        weights = torch.softmax(q @ k.transpose(-1, -2) * head_dim**-0.5 + bias, dim=-1)
+            logits = logits.masked_fill(~context_valid[:, None, None, :], float("-inf"))
+        logits.add_(q @ k.transpose(-1, -2), alpha=head_dim**-0.5)
+        weights = torch.softmax(logits, dim=-1)
         out = weights @ v  # (B,H,Q,head_dim)
         return self.output_projection(out.transpose(1, 2).reshape(B, Q, E)), weights
 

@@ -27,6 +27,8 @@ and both views are rebuilt from it (``views_from_axes``).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 GEOMETRY_DIM = 64
@@ -39,10 +41,14 @@ def _column_names(X) -> list[str]:
     return [f"column {i}" for i in range(np.shape(X)[1])] if np.ndim(X) == 2 else []
 
 
-def validate_features(X) -> np.ndarray:
-    """Check user features and return them as float64 (N, D). NaN passes; inf does not."""
+def validate_features(X, min_rows: int = 2) -> np.ndarray:
+    """Check user features and return them as float64 (N, D). NaN passes; inf does not.
+    `min_rows`: 2 to cluster, 1 to score new rows with a fitted clusterer."""
     names = _column_names(X)
-    raw = np.asarray(X.to_numpy() if hasattr(X, "to_numpy") else X, dtype=object)
+    if isinstance(X, np.ndarray) and X.dtype.kind in "fiub" and X.ndim == 2:
+        raw = X  # numeric already: skip the per-value check (1,000,000 x 16 as objects: 0.5 GB)
+    else:
+        raw = np.asarray(X.to_numpy() if hasattr(X, "to_numpy") else X, dtype=object)
     if raw.size == 0:
         raise ValueError("X is empty: pass at least two rows and one numeric column.")
     if raw.ndim == 1:
@@ -52,9 +58,13 @@ def validate_features(X) -> np.ndarray:
         )
     if raw.ndim != 2:
         raise ValueError(f"X must be 2-D (n_rows, n_columns), got {raw.ndim} dimensions.")
-    if raw.shape[0] < 2:
+    if raw.shape[0] < min_rows:
         raise ValueError("X has a single row: clustering needs at least two rows.")
     names = names or [f"column {i}" for i in range(raw.shape[1])]
+    if raw.dtype != object:
+        out = raw.astype(np.float64)  # a copy: the caller's array is never written into
+        _refuse_infinities(out, names)
+        return out
     out = np.empty(raw.shape, dtype=np.float64)
     for j in range(raw.shape[1]):
         column = raw[:, j]
@@ -66,6 +76,11 @@ def validate_features(X) -> np.ndarray:
                 f"{names[j]!r} has {len(bad)} non-numeric values, e.g. {bad[0]!r}; "
                 "pick numeric columns or clean them."
             ) from None
+    _refuse_infinities(out, names)
+    return out
+
+
+def _refuse_infinities(out: np.ndarray, names: list[str]) -> None:
     infinite = np.isinf(out)
     if infinite.any():
         j = int(np.argmax(infinite.any(0)))
@@ -73,7 +88,6 @@ def validate_features(X) -> np.ndarray:
             f"{names[j]!r} has {int(infinite[:, j].sum())} infinite values; "
             "replace them (e.g. with NaN, which is imputed) or drop the column."
         )
-    return out
 
 
 def _is_number(value) -> bool:
@@ -90,48 +104,134 @@ def impute_and_standardize(X: np.ndarray, scale_columns: bool = True) -> np.ndar
     scale_columns=False: centre the columns and divide them all by their root-mean-square
     standard deviation, so that their relative spreads are kept.
     When every column is constant the result has a single zero column (all points equal)."""
+    return fit_standardizer(X, scale_columns).apply(X)
+
+
+@dataclass(frozen=True)
+class Standardizer:
+    """Step 2, fitted: medians (D,) fill NaN, keep (D,) the non-constant columns, then
+    (x - mean) / divisor with mean (D',) and divisor (D',) (a common factor repeated when the
+    columns share one unit). keep all False: every column was constant."""
+
+    medians: np.ndarray
+    keep: np.ndarray
+    mean: np.ndarray
+    divisor: np.ndarray
+
+    def apply(self, X: np.ndarray) -> np.ndarray:
+        """(N, D) -> (N, D') float64, as the table it was fitted on was transformed."""
+        X = np.array(X, dtype=np.float64, copy=True)
+        if np.isnan(X).any():
+            rows, cols = np.nonzero(np.isnan(X))
+            X[rows, cols] = self.medians[cols]
+        if not self.keep.any():
+            return np.zeros((X.shape[0], 1))
+        return (X[:, self.keep] - self.mean) / self.divisor
+
+
+def fit_standardizer(X: np.ndarray, scale_columns: bool = True) -> Standardizer:
+    """Learn step 2 from X (N, D) (see ``impute_and_standardize``)."""
     X = np.array(X, dtype=np.float64, copy=True)
-    with np.errstate(all="ignore"):
-        medians = np.nanmedian(X, axis=0) if np.isnan(X).any() else None
-    if medians is not None:
+    medians = np.zeros(X.shape[1])
+    if np.isnan(X).any():
+        with np.errstate(all="ignore"):
+            medians = np.nanmedian(X, axis=0)
         medians = np.where(np.isnan(medians), 0.0, medians)
         rows, cols = np.nonzero(np.isnan(X))
         X[rows, cols] = medians[cols]
     std = X.std(axis=0)
     keep = std > 1e-12 * np.maximum(1.0, np.abs(X).max(axis=0))
     if not keep.any():
-        return np.zeros((X.shape[0], 1))
+        return Standardizer(medians, keep, np.zeros(0), np.ones(0))
     X, std = X[:, keep], std[keep]
-    divisor = std if scale_columns else np.sqrt(np.mean(std**2))
-    return (X - X.mean(axis=0)) / divisor
+    divisor = std if scale_columns else np.full(len(std), np.sqrt(np.mean(std**2)))
+    return Standardizer(medians, keep, X.mean(axis=0), divisor)
+
+
+@dataclass(frozen=True)
+class Rotation:
+    """Steps 3-4, fitted: (z - center) @ rotation.T gives the principal components, center
+    (C_in,), rotation (C, C_in); features divide the first `input_dim` of them by
+    first_std and pad with zeros; the geometry keeps the first `geometry_dim`."""
+
+    center: np.ndarray
+    rotation: np.ndarray
+    first_std: float
+    input_dim: int
+    geometry_dim: int
+
+    def apply(self, Z: np.ndarray):
+        """(N, C_in) -> (features (N, input_dim), geometry (N, G)) float32."""
+        rotated = (Z - self.center) @ self.rotation.T
+        return _views(rotated, self.input_dim, self.geometry_dim, self.first_std)
 
 
 def principal_axes(Z: np.ndarray, n_components: int) -> np.ndarray:
     """Project centred Z onto its top principal axes with deterministic signs.
 
     Z: (N, D) -> (N, min(n_components, D, N))"""
-    centred = Z - Z.mean(axis=0)
-    _, _, vt = np.linalg.svd(centred, full_matrices=False)
+    center, rotation = _principal_rotation(Z, n_components)
+    return (Z - center) @ rotation.T
+
+
+def _principal_rotation(Z: np.ndarray, n_components: int):
+    """-> (center (D,), rotation (C, D)) of ``principal_axes``."""
+    center = Z.mean(axis=0)
+    _, _, vt = np.linalg.svd(Z - center, full_matrices=False)
     vt = vt[:n_components]
     signs = np.sign(vt[np.arange(len(vt)), np.argmax(np.abs(vt), axis=1)])
     signs[signs == 0] = 1.0
-    return centred @ (vt * signs[:, None]).T
+    return center, vt * signs[:, None]
+
+
+def fit_rotation(Z: np.ndarray, input_dim: int, geometry_dim: int = GEOMETRY_DIM,
+                 n_components: int | None = None) -> tuple[Rotation, tuple]:
+    """Learn steps 3-4 from Z (N, C_in) and apply them.
+    -> (Rotation, (features (N, input_dim), geometry (N, G)))"""
+    n_components = max(input_dim, geometry_dim) if n_components is None else n_components
+    center, rotation = _principal_rotation(Z, n_components)
+    rotated = (Z - center) @ rotation.T
+    first_std = float(rotated[:, 0].std()) if rotated.shape[1] else 1.0
+    step = Rotation(center, rotation, first_std, input_dim, geometry_dim)
+    return step, _views(rotated, input_dim, geometry_dim, first_std)
 
 
 def model_views(X: np.ndarray, input_dim: int, geometry_dim: int = GEOMETRY_DIM,
                 scale_columns: bool = True):
     """Preprocess raw numeric X into (features (N, input_dim), geometry (N, G)), float32.
     `scale_columns`: see ``impute_and_standardize``."""
-    Z = impute_and_standardize(X, scale_columns)
-    return views_from_axes(principal_axes(Z, max(input_dim, geometry_dim)), input_dim,
-                           geometry_dim)
+    return fit_model_views(X, input_dim, geometry_dim, scale_columns)[1]
+
+
+def fit_model_views(X: np.ndarray, input_dim: int, geometry_dim: int = GEOMETRY_DIM,
+                    scale_columns: bool = True):
+    """``model_views`` and the fitted steps that give the same views of new rows.
+    -> ((Standardizer, Rotation), (features (N, input_dim), geometry (N, G)))"""
+    standardizer = fit_standardizer(X, scale_columns)
+    rotation, views = fit_rotation(standardizer.apply(X), input_dim, geometry_dim)
+    return (standardizer, rotation), views
+
+
+def transform_views(steps: tuple, X: np.ndarray):
+    """New rows through fitted steps (``fit_model_views``' Standardizer and Rotation, then any
+    ``anchor_metric.MetricStep``): validated X (N, D) -> (features (N, input_dim),
+    geometry (N, G)), the views the fitted table's own rows got."""
+    standardizer, rotation, *metric = steps
+    views = rotation.apply(standardizer.apply(X))
+    for step in metric:
+        views = step.apply(views[1])
+    return views
 
 
 def views_from_axes(rotated: np.ndarray, input_dim: int, geometry_dim: int = GEOMETRY_DIM):
     """Principal components (N, C) at their natural scale, sorted by variance ->
     (features (N, input_dim), geometry (N, min(C, geometry_dim))), float32."""
-    geometry = rotated[:, :geometry_dim]
     first_std = rotated[:, 0].std() if rotated.shape[1] else 1.0
+    return _views(rotated, input_dim, geometry_dim, first_std)
+
+
+def _views(rotated: np.ndarray, input_dim: int, geometry_dim: int, first_std: float):
+    geometry = rotated[:, :geometry_dim]
     scaled = rotated[:, :input_dim] / max(first_std, 1e-12)
     features = np.zeros((rotated.shape[0], input_dim))
     features[:, : scaled.shape[1]] = scaled

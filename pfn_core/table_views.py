@@ -21,11 +21,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pfn_core.anchor_metric import views_in_metric
+from pfn_core.anchor_metric import fit_views_in_metric
 from pfn_core.episode import content_order, content_rank
 from pfn_core.geodesic import MAX_LANDMARKS, Attachment, BaseGraph, base_graph
 from pfn_core.inference import attach_rows
-from pfn_core.preprocessing import model_views
+from pfn_core.preprocessing import fit_model_views
 
 CACHED_TABLES = 4  # a few tables, e.g. the studio's sample and an upload
 RELINK_LANDMARKS = 4096  # up to this many rows, a new metric gets its own landmark graph
@@ -39,6 +39,7 @@ class TableViews:
     X: np.ndarray
     features: np.ndarray
     geometry: np.ndarray
+    steps: tuple = ()  # the fitted preprocessing (``preprocessing.transform_views``)
 
     @functools.cached_property
     def content_order(self) -> np.ndarray:
@@ -72,8 +73,8 @@ class TableViews:
         tables keep the table's links, with each link's length measured again in the new
         geometry: searching again made a fit of 10,000 rows take 0.87 s instead of 0.53 s
         (BENCHMARKS.md)."""
-        features, geometry = views_in_metric(self.geometry, whitening, input_dim)
-        views = TableViews(self.X, features, geometry)
+        step, (features, geometry) = fit_views_in_metric(self.geometry, whitening, input_dim)
+        views = TableViews(self.X, features, geometry, self.steps + (step,))
         views.__dict__["content_order"] = self.content_order
         views.__dict__["content_rank"] = self.content_rank
         if len(self.X) > RELINK_LANDMARKS:
@@ -97,8 +98,8 @@ def table_views(X: np.ndarray, input_dim: int, scale_columns: bool) -> TableView
         if views is not None:
             _cache.move_to_end(key)
             return views
-    features, geometry = model_views(X, input_dim, scale_columns=scale_columns)
-    views = TableViews(X.copy(), features, geometry)
+    steps, (features, geometry) = fit_model_views(X, input_dim, scale_columns=scale_columns)
+    views = TableViews(X.copy(), features, geometry, steps)
     with _cache_lock:
         _cache[key] = views
         while len(_cache) > CACHED_TABLES:

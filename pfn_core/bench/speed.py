@@ -1,99 +1,306 @@
-"""``python -m pfn_core.bench.speed``: how long one clustering takes, by number of rows.
+"""``python -m pfn_core.bench.speed``: the model's time against classical peers, same data,
+same run.
 
-Times ``PFNClusterer().fit(X, y)`` on synthetic Gaussian blobs with 3 anchors per cluster
-(``--anchors``; from 5 the fit also rebuilds the views in the anchors' metric; 0 clusters
-without anchors, from ``n_clusters=5``, as the studio's first view does),
-and prints a markdown table with two timings, each the median of ``--repeats`` runs after one
-warm-up run (which loads the model):
+Data (as in the speed issue): 16 columns, 10 Gaussian clusters (centres N(0, 4^2), unit
+noise), float32. Anchors: 5 random rows per cluster, or ``many`` anchors (1,000 and 5,000)
+in 3 classes (class = cluster mod 3, as lassos over several blobs make them), or none
+(``n_clusters=10``). Timed, each case in a fresh process (so peak memory is the case's own):
 
-- first fit of a table: preprocessing, every row's nearest landmarks, path distances, both
-  passes (the table's views are dropped from the cache before each run);
-- re-cluster of the same table, as in the studio when anchors change: the table's views
-  come from ``table_views``' cache, everything that depends on the anchors is redone.
+- model, first fit: ``PFNClusterer().fit(X, y)`` after a warm-up fit on another table (the
+  table's cached views dropped before each timed run);
+- model, re-cluster: a fresh estimator with another draw of anchors on the same table (its
+  views cached), as the studio does on every label;
+- peers with scikit-learn defaults: ``KMeans(10, n_init=1)``, ``GaussianMixture(10)``,
+  ``LabelSpreading(kernel="knn")`` given the same anchors (skipped above 100,000 rows: it
+  took 13 s at 100,000 and grows faster than linearly), and 1-NN on the anchors for the
+  many-anchor cases.
 
-    python -m pfn_core.bench.speed --threads 2
-    python -m pfn_core.bench.speed --rows 1000 10000 --columns 2 --repeats 5
+Each time is the median of ``--repeats`` runs (with min-max); ratios are model / peer
+medians from the same run. Peak memory is the process's maximum resident set (torch and
+the model included). Quality (ARI against the truth, non-anchor rows) is reported for the
+model and the anchored peers.
+
+    python -m pfn_core.bench.speed --threads 2                # the full table (~10 min)
+    python -m pfn_core.bench.speed --rows 1000 --repeats 1    # a quick look
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import platform
+import resource
 import statistics
+import subprocess
+import sys
 import time
 
 import numpy as np
-import torch
 
-from pfn_core.estimator import PFNClusterer
-from pfn_core.table_views import clear_table_views
+N_CLUSTERS = 10
+N_COLUMNS = 16
+ANCHORS_PER_CLUSTER = 5
+MANY_CLASSES = 3
+LABEL_SPREADING_MAX_ROWS = 100_000
+PEERS = ("kmeans", "gmm", "label_spreading", "nearest_anchor")
 
-N_CLUSTERS = 5
-ANCHORS_PER_CLUSTER = 3
 
-
-def blobs_with_anchors(n_rows: int, n_columns: int, seed: int = 0,
-                       per_class: int = ANCHORS_PER_CLUSTER):
-    """Gaussian blobs and a y with `per_class` anchors per blob.  -> X (N, D), y (N,) with -1
-    """
+def blobs(n_rows: int, seed: int = 0, n_columns: int = N_COLUMNS):
+    """X (N, D) float32 and the true cluster of each row (N,)."""
     rng = np.random.default_rng(seed)
     truth = rng.integers(0, N_CLUSTERS, n_rows)
     centres = rng.normal(0, 4, (N_CLUSTERS, n_columns))
-    X = centres[truth] + rng.normal(0, 1, (n_rows, n_columns))
+    X = (centres[truth] + rng.normal(0, 1, (n_rows, n_columns))).astype(np.float32)
+    return X, truth
+
+
+def blobs_with_anchors(n_rows: int, n_columns: int = N_COLUMNS, seed: int = 0,
+                       per_class: int = 3):
+    """Blobs of `n_columns` columns and a y with `per_class` anchors per blob (the first
+    rows of each). -> X (N, D) float32, y (N,) with -1 for unlabelled rows"""
+    X, truth = blobs(n_rows, seed, n_columns)
     y = np.full(n_rows, -1)
     for c in range(N_CLUSTERS):
-        members = np.flatnonzero(truth == c)
-        y[members[:per_class]] = c
+        y[np.flatnonzero(truth == c)[:per_class]] = c
     return X, y
 
 
-def time_fit(n_rows: int, n_columns: int, repeats: int, per_class: int = ANCHORS_PER_CLUSTER,
-             **settings) -> tuple[float, float]:
-    """Median wall-clock seconds of (a first fit of the table, a re-cluster of it), after a
-    warm-up fit."""
-    X, y = blobs_with_anchors(n_rows, n_columns, per_class=per_class)
-    if per_class == 0:
-        settings.setdefault("n_clusters", N_CLUSTERS)
-    estimator = PFNClusterer(**settings)
-    estimator.fit(X, y)
-    first, again = [], []
-    for _ in range(repeats):
+def draw_targets(truth: np.ndarray, anchors: str, seed: int):
+    """y (N,) with -1 for unlabelled rows, and the reference the result is scored against.
+
+    anchors: "5" (per cluster, classes = clusters), "0" (none), or a total such as "1000"
+    prefixed "many" ("many1000": that many random rows, class = cluster mod 3)."""
+    rng = np.random.default_rng(1000 + seed)
+    y = np.full(len(truth), -1)
+    if anchors.startswith("many"):
+        reference = truth % MANY_CLASSES
+        rows = rng.choice(len(truth), int(anchors[4:]), replace=False)
+        y[rows] = reference[rows]
+        return y, reference
+    per_cluster = int(anchors)
+    for c in range(N_CLUSTERS):
+        members = np.flatnonzero(truth == c)
+        take = min(per_cluster, len(members))
+        y[rng.choice(members, take, replace=False)] = c
+    return y, truth
+
+
+def run_case(method: str, n_rows: int, anchors: str, repeats: int, device: str) -> dict:
+    """Time one method on one table in this process -> {seconds: [...], ari, peak_mb}."""
+    from sklearn.metrics import adjusted_rand_score
+
+    X, truth = blobs(n_rows)
+    if method in ("first_fit", "recluster"):  # untimed: load the model, cache the table
+        _warm_up(method, X, truth, device)
+    seconds, ari = [], []
+    for repeat in range(repeats):
+        y, reference = draw_targets(truth, anchors, seed=repeat)
+        started = time.perf_counter()
+        labels = _run_method(method, X, y, device)
+        seconds.append(time.perf_counter() - started)
+        scored = y < 0
+        ari.append(adjusted_rand_score(reference[scored], labels[scored]))
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"seconds": seconds, "ari": float(np.mean(ari)), "peak_mb": peak_mb}
+
+
+def _run_method(method: str, X: np.ndarray, y: np.ndarray, device: str) -> np.ndarray:
+    if method in ("first_fit", "recluster"):
+        return _model(method, X, y, device)
+    anchored = y >= 0
+    if method == "kmeans":
+        from sklearn.cluster import KMeans
+
+        return KMeans(N_CLUSTERS, n_init=1, random_state=0).fit_predict(X)
+    if method == "gmm":
+        from sklearn.mixture import GaussianMixture
+
+        return GaussianMixture(N_CLUSTERS, random_state=0).fit_predict(X)
+    if method == "label_spreading":
+        from sklearn.semi_supervised import LabelSpreading
+
+        return LabelSpreading(kernel="knn").fit(X, y).transduction_
+    if method == "nearest_anchor":
+        from sklearn.neighbors import KNeighborsClassifier
+
+        return KNeighborsClassifier(1).fit(X[anchored], y[anchored]).predict(X)
+    raise ValueError(f"unknown method {method!r}")
+
+
+def _warm_up(method: str, X: np.ndarray, truth: np.ndarray, device: str) -> None:
+    """Load the model and run torch once on another table; for a re-cluster, fit this
+    table once with other anchors so that its views are cached, as in the studio."""
+    from pfn_core.estimator import PFNClusterer
+
+    warm_X, warm_truth = blobs(2000, seed=99)
+    PFNClusterer(device=device).fit(warm_X, draw_targets(warm_truth, "5", 0)[0])
+    if method == "recluster":
+        PFNClusterer(device=device).fit(X, draw_targets(truth, "5", 99)[0])
+
+
+def _model(method: str, X: np.ndarray, y: np.ndarray, device: str) -> np.ndarray:
+    from pfn_core.estimator import PFNClusterer
+    from pfn_core.table_views import clear_table_views
+
+    settings = {"device": device}
+    if not (y >= 0).any():
+        settings["n_clusters"] = N_CLUSTERS
+    if method == "first_fit":
         clear_table_views()
-        first.append(_seconds(estimator, X, y))
-        again.append(_seconds(estimator, X, y))
-    return statistics.median(first), statistics.median(again)
+    return PFNClusterer(**settings).fit_predict(X, y)
 
 
-def _seconds(estimator: PFNClusterer, X, y) -> float:
-    started = time.perf_counter()
-    estimator.fit(X, y)
-    return time.perf_counter() - started
+def measure(method: str, n_rows: int, anchors: str, repeats: int, threads: int | None,
+            device: str) -> dict:
+    """Run one case in a fresh Python process -> run_case's dict (or {"error": ...})."""
+    command = [sys.executable, "-m", "pfn_core.bench.speed", "--one", method, str(n_rows),
+               anchors, "--repeats", str(repeats), "--device", device]
+    if threads:
+        command += ["--threads", str(threads)]
+    done = subprocess.run(command, capture_output=True, text=True)
+    if done.returncode != 0:
+        return {"error": (done.stderr.strip().splitlines() or ["failed"])[-1]}
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def cases(rows: list[int], anchors: list[str]) -> list[tuple[str, int, str]]:
+    """(method, rows, anchors) for every timed cell of the report."""
+    out = []
+    for anchor in anchors:
+        for n_rows in rows:
+            methods = ["first_fit", "recluster", "gmm"]
+            if anchor == "0":
+                methods = ["first_fit", "gmm", "kmeans"]
+            elif anchor.startswith("many"):
+                methods += ["nearest_anchor"]
+            else:
+                methods += ["kmeans"]
+            if anchor != "0" and n_rows <= LABEL_SPREADING_MAX_ROWS:
+                methods.append("label_spreading")
+            out += [(m, n_rows, anchor) for m in methods]
+    return out
+
+
+def _median(result: dict) -> float:
+    return statistics.median(result["seconds"]) if "seconds" in result else float("nan")
+
+
+def _cell(result: dict) -> str:
+    if "error" in result:
+        return f"error: {result['error'][:60]}"
+    s = result["seconds"]
+    spread = f" ({min(s):.3g}-{max(s):.3g})" if len(s) > 1 else ""
+    return f"{statistics.median(s):.3g}{spread}"
+
+
+def report(results: dict, rows: list[int], anchors: list[str]) -> str:
+    """Markdown table: seconds (median, min-max), ratios to the peers, quality, memory."""
+    lines = ["| anchors | rows | model first fit (s) | re-cluster (s) | GMM(10) (s) | "
+             "K-means (s) | label spreading (s) | 1-NN (s) | first fit / GMM | "
+             "re-cluster / GMM | first fit / LS | model ARI | LS ARI | 1-NN ARI | "
+             "model peak MB |",
+             "|" + "---|" * 15]
+    for anchor in anchors:
+        for n_rows in sorted({n for (_, n, a) in results if a == anchor and n in rows}):
+            lines.append(_report_line(results, anchor, n_rows))
+    return "\n".join(lines)
+
+
+def _report_line(results: dict, anchor: str, n_rows: int) -> str:
+    got = {m: results.get((m, n_rows, anchor), {}) for m in
+           ("first_fit", "recluster", "gmm", "kmeans", "label_spreading", "nearest_anchor")}
+
+    def ratio(a, b):
+        if not got[a] or not got[b]:
+            return ""
+        value = _median(got[a]) / _median(got[b])
+        return "" if np.isnan(value) else f"{value:.2f}"
+
+    def show(m):
+        return _cell(got[m]) if got[m] else ""
+
+    def quality(m):
+        return f"{got[m]['ari']:.3f}" if got[m].get("ari") is not None else ""
+
+    label = (f"{int(anchor[4:]):,} in 3 classes" if anchor.startswith("many")
+             else "none (K=10)" if anchor == "0" else f"{anchor} per cluster")
+    peak = f"{got['first_fit']['peak_mb']:.0f}" if "peak_mb" in got["first_fit"] else ""
+    return (f"| {label} | {n_rows:,} | {show('first_fit')} | {show('recluster')} | "
+            f"{show('gmm')} | {show('kmeans')} | {show('label_spreading')} | "
+            f"{show('nearest_anchor')} | {ratio('first_fit', 'gmm')} | "
+            f"{ratio('recluster', 'gmm')} | {ratio('first_fit', 'label_spreading')} | "
+            f"{quality('first_fit')} | {quality('label_spreading')} | "
+            f"{quality('nearest_anchor')} | {peak} |")
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m pfn_core.bench.speed",
                                      description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rows", nargs="+", type=int, default=[1000, 10000, 100000])
-    parser.add_argument("--columns", nargs="+", type=int, default=[2, 50])
+    parser.add_argument("--rows", nargs="+", type=int,
+                        default=[1000, 10_000, 100_000, 1_000_000])
+    parser.add_argument("--anchors", nargs="+", default=["5", "many1000", "many5000", "0"],
+                        help="'5' per cluster, 'manyN' N anchors in 3 classes, '0' none")
+    parser.add_argument("--many-rows", nargs="+", type=int, default=[10_000, 100_000],
+                        help="table sizes for the many-anchor cases")
+    parser.add_argument("--none-rows", nargs="+", type=int, default=[1000, 10_000, 100_000],
+                        help="table sizes for the no-anchor case")
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--threads", type=int, help="torch CPU threads")
-    parser.add_argument("--anchors", type=int, default=ANCHORS_PER_CLUSTER,
-                        help="anchors per blob (5 or more: the fit uses the anchors' metric; "
-                             "0: no anchors, n_clusters=5)")
+    parser.add_argument("--threads", type=int, help="torch and BLAS threads")
+    parser.add_argument("--device", default="cpu", help="the model's device: cpu or cuda")
+    parser.add_argument("--json", metavar="PATH", help="also save the raw results")
+    parser.add_argument("--one", nargs=3, metavar=("METHOD", "ROWS", "ANCHORS"),
+                        help=argparse.SUPPRESS)  # internal: run one case, print JSON
     args = parser.parse_args(argv)
     if args.threads:
-        torch.set_num_threads(args.threads)
-    print(f"Machine: {platform.platform()}, {torch.get_num_threads()} torch threads, "
-          f"torch {torch.__version__}; default PFNClusterer settings; "
-          f"{N_CLUSTERS} blobs, {args.anchors} anchors each; median of {args.repeats}.\n")
-    print("| rows | columns | first fit (s) | re-cluster, same table (s) | rows per second |")
-    print("|---|---|---|---|---|")
-    for n_rows in args.rows:
-        for n_columns in args.columns:
-            first, again = time_fit(n_rows, n_columns, args.repeats, args.anchors)
-            print(f"| {n_rows:,} | {n_columns} | {first:.3f} | {again:.3f} | "
-                  f"{n_rows / first:,.0f} |", flush=True)
+        _limit_threads(args.threads)
+    if args.one:
+        method, n_rows, anchors = args.one
+        print(json.dumps(run_case(method, int(n_rows), anchors, args.repeats, args.device)))
+        return 0
+    import torch
+
+    todo = []
+    for anchor in args.anchors:
+        sizes = (args.many_rows if anchor.startswith("many") else
+                 args.none_rows if anchor == "0" else args.rows)
+        todo += cases([n for n in sizes if n >= _least_rows(anchor)], [anchor])
+    device = args.device
+    if device.startswith("cuda"):
+        device += f" ({torch.cuda.get_device_name(0)})" if torch.cuda.is_available() else ""
+    print(f"Machine: {platform.platform()}, {args.threads or 'default'} threads, torch "
+          f"{torch.__version__}, model on {device}; median of {args.repeats} (min-max), each "
+          f"case in a fresh process.\n", flush=True)
+    results = {}
+    for case in todo:
+        results[case] = measure(*case, args.repeats, args.threads, args.device)
+        print(f"  {case}: {_cell(results[case])}", file=sys.stderr, flush=True)
+    rows = sorted({n for _, n, _ in todo})
+    print(report(results, rows, args.anchors))
+    if args.json:
+        with open(args.json, "w") as handle:
+            json.dump([{"method": m, "rows": n, "anchors": a, **r}
+                       for (m, n, a), r in results.items()], handle, indent=1)
     return 0
+
+
+def _least_rows(anchor: str) -> int:
+    return int(anchor[4:]) * 2 if anchor.startswith("many") else 0
+
+
+def _limit_threads(threads: int) -> None:
+    import os
+
+    for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[name] = str(threads)
+    import torch
+
+    torch.set_num_threads(threads)
+    try:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(threads)
+    except ImportError:
+        pass
 
 
 if __name__ == "__main__":

@@ -1,15 +1,35 @@
 import numpy as np
 
-from pfn_core.bench.speed import ANCHORS_PER_CLUSTER, N_CLUSTERS, blobs_with_anchors, main
+from pfn_core.bench.speed import N_CLUSTERS, blobs, cases, draw_targets, main, report
 
 
-def test__blobs_with_anchors__label_a_few_rows_of_every_blob():
-    X, y = blobs_with_anchors(200, 3)
-    assert X.shape == (200, 3)
-    assert np.bincount(y[y >= 0]).tolist() == [ANCHORS_PER_CLUSTER] * N_CLUSTERS
+def test__draw_targets__five_per_cluster_or_many_in_three_classes():
+    X, truth = blobs(3000)
+    assert X.shape == (3000, 16) and X.dtype == np.float32
+    y, reference = draw_targets(truth, "5", seed=0)
+    assert np.bincount(y[y >= 0]).tolist() == [5] * N_CLUSTERS
+    y, reference = draw_targets(truth, "many1000", seed=0)
+    assert (y >= 0).sum() == 1000 and set(reference[y >= 0]) == {0, 1, 2}
+    assert (draw_targets(truth, "0", seed=0)[0] < 0).all()
 
 
-def test__speed_table__has_one_row_per_size(capsys):
-    assert main(["--rows", "300", "--columns", "2", "4", "--repeats", "1"]) == 0
+def test__cases__time_the_peers_beside_the_model():
+    methods = {m for m, _, _ in cases([10_000], ["5"])}
+    assert {"first_fit", "recluster", "gmm", "kmeans", "label_spreading"} <= methods
+    assert "label_spreading" not in {m for m, _, _ in cases([1_000_000], ["5"])}
+    assert "nearest_anchor" in {m for m, _, _ in cases([10_000], ["many1000"])}
+
+
+def test__report__gives_ratios_to_the_gaussian_mixture():
+    results = {("first_fit", 1000, "5"): {"seconds": [1.0, 3.0], "ari": 0.9, "peak_mb": 400},
+               ("recluster", 1000, "5"): {"seconds": [0.5], "ari": 0.9, "peak_mb": 400},
+               ("gmm", 1000, "5"): {"seconds": [4.0], "ari": 0.5, "peak_mb": 100}}
+    table = report(results, [1000], ["5"])
+    assert "| 5 per cluster | 1,000 | 2 (1-3) | 0.5 | 4 |" in table
+    assert "| 0.50 | 0.12 |" in table
+
+
+def test__speed_table__runs_each_case_in_a_fresh_process(capsys):
+    assert main(["--rows", "400", "--anchors", "5", "--repeats", "1"]) == 0
     out = capsys.readouterr().out
-    assert "| 300 | 2 |" in out and "| 300 | 4 |" in out
+    assert "| 5 per cluster | 400 |" in out and "error" not in out

@@ -1,0 +1,138 @@
+"""Bounding the work of a fit: few context tokens, few scored rows, every row labelled.
+
+A fit's cost is the transformer's: every scored row attends to every context token in every
+layer, and every context token is a source of shortest paths. Neither needs to grow with the
+table or with the number of anchors:
+
+- ``representative_anchors``: a class with more than ``CONTEXT_PER_CLASS`` anchors (one
+  lasso easily names hundreds of rows) sends a representative subset of them into the
+  context, spread over the class by farthest-point sampling. Every anchor is still used:
+  all of them set the anchors' metric, keep their own label in the output, and are the
+  sources the other rows are carried from (below).
+- ``carry_to_rows``: on a table longer than ``MODEL_ROWS`` the transformer scores only the
+  base landmarks (the first ``MODEL_ROWS`` rows in content order, a sample that does not
+  depend on row order) and every other row takes the distance-weighted mean of the
+  probabilities of its nearest base landmarks, the links each table already computes once
+  (``TableViews.attachment``). A row's probabilities then cost O(K) instead of a pass
+  through five layers of attention.
+
+Legend: N=rows, S=scored rows, A=anchors, K=classes, k=links per row, G=geometry columns.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from pfn_core.geodesic import Attachment, BaseGraph
+
+CONTEXT_PER_CLASS = 32  # at most this many anchors of one class are context tokens
+MODEL_ROWS = 4096  # longer tables: the transformer scores this many base landmarks (see below)
+
+
+def representative_anchors(geometry: np.ndarray, anchor_index: np.ndarray,
+                           anchor_class: np.ndarray, anchor_rank: np.ndarray,
+                           per_class: int = CONTEXT_PER_CLASS) -> tuple[np.ndarray, np.ndarray]:
+    """At most `per_class` anchors of each class, spread over the class: farthest-point
+    sampling in the geometry, started from the anchor of lowest content rank, ties broken by
+    content rank (so the choice depends on neither the order of rows nor the anchor list).
+
+    geometry (N, G), anchor_index (A,), anchor_class (A,) in 0..K-1, anchor_rank (A,)
+    -> (rows (A',), classes (A',)), A' <= K * per_class; classes with few anchors keep all."""
+    if per_class < 1:
+        raise ValueError(f"per_class must be at least 1, got {per_class}.")
+    keep = []
+    for label in np.unique(anchor_class):
+        members = np.flatnonzero(anchor_class == label)
+        if len(members) <= per_class:
+            keep.append(members)
+            continue
+        members = members[np.argsort(anchor_rank[members], kind="stable")]
+        keep.append(members[farthest_points(geometry[anchor_index[members]], per_class)])
+    chosen = np.sort(np.concatenate(keep))
+    return anchor_index[chosen], anchor_class[chosen]
+
+
+def farthest_points(points: np.ndarray, count: int) -> np.ndarray:
+    """Greedy farthest-point sampling: start at point 0, then repeatedly take the point
+    farthest from those taken (ties: the lower position).  points (P, G) -> (count,)"""
+    points = points.astype(np.float64)
+    taken = [0]
+    nearest = np.linalg.norm(points - points[0], axis=1)
+    for _ in range(1, min(count, len(points))):
+        nxt = int(np.argmax(nearest))
+        taken.append(nxt)
+        nearest = np.minimum(nearest, np.linalg.norm(points - points[nxt], axis=1))
+    return np.asarray(taken, dtype=np.int64)
+
+
+def scored_rows(n_rows: int, content_order: np.ndarray,
+                model_rows: int = MODEL_ROWS) -> np.ndarray | None:
+    """The rows the transformer scores in a full pass: None (all of them) on tables of at
+    most `model_rows` rows, else the first `model_rows` in content order. -> (S,) sorted"""
+    if n_rows <= model_rows:
+        return None
+    return np.sort(content_order[:model_rows])
+
+
+def carry_to_rows(scored_proba: np.ndarray, rows: np.ndarray, attachment: Attachment,
+                  base: BaseGraph, n_rows: int) -> np.ndarray:
+    """Probabilities for every row from those of the scored rows, in two hops along links
+    each table computes once: base landmarks that were not scored take them from their
+    scored neighbours in the base graph (repeatedly, for the rare one with none), then every
+    other row from its nearest base landmarks (`attachment`). Each hop is a mean weighted by
+    1 / link length (a link of length 0 takes it all); a scored row keeps its own.
+
+    scored_proba (S, K) for rows `rows` (S,), all base landmarks when S >= B; attachment
+    (N, k) links into `base.rows` (B,) -> (N, K)"""
+    n_classes = scored_proba.shape[1]
+    position = np.full(n_rows, -1, dtype=np.int64)
+    position[rows] = np.arange(len(rows))
+    proba = np.zeros((n_rows, n_classes))
+    proba[rows] = scored_proba
+    known = np.zeros(n_rows, dtype=bool)
+    known[rows] = True
+    _fill_base_landmarks(proba, known, base)
+    if not known[attachment.rows].all():
+        raise ValueError("every row must be linked to base landmarks of this table.")
+    carried = np.flatnonzero(~known)
+    hop = attachment.hop[carried].astype(np.float64)
+    links = attachment.rows[carried]
+    proba[carried] = _weighted_mean(proba, links, hop)
+    return proba
+
+
+def _fill_base_landmarks(proba: np.ndarray, known: np.ndarray, base: BaseGraph,
+                         max_rounds: int = 50) -> None:
+    """Give every base landmark that is not `known` the weighted mean of its known graph
+    neighbours, round after round; any still unreached (an isolated part with no scored
+    row) gets equal probabilities. proba (N, K) and known (N,) are updated in place."""
+    neighbours = base.rows[base.neighbours]  # (B, k) row ids
+    for _ in range(max_rounds):
+        missing = np.flatnonzero(~known[base.rows])
+        if len(missing) == 0:
+            return
+        links, lengths = neighbours[missing], base.edge[missing].astype(np.float64)
+        reached = known[links]  # (m, k)
+        has_any = reached.any(1)
+        if not has_any.any():
+            break
+        lengths = np.where(reached, lengths, np.inf)
+        rows = base.rows[missing[has_any]]
+        proba[rows] = _weighted_mean(proba, links[has_any], lengths[has_any])
+        known[rows] = True
+    left = base.rows[~known[base.rows]]
+    proba[left] = 1.0 / proba.shape[1]
+    known[left] = True
+
+
+def _weighted_mean(proba: np.ndarray, links: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """Mean of proba[links] (m, k, K) weighted by 1 / lengths (m, k) (inf: weight 0; a length
+    of 0 takes all the weight). -> (m, K), computed as k gathers of (m, K)."""
+    exact = lengths <= 1e-12
+    weight = np.where(exact.any(1, keepdims=True), exact.astype(np.float64),
+                      1.0 / np.maximum(lengths, 1e-12))
+    weight /= weight.sum(1, keepdims=True)
+    out = np.zeros((len(links), proba.shape[1]))
+    for j in range(links.shape[1]):
+        out += weight[:, j, None] * proba[links[:, j]]
+    return out

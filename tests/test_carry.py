@@ -1,0 +1,94 @@
+import numpy as np
+import pytest
+
+from pfn_core import PFNClusterer
+from pfn_core.carry import carry_to_rows, farthest_points, representative_anchors, scored_rows
+from pfn_core.geodesic import Attachment, BaseGraph
+
+
+def _blobs(n, seed=0, k=3, d=2):
+    rng = np.random.default_rng(seed)
+    truth = rng.integers(0, k, n)
+    centres = np.array([[0.0, 0.0], [10.0, 0.0], [0.0, 10.0]])[:k, :d]
+    return centres[truth] + rng.normal(0, 1, (n, d)), truth
+
+
+def test__representative_anchors__caps_each_class_and_keeps_small_classes_whole():
+    X, truth = _blobs(2000)
+    index = np.concatenate([np.flatnonzero(truth == 0)[:300], np.flatnonzero(truth == 1)[:4]])
+    classes = truth[index]
+    rows, kept_class = representative_anchors(X, index, classes, np.arange(len(index)), 32)
+    assert np.bincount(kept_class).tolist() == [32, 4]
+    assert set(rows) <= set(index)
+    assert set(np.flatnonzero(truth == 1)[:4]) <= set(rows)
+
+
+def test__representative_anchors__do_not_depend_on_the_order_of_the_anchor_list():
+    X, truth = _blobs(1000)
+    index = np.flatnonzero(truth == 0)[:200]
+    rank = np.argsort(np.argsort(X[index, 0]))  # any row-order-free rank
+    a, _ = representative_anchors(X, index, np.zeros(200, int), rank, 16)
+    flip = np.arange(200)[::-1]
+    b, _ = representative_anchors(X, index[flip], np.zeros(200, int), rank[flip], 16)
+    assert sorted(a) == sorted(b)
+
+
+def test__farthest_points__spread_over_the_extent():
+    points = np.linspace(0, 1, 101)[:, None]
+    taken = farthest_points(points, 3)
+    assert sorted(points[taken, 0].tolist()) == [0.0, 0.5, 1.0]
+
+
+def test__scored_rows__all_rows_up_to_the_limit_else_the_first_in_content_order():
+    order = np.random.default_rng(0).permutation(50)
+    assert scored_rows(50, order, model_rows=50) is None
+    assert scored_rows(50, order, model_rows=10).tolist() == sorted(order[:10])
+
+
+def test__carry_to_rows__keeps_scored_rows_and_weights_links_by_inverse_distance():
+    # rows 0, 1 scored; row 2 between them (1/3 of the way from row 0); base graph 0 <-> 1.
+    scored = np.array([[1.0, 0.0], [0.0, 1.0]])
+    attachment = Attachment(np.array([[0, 1], [1, 0], [0, 1]]),
+                            np.array([[0, 3], [0, 3], [1, 2]], dtype=np.float32))
+    base = BaseGraph(np.array([0, 1]), np.array([[1], [0]]), np.array([[3], [3]], np.float32))
+    proba = carry_to_rows(scored, np.array([0, 1]), attachment, base, 3)
+    np.testing.assert_allclose(proba[:2], scored)
+    np.testing.assert_allclose(proba[2], [2 / 3, 1 / 3])
+
+
+def test__carry_to_rows__fills_unscored_base_landmarks_from_their_scored_neighbours():
+    # base landmarks 0, 1, 2; only 0 is scored; 1 links to 0, 2 links to 1 only.
+    base = BaseGraph(np.array([0, 1, 2]), np.array([[1], [0], [1]]),
+                     np.array([[1], [1], [1]], np.float32))
+    attachment = Attachment(np.array([[0], [1], [2], [2]]),
+                            np.array([[0], [0], [0], [0.5]], np.float32))
+    proba = carry_to_rows(np.array([[0.25, 0.75]]), np.array([0]), attachment, base, 4)
+    np.testing.assert_allclose(proba, np.tile([0.25, 0.75], (4, 1)))
+
+
+def test__a_long_table__scores_base_landmarks_and_carries_the_rest(monkeypatch):
+    import pfn_core.estimator as estimator_module
+
+    X, truth = _blobs(1500)
+    y = np.full(1500, -1)
+    for c in range(3):
+        y[np.flatnonzero(truth == c)[:3]] = c
+    full = PFNClusterer().fit(X, y)
+    monkeypatch.setattr(estimator_module, "scored_rows",
+                        lambda n, order: np.sort(order[:500]))
+    carried = PFNClusterer().fit(X, y)
+    assert (carried.labels_ == truth).mean() > 0.99
+    assert (carried.labels_ == full.labels_).mean() > 0.99
+    np.testing.assert_allclose(carried.proba_.sum(1), 1.0, atol=1e-6)
+
+
+@pytest.mark.parametrize("n_anchors", [600])
+def test__many_anchors__cluster_as_well_as_the_nearest_anchor(n_anchors):
+    X, truth = _blobs(3000, seed=1)
+    rng = np.random.default_rng(0)
+    y = np.full(3000, -1)
+    rows = rng.choice(3000, n_anchors, replace=False)
+    y[rows] = truth[rows]
+    labels = PFNClusterer().fit_predict(X, y)
+    assert (labels[y < 0] == truth[y < 0]).mean() > 0.99
+    assert (labels[rows] == truth[rows]).all()

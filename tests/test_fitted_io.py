@@ -1,0 +1,78 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from pfn_core import PFNClusterer
+
+
+def _blobs(n, seed=0, d=3):
+    rng = np.random.default_rng(seed)
+    truth = rng.integers(0, 3, n)
+    centres = np.random.default_rng(7).normal(0, 6, (3, d))
+    return centres[truth] + rng.normal(0, 1, (n, d)), truth
+
+
+def _anchors(truth, per_class):
+    y = np.full(len(truth), -1)
+    for c in range(3):
+        y[np.flatnonzero(truth == c)[:per_class]] = c
+    return y
+
+
+@pytest.mark.parametrize("per_class", [2, 6])  # 6: the fit runs in the anchors' metric
+def test__predict__on_the_fitted_rows_agrees_with_the_fit(per_class):
+    X, truth = _blobs(600)
+    est = PFNClusterer().fit(X, _anchors(truth, per_class))
+    assert est.in_anchor_metric_ == (per_class >= 5)
+    assert (est.predict(X) == est.labels_).mean() > 0.99
+
+
+def test__predict__labels_new_rows_each_independently_of_the_others():
+    X, truth = _blobs(600)
+    est = PFNClusterer().fit(X, _anchors(truth, 3))
+    X_new, truth_new = _blobs(300, seed=5)
+    proba = est.predict_proba(X_new)
+    assert (est.classes_[proba.argmax(1)] == truth_new).mean() > 0.98
+    one_by_one = np.concatenate([est.predict_proba(X_new[i:i + 1]) for i in range(0, 300, 37)])
+    np.testing.assert_allclose(one_by_one, proba[::37], atol=1e-6)
+    np.testing.assert_allclose(est.predict_proba(X_new[::-1])[::-1], proba, atol=1e-6)
+
+
+def test__save_and_load__give_the_same_predictions_without_pickle(tmp_path):
+    X, truth = _blobs(600)
+    y = np.where(_anchors(truth, 6) >= 0, np.array(["a", "b", "c"])[truth], None)
+    est = PFNClusterer().fit(pd.DataFrame(X, columns=["x", "y", "z"]), y)
+    path = tmp_path / "fitted.safetensors"
+    est.save(path)
+    assert path.read_bytes()[:8] != b"\x80\x04\x95"  # not a pickle
+    loaded = PFNClusterer.load(path)
+    X_new = pd.DataFrame(_blobs(200, seed=3)[0], columns=["x", "y", "z"])
+    np.testing.assert_array_equal(loaded.predict_proba(X_new), est.predict_proba(X_new))
+    assert loaded.classes_.tolist() == ["a", "b", "c"]
+    assert loaded.predict(X_new[["z", "y", "x"]]).tolist() == est.predict(X_new).tolist()
+
+
+def test__a_fit_without_anchors__can_be_saved_and_predicts_its_own_rows(tmp_path):
+    X, _ = _blobs(500)
+    est = PFNClusterer(n_clusters=3).fit(X)
+    est.save(tmp_path / "f.safetensors")
+    loaded = PFNClusterer.load(tmp_path / "f.safetensors")
+    assert (loaded.predict(X) == est.labels_).mean() > 0.99
+
+
+def test__bad_use__is_answered_with_a_value_error(tmp_path):
+    X, truth = _blobs(300)
+    with pytest.raises(ValueError, match="not fitted"):
+        PFNClusterer().predict(X)
+    est = PFNClusterer().fit(X, _anchors(truth, 2))
+    with pytest.raises(ValueError, match="3 columns|fitted on 3"):
+        est.predict(X[:, :2])
+    with pytest.raises(ValueError, match="lacks the fitted columns"):
+        PFNClusterer().fit(pd.DataFrame(X, columns=list("abc")), _anchors(truth, 2)).predict(
+            pd.DataFrame(X, columns=list("abd")))
+    bad = tmp_path / "bad.safetensors"
+    bad.write_bytes(b"not a safetensors file")
+    with pytest.raises(ValueError, match="not a fitted-clusterer file"):
+        PFNClusterer.load(bad)
+    with pytest.raises(ValueError, match="not found"):
+        PFNClusterer.load(tmp_path / "missing.safetensors")
