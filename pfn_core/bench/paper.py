@@ -59,12 +59,13 @@ class PaperConfig:
     ward_max_rows: int = 10_000
     separations: tuple[float, ...] = (8.0, 6.0, 4.0, 3.0, 2.0, 1.5, 1.0)
     separation_rows: int = 600
+    repeats: int = 3  # timings per size up to 10,000 rows (their median); one above
 
 
 FULL = PaperConfig()
 QUICK = PaperConfig(datasets=("digits",), samples=(0, 10, 50), seeds=(0,),
                     runtime_rows=(1_000, 2_000), ward_max_rows=2_000,
-                    separations=(6.0, 2.0), separation_rows=300)
+                    separations=(6.0, 2.0), separation_rows=300, repeats=1)
 
 
 def matched_accuracy(y_true, y_pred) -> float:
@@ -214,7 +215,7 @@ def runtime_curve(config: PaperConfig = FULL, devices: tuple[str, ...] = ("cpu",
                   rng: np.random.Generator | None = None) -> list[dict]:
     """Figure 4: wall-clock seconds per method and rows (a first fit of each table: the
     model's cached views are dropped before each timing; one warm-up fit loads the weights).
-    Median of 3 timings up to 10,000 rows, one above."""
+    Median of ``config.repeats`` timings up to 10,000 rows, one above."""
     from pfn_core.table_views import clear_table_views
 
     rng = rng or np.random.default_rng(0)
@@ -223,25 +224,18 @@ def runtime_curve(config: PaperConfig = FULL, devices: tuple[str, ...] = ("cpu",
         X, y = gaussian_blobs(n_rows, RUNTIME_COLUMNS, RUNTIME_CLUSTERS, 6.0, rng)
         X = standardize_for_protocol(X)
         y_partial = partial_labels(y, draw_anchors(y, RUNTIME_PER_CLUSTER, 0))
-        repeats = 3 if n_rows <= 10_000 else 1
-        runs: list[tuple[str, str, Callable[[], object]]] = []
-        for device in devices:
+        repeats = config.repeats if n_rows <= 10_000 else 1
+        runs = [("model", device) for device in devices] + [("kmeans", "cpu")] + (
+            [("ward", "cpu")] if n_rows <= config.ward_max_rows else [])
+        for method, device in runs:
             factory = default_model_factory(device)
-            runs.append(("model", device, lambda f=factory: _run(
-                "model", X, y_partial, RUNTIME_CLUSTERS, 0, f)))
-        runs.append(("kmeans", "cpu", lambda: _run("kmeans", X, y_partial,
-                                                    RUNTIME_CLUSTERS, 0, None)))
-        if n_rows <= config.ward_max_rows:
-            runs.append(("ward", "cpu", lambda: _run("ward", X, y_partial,
-                                                     RUNTIME_CLUSTERS, 0, None)))
-        for method, device, call in runs:
             if method == "model" and n_rows == config.runtime_rows[0]:
-                call()  # warm-up: loads the weights (and CUDA) once
+                _run(method, X, y_partial, RUNTIME_CLUSTERS, 0, factory)  # warm-up: weights
             timings = []
             for _ in range(repeats):
                 clear_table_views()
                 started = time.perf_counter()
-                call()
+                _run(method, X, y_partial, RUNTIME_CLUSTERS, 0, factory)
                 timings.append(time.perf_counter() - started)
             records.append({"n_rows": n_rows, "method": method, "device": device,
                             "seconds": float(np.median(timings)), "repeats": repeats})
@@ -290,13 +284,17 @@ def run_paper(out_dir: str | Path, config: PaperConfig = FULL, shared_root: Path
     separation, examples = separation_curve(config)
     separation = pd.DataFrame(separation)
     runtime = pd.DataFrame(runtime_curve(config, devices))
+    frames = {"fig2_pre_clustered": curve, "fig4_runtime": runtime,
+              "fig1_separation": separation}
+    if curve.empty:  # every dataset of figure 2 was skipped
+        del frames["fig2_pre_clustered"]
     written = []
-    for stem, frame in (("fig2_pre_clustered", curve), ("fig4_runtime", runtime),
-                        ("fig1_separation", separation)):
+    for stem, frame in frames.items():
         frame.to_csv(out / f"{stem}.csv", index=False, float_format="%.6g")
         written.append(out / f"{stem}.csv")
-    written += [pre_clustered_figure(curve, out / "fig2_pre_clustered.png"),
-                runtime_figure(runtime, out / "fig4_runtime.png"),
+    if not curve.empty:
+        written.append(pre_clustered_figure(curve, out / "fig2_pre_clustered.png"))
+    written += [runtime_figure(runtime, out / "fig4_runtime.png"),
                 separation_figure(separation, examples, out / "fig1_separation.png")]
     summary = summary_markdown(curve, runtime, separation, skipped, command,
                                time.perf_counter() - started, devices)
@@ -318,7 +316,7 @@ def summary_markdown(curve: pd.DataFrame, runtime: pd.DataFrame, separation: pd.
              f"torch {torch.__version__}; devices: {', '.join(devices)}; "
              f"took {seconds / 60:.1f} min",
              f"- Skipped: {'; '.join(skipped)}" if skipped else "- Skipped: nothing", ""]
-    for metric in ("accuracy", "v_measure"):
+    for metric in ("accuracy", "v_measure") if not curve.empty else ():
         stats = mean_and_spread(curve, ["dataset", "method", "k"], metric)
         lines += [f"## Figure 2: {metric.replace('_', '-')} against pre-clustered samples k",
                   "", _pivot(stats, ["dataset", "method"], "k"), ""]
