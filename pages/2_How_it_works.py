@@ -73,7 +73,7 @@ def identity_path(X, beta: float, steps: int, kernel: str):
 @st.cache_data(show_spinner="Training two heads without labels…", max_entries=8)
 def two_heads(separation: float, seed: int):
     """Points of a two-Gaussian mixture, its means (2, 2) and two heads trained on it."""
-    mean = np.array([separation / 2, separation / 4])
+    mean = separation / 2 * np.array([2.0, 1.0]) / np.sqrt(5.0)  # the means are separation apart
     X, _ = attention_dynamics.two_gaussians(1000, mean, 1.0, np.random.default_rng(seed))
     run = attention_dynamics.train_two_heads(X, rng=np.random.default_rng(seed))
     return X, np.stack([mean, -mean]), run
@@ -326,8 +326,9 @@ with right:
     st.caption(f"Left: colours are the drawn clusters. ARI against them: identity attention "
                f"{adjusted_rand_score(y, groups):.2f} ({len(np.unique(groups))} groups), the "
                f"trained model {adjusted_rand_score(y, labels):.2f}. Identity attention "
-               "finds round, separated groups; it has no anchors to name clusters and "
-               "no notion of paths along the data, which is what the trained model adds.")
+               "can only find round, separated groups, and it cannot be told which points "
+               "belong together; the trained model is told by the anchors and follows paths "
+               "along the data. Try the families: neither wins on every one.")
 
 st.subheader("5 · Two heads find the two means, without labels")
 st.markdown("""

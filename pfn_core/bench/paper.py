@@ -23,6 +23,7 @@ Legend: N=rows, D=columns, K=clusters, k=pre-clustered samples (all classes toge
 from __future__ import annotations
 
 import logging
+import os
 import time
 import warnings
 from collections.abc import Callable
@@ -276,7 +277,7 @@ def run_paper(out_dir: str | Path, config: PaperConfig = FULL, shared_root: Path
         import torch
 
         devices = ("cpu", "cuda") if torch.cuda.is_available() else ("cpu",)
-    started = time.perf_counter()
+    started, load_before = time.perf_counter(), os.getloadavg()[0]
     curve, skipped = [], []
     for name in config.datasets:
         data = load_paper_dataset(name, root)
@@ -302,15 +303,16 @@ def run_paper(out_dir: str | Path, config: PaperConfig = FULL, shared_root: Path
         written.append(pre_clustered_figure(curve, out / "fig2_pre_clustered.png"))
     written += [runtime_figure(runtime, out / "fig4_runtime.png"),
                 separation_figure(separation, examples, out / "fig1_separation.png")]
+    load = f"{load_before:.1f} before, {os.getloadavg()[0]:.1f} after"
     summary = summary_markdown(curve, runtime, separation, skipped, command,
-                               time.perf_counter() - started, devices)
+                               time.perf_counter() - started, devices, load)
     (out / "summary.md").write_text(summary)
     return [*written, out / "summary.md"]
 
 
 def summary_markdown(curve: pd.DataFrame, runtime: pd.DataFrame, separation: pd.DataFrame,
                      skipped: list[str], command: str, seconds: float,
-                     devices: tuple[str, ...]) -> str:
+                     devices: tuple[str, ...], load: str = "") -> str:
     """The tables behind the three figures, as markdown (mean +- std over seeds)."""
     import platform
 
@@ -320,7 +322,8 @@ def summary_markdown(curve: pd.DataFrame, runtime: pd.DataFrame, separation: pd.
              f"- Command: `{command or 'python -m pfn_core.bench --paper'}`",
              f"- Machine: {platform.platform()}, {torch.get_num_threads()} torch threads, "
              f"torch {torch.__version__}; devices: {', '.join(devices)}; "
-             f"took {seconds / 60:.1f} min",
+             f"took {seconds / 60:.1f} min; 1-minute load average {load} (timings "
+             "grow with the load: other jobs share these cores)",
              f"- Skipped: {'; '.join(skipped)}" if skipped else "- Skipped: nothing", ""]
     for metric in ("accuracy", "v_measure") if not curve.empty else ():
         stats = mean_and_spread(curve, ["dataset", "method", "k"], metric)
