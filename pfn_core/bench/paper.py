@@ -65,7 +65,7 @@ class PaperConfig:
 
 FULL = PaperConfig()
 QUICK = PaperConfig(datasets=("digits",), samples=(0, 10, 50), seeds=(0,),
-                    runtime_rows=(1_000, 2_000), ward_max_rows=2_000,
+                    runtime_rows=(500, 1_000), ward_max_rows=1_000,
                     separations=(6.0, 2.0), separation_rows=300, repeats=1)
 
 

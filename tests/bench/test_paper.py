@@ -3,6 +3,7 @@
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 
 from pfn_core.bench.cli import main
 from pfn_core.bench.paper import (
@@ -57,7 +58,16 @@ def test__paper_quick__writes_csv_png_and_summary_files(tmp_path, capsys):
     assert "wrote" in capsys.readouterr().out
 
 
-def test__paper__without_the_shared_folder__says_mnist_was_skipped(tmp_path):
+@pytest.fixture
+def one_thread():
+    """Tiny models run faster on one thread than on two busy ones (as --threads 1 does)."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+def test__paper__without_the_shared_folder__says_mnist_was_skipped(tmp_path, one_thread):
     tiny = PaperConfig(datasets=("mnist",), seeds=(0,), runtime_rows=(100,), ward_max_rows=100,
                        separations=(6.0,), separation_rows=30, repeats=1)
     assert load_paper_dataset("mnist", tmp_path / "none") is None
