@@ -9,7 +9,7 @@ from sklearn.metrics import adjusted_rand_score
 
 from pfn_core import FAMILIES, PFNClusterer, attention_dynamics, explain
 from pfn_core.bench import baselines, datasets, protocol, runner
-from pfn_core.bench.cli import DEFAULT_PAPER_OUT
+from pfn_core.bench.paper import DEFAULT_OUT as PAPER_DIR
 from pfn_core.inference import DEFAULT_CONTEXT_SIZE
 from pfn_core.studio import active, runtime, session
 
@@ -367,11 +367,11 @@ st.caption(f"Cosine between each mean and its head after {len(run.path) - 1} ste
            f"{np.linalg.norm(means[0]):.2f}. {verdict}")
 
 st.subheader("6 · The paper's experiments, on this model")
-figures = sorted(DEFAULT_PAPER_OUT.glob("fig*.png"))
+figures = sorted(PAPER_DIR.glob("fig*.png"))
 st.markdown("The figures of *Clustering by Attention* (Shokry and Khalafallah, 2025), rerun "
             "on this model by `python -m pfn_core.bench --paper` (CSV, PNG and a summary in "
             "`docs/paper/`; BENCHMARKS.md says claim by claim where we agree).")
 if not figures:
-    st.info(f"No figures in {DEFAULT_PAPER_OUT}: run `python -m pfn_core.bench --paper`.")
+    st.info(f"No figures in {PAPER_DIR}: run `python -m pfn_core.bench --paper`.")
 for figure_path in figures:
     st.image(str(figure_path), caption=figure_path.name)

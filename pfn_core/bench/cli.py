@@ -20,6 +20,7 @@ from pathlib import Path
 
 from pfn_core.bench.baselines import ALL_METHODS, MODEL
 from pfn_core.bench.datasets import DEV_SUITE, dataset_files, read_suite, resolve_shared_root
+from pfn_core.bench.paper import DEFAULT_OUT as PAPER_OUT
 from pfn_core.bench.protocol import LEVELS, SEEDS
 from pfn_core.bench.report import render_report, run_meta, write_report
 from pfn_core.bench.runner import run_benchmark
@@ -31,7 +32,6 @@ PROG = "python -m pfn_core.bench"
 # principal components. --model-kwargs '{"scale_columns": true}' restores the re-scaling.
 PROTOCOL_MODEL_KWARGS = {"scale_columns": False}
 DEFAULT_OUT = Path(__file__).resolve().parents[2] / "BENCHMARKS.md"
-DEFAULT_PAPER_OUT = Path(__file__).resolve().parents[2] / "docs" / "paper"
 logger = logging.getLogger("pfn_core.bench")
 
 
@@ -63,7 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
                              "and 4) instead, writing CSV, PNG and summary.md files")
     parser.add_argument("--quick", action="store_true",
                         help="with --paper: digits only, k in 0 10 50, one seed (seconds)")
-    parser.add_argument("--paper-out", default=str(DEFAULT_PAPER_OUT), metavar="DIR",
+    parser.add_argument("--paper-out", default=str(PAPER_OUT), metavar="DIR",
                         help="with --paper: the folder for its files; default docs/paper")
     return parser
 

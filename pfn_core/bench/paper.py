@@ -42,6 +42,7 @@ from pfn_core.bench.datasets import MNIST_DIR, load_mnist
 from pfn_core.bench.protocol import draw_anchors, partial_labels, standardize_for_protocol
 
 logger = logging.getLogger(__name__)
+DEFAULT_OUT = Path(__file__).resolve().parents[2] / "docs" / "paper"  # shown on the page too
 MODEL_SETTINGS = {"scale_columns": False}  # the protocol has z-scored every column already
 CURVE_METHODS = ("model", "kmeans", "ward", "knn1", "label_spreading")
 NEEDS_SAMPLES = ("knn1", "label_spreading")  # undefined at k = 0
