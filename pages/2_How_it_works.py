@@ -334,7 +334,8 @@ st.subheader("5 · Two heads find the two means, without labels")
 st.markdown("""
 The same paper's first result: give an attention layer two heads whose keys and values are
 learned vectors w₁, w₂; every point attends to the heads and is replaced by their mix.
-Train it to **reconstruct the points**, with no label, on a mixture of two Gaussians:
+Train it to **reconstruct the points**, with no label, on a mixture of two Gaussians (our
+minimal version of the paper's simplified two-head layer, not its exact parametrisation):
 """)
 st.latex(r"\min_{w_1, w_2}\; \frac{1}{N}\sum_i \Big\| x_i - \sum_{h=1}^{2}"
          r"\operatorname{softmax}_h(\lambda\langle x_i, w_h\rangle)\, w_h \Big\|^2")

@@ -9,7 +9,9 @@ Boyer, "Attention-based clustering" (NeurIPS 2025).
   ``collapsed_groups`` reads those groups off as a clustering.
 - ``train_two_heads``: a two-head attention layer whose heads are learned vectors, trained
   without labels to reconstruct points of a two-component Gaussian mixture
-  (``two_gaussians``); its heads end up along the two component means.
+  (``two_gaussians``); its heads end up along the two component means. This is our minimal
+  version of the paper's simplified two-head layer (heads = learned key/value vectors,
+  reconstruction loss), not its exact parametrisation.
 
 Legend: N=points, M=context points, D=columns, T=steps, H=heads, S=training steps.
 
