@@ -5,9 +5,11 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 from plotly.subplots import make_subplots
+from sklearn.metrics import adjusted_rand_score
 
-from pfn_core import FAMILIES, PFNClusterer, explain
+from pfn_core import FAMILIES, PFNClusterer, attention_dynamics, explain
 from pfn_core.bench import baselines, datasets, protocol, runner
+from pfn_core.bench.paper import DEFAULT_OUT as PAPER_DIR
 from pfn_core.inference import DEFAULT_CONTEXT_SIZE
 from pfn_core.studio import active, runtime, session
 
@@ -59,6 +61,22 @@ def anchors_experiment(name: str, X, y, seeds: tuple[int, ...]) -> pd.DataFrame:
     frame = pd.DataFrame(records)
     frame["method"] = frame["method"].map(METHOD_NAMES)
     return frame.groupby(["method", "level"], as_index=False)["ari"].mean()
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def identity_path(X, beta: float, steps: int, kernel: str):
+    """The drawn points (unit scale) after 0..steps identity-attention steps, (T+1, N, 2)."""
+    return attention_dynamics.iterate_identity_attention(
+        attention_dynamics.unit_scale(X), beta, steps, kernel)
+
+
+@st.cache_data(show_spinner="Training two heads without labels…", max_entries=8)
+def two_heads(separation: float, seed: int):
+    """Points of a two-Gaussian mixture, its means (2, 2) and two heads trained on it."""
+    mean = separation / 2 * np.array([2.0, 1.0]) / np.sqrt(5.0)  # the means are separation apart
+    X, _ = attention_dynamics.two_gaussians(1000, mean, 1.0, np.random.default_rng(seed))
+    run = attention_dynamics.train_two_heads(X, rng=np.random.default_rng(seed))
+    return X, np.stack([mean, -mean]), run
 
 
 def on_pick() -> None:
@@ -231,6 +249,7 @@ if len(options) == 1:
     st.caption(f"Benchmark datasets are absent ({shared} not found): using the drawn task.")
 st.caption("Runs the model, 1-NN and K-means at 0, 1, 3 and 10 anchors per cluster "
            "(three seeds on the drawn task); results are kept for the session.")
+curve = None
 if st.toggle("Run the experiment", key="run_experiment"):
     try:
         curve = anchors_experiment(choice, *(
@@ -238,7 +257,7 @@ if st.toggle("Run the experiment", key="run_experiment"):
             seeds=protocol.SEEDS if choice == "the drawn task" else (0,))
     except ValueError as error:
         st.error(str(error).capitalize())
-        st.stop()
+if curve is not None:
     chart = go.Figure()
     for method, part in curve.groupby("method"):
         flat = method == METHOD_NAMES["kmeans"]  # no anchors used: one value, drawn flat
@@ -257,3 +276,103 @@ if st.toggle("Run the experiment", key="run_experiment"):
                "At 10 anchors per cluster the anchors also set the metric: the table is "
                "whitened by their within-cluster spread, so directions in which every cluster "
                "is wide count less (from 5 anchors per cluster on average).")
+
+st.subheader("4 · Attention clusters even without training")
+st.markdown("""
+Strip a transformer down to one attention layer whose query, key and value maps are the
+identity: no trained number at all. Each point looks at every point, weighs them by a
+softmax of their similarity, and **moves to the weighted mean of what it looked at**:
+""")
+st.latex(r"x_i \;\leftarrow\; \sum_j \operatorname{softmax}_j\!\big(\beta\,\langle x_i, x_j"
+         r"\rangle\big)\, x_j \qquad\text{i.e.}\qquad X \leftarrow \operatorname{softmax}"
+         r"(\beta X X^\top)\,X")
+st.markdown("""
+Similar points pull on each other, so after a few steps they **collapse onto a few spots**:
+points that end on the same spot form a cluster (Maulen-Soto, Marion and Boyer,
+*Attention-based clustering*, NeurIPS 2025, call this in-context quantisation). The inverse
+temperature β sets how near a point must be to count: small β averages everything into one
+spot, large β keeps many small groups. With the dot product, points far from the centre pull
+harder (the key's length counts); the *distance* variant subtracts each key's
+½β|x_j|², which leaves a softmax of −½β|x_i − x_j|²: the same layer when every key has the
+same length.
+""")
+left, right = st.columns([1, 3])
+with left:
+    kernel = st.radio("Similarity", ["dot", "distance"], key="kernel", horizontal=True,
+                      help="dot: the update above; distance: its keys' lengths taken out.")
+    beta = st.select_slider("Inverse temperature β", (1, 3, 10, 30, 100, 300), value=30,
+                            key="beta")
+    step = st.slider("Step", 0, 30, 30, key="step")
+path = identity_path(X, float(beta), 30, kernel)
+groups = attention_dynamics.collapsed_groups(path[step])
+model_name = f"trained model, {per_class} anchors per cluster" if per_class else \
+    "trained model, no anchors (K given)"
+with left:
+    st.metric("Groups after this step", len(np.unique(groups)))
+    st.caption("The table is centred and scaled to unit mean radius first, so β means the "
+               f"same on any drawn task. All {len(X)} points attend to all of them "
+               f"({len(X) ** 2:,} weights a step); for big tables the library's "
+               "`context_size` bounds the context (linear in the rows).")
+side = make_subplots(rows=1, cols=3, subplot_titles=[
+    f"points after {step} step(s)", "points that collapsed together", model_name])
+scatter(side, path[step], y, colours, row=1, col=1, size=4)
+scatter(side, X, np.array([f"group {g + 1}" for g in groups]),
+        session.extend_colours({}, [f"group {g + 1}" for g in range(groups.max() + 1)]),
+        row=1, col=2, size=4)
+scatter(side, X, labels, colours, row=1, col=3, size=4)
+with right:
+    st.plotly_chart(clean(side, 330, equal_axes=False), key="identity",
+                    config={"displayModeBar": False})
+    st.caption(f"Left: colours are the drawn clusters. ARI against them: identity attention "
+               f"{adjusted_rand_score(y, groups):.2f} ({len(np.unique(groups))} groups), the "
+               f"trained model {adjusted_rand_score(y, labels):.2f}. Identity attention "
+               "can only find round, separated groups, and it cannot be told which points "
+               "belong together; the trained model is told by the anchors and follows paths "
+               "along the data. Try the families: neither wins on every one.")
+
+st.subheader("5 · Two heads find the two means, without labels")
+st.markdown("""
+The same paper's first result: give an attention layer two heads whose keys and values are
+learned vectors w₁, w₂; every point attends to the heads and is replaced by their mix.
+Train it to **reconstruct the points**, with no label, on a mixture of two Gaussians (our
+minimal version of the paper's simplified two-head layer, not its exact parametrisation):
+""")
+st.latex(r"\min_{w_1, w_2}\; \frac{1}{N}\sum_i \Big\| x_i - \sum_{h=1}^{2}"
+         r"\operatorname{softmax}_h(\lambda\langle x_i, w_h\rangle)\, w_h \Big\|^2")
+separation = st.select_slider("Distance between the two means (in spreads)",
+                              (0.5, 1.0, 2.0, 4.0), value=2.0, key="separation")
+points, means, run = two_heads(float(separation), seed)
+alignment = attention_dynamics.head_alignment(run.heads, means)
+heads_fig = go.Figure(go.Scattergl(x=points[:, 0], y=points[:, 1], mode="markers",
+                                   name="points", marker=dict(size=3, color="#bbbbbb")))
+for h in range(2):
+    heads_fig.add_trace(go.Scatter(x=run.path[:, h, 0], y=run.path[:, h, 1], mode="lines",
+                                   name=f"head {h + 1} while training"))
+heads_fig.add_trace(go.Scatter(x=means[:, 0], y=means[:, 1], mode="markers", name="true means",
+                               marker=dict(size=14, symbol="x", color="black")))
+st.plotly_chart(clean(heads_fig, 360), key="two_heads", config={"displayModeBar": False})
+verdict = (
+    "It reproduces: the heads line up with the means. Their lengths match once the blobs are "
+    "apart; when they overlap the heads land further out than the means (each head then "
+    "stands for the average of its half). With round blobs the direction of the means is "
+    "also the direction of largest spread, so PCA would find that direction too."
+    if alignment.min() > 0.95 else
+    "It does not reproduce on this draw: a head ended away from its mean. Gradient descent "
+    "on this loss can stall where both heads share one side, or where the blobs overlap so "
+    "much that one Gaussian fits the points about as well as two."
+)
+st.caption(f"Cosine between each mean and its head after {len(run.path) - 1} steps of "
+           f"gradient descent (λ = 2, 1,000 points, trained here in well under a second): "
+           f"{alignment[0]:.3f} and {alignment[1]:.3f}; heads' lengths "
+           f"{np.linalg.norm(run.heads, axis=1).round(2).tolist()} for means of length "
+           f"{np.linalg.norm(means[0]):.2f}. {verdict}")
+
+st.subheader("6 · The paper's experiments, on this model")
+figures = sorted(PAPER_DIR.glob("fig*.png"))
+st.markdown("The figures of *Clustering by Attention* (Shokry and Khalafallah, 2025), rerun "
+            "on this model by `python -m pfn_core.bench --paper` (CSV, PNG and a summary in "
+            "`docs/paper/`; BENCHMARKS.md says claim by claim where we agree).")
+if not figures:
+    st.info(f"No figures in {PAPER_DIR}: run `python -m pfn_core.bench --paper`.")
+for figure_path in figures:
+    st.image(str(figure_path), caption=figure_path.name)

@@ -10,6 +10,7 @@ def test__attention_view__gives_one_distribution_per_layer_and_head(two_blobs):
     view = attention_view(X, y, query_row=7, context_size=32)
     layers, heads = view.sharpness.shape
     assert view.weights.shape == (layers, heads, len(view.context_rows))
+    assert (view.weights >= 0).all()  # a distribution over the context, per layer and head
     np.testing.assert_allclose(view.weights.sum(-1), 1.0, atol=1e-5)
     assert list(view.context_rows[:2]) == [0, 50] and view.context_labels[0] == 0
     assert view.context_labels[-1] is None

@@ -4,6 +4,7 @@ Examples:
     python -m pfn_core.bench                                   # full dev suite, all methods
     python -m pfn_core.bench --datasets fcps/hepta other/iris --levels 1 --seeds 0 --out -
     python -m pfn_core.bench --from-json results.json          # rebuild the report only
+    python -m pfn_core.bench --paper [--quick]                 # the paper's figures (docs/paper)
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pathlib import Path
 
 from pfn_core.bench.baselines import ALL_METHODS, MODEL
 from pfn_core.bench.datasets import DEV_SUITE, dataset_files, read_suite, resolve_shared_root
+from pfn_core.bench.paper import DEFAULT_OUT as PAPER_OUT
 from pfn_core.bench.protocol import LEVELS, SEEDS
 from pfn_core.bench.report import render_report, run_meta, write_report
 from pfn_core.bench.runner import run_benchmark
@@ -56,6 +58,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--threads", type=int, metavar="N",
                         help="cap BLAS/OpenMP/torch threads (helps on a busy machine)")
     parser.add_argument("--quiet", action="store_true", help="log warnings only")
+    parser.add_argument("--paper", action="store_true",
+                        help="rerun the experiments of 'Clustering by Attention' (figures 1, 2 "
+                             "and 4) instead, writing CSV, PNG and summary.md files")
+    parser.add_argument("--quick", action="store_true",
+                        help="with --paper: digits only, k in 0 10 50, one seed (seconds)")
+    parser.add_argument("--paper-out", default=str(PAPER_OUT), metavar="DIR",
+                        help="with --paper: the folder for its files; default docs/paper")
     return parser
 
 
@@ -70,6 +79,10 @@ def main(argv: list[str] | None = None) -> int:
             saved = json.loads(Path(args.from_json).read_text())
             records = [_from_json_record(r) for r in saved["records"]]
             return _emit(records, args.out, saved["command"], saved.get("meta"))
+        if args.quick and not args.paper:
+            raise ValueError("--quick only applies to --paper.")
+        if args.paper:
+            return _run_paper(args, f"{PROG} {shlex.join(argv)}".strip())
         return _run(args, f"{PROG} {shlex.join(argv)}".strip())
     except (ValueError, OSError, KeyError) as exc:
         sys.stderr.write(f"error: {exc}\n")
@@ -112,6 +125,17 @@ def _run(args, command: str) -> int:
     if args.results_json:
         _save_json(args.results_json, command, meta, records)
     return _emit(records, args.out, command, meta)
+
+
+def _run_paper(args, command: str) -> int:
+    """``--paper``: figures 1, 2 and 4 of the paper, written under ``--paper-out``."""
+    from pfn_core.bench.paper import FULL, QUICK, run_paper
+
+    with _thread_limit(args.threads):
+        written = run_paper(args.paper_out, QUICK if args.quick else FULL,
+                            resolve_shared_root(args.shared), command=command)
+    sys.stdout.write("".join(f"wrote {path}\n" for path in written))
+    return 0
 
 
 @contextlib.contextmanager

@@ -11,6 +11,15 @@ UNLABELLED_TOKEN = "#777777"  # the grey of unlabelled context tokens in the att
 TIMEOUT = 180  # the experiment on the teaching page runs the model a dozen times
 
 
+def select_slider(at, label):
+    return next(s for s in at.select_slider if s.label == label)
+
+
+def chart_keys(at) -> set[str]:
+    """The user keys of the page's plotly charts (their ids end in '-<key>')."""
+    return {chart.proto.id.rsplit("-", 1)[-1] for chart in at.get("plotly_chart")}
+
+
 def test__compare_page__opened_first__uses_the_default_sample():
     at = AppTest.from_file(str(ROOT / COMPARE), default_timeout=TIMEOUT).run()
     assert not at.exception
@@ -31,11 +40,10 @@ def test__compare_page__after_the_studio__compares_on_the_studio_data():
 def test__how_it_works_page__shows_attention_layers_and_the_anchor_experiment():
     at = AppTest.from_file(str(ROOT / HOW), default_timeout=TIMEOUT).run()
     assert not at.exception
-    keys = {chart.proto.id for chart in at.get("plotly_chart")}
-    assert len(keys) == 3  # attention map, head sharpness, predictions by layer
+    assert {"attention_map", "sharpness", "layers"} <= chart_keys(at)
     assert at.metric[0].label.startswith("Attention on “")
     assert not any(UNLABELLED_TOKEN in c.proto.spec for c in at.get("plotly_chart"))
-    at.select_slider[1].set_value(32).run()  # unlabelled context tokens join the anchors
+    select_slider(at, "Unlabelled context tokens").set_value(32).run()  # tokens join anchors
     assert not at.exception
     assert any(UNLABELLED_TOKEN in c.proto.spec for c in at.get("plotly_chart"))
     at.session_state["query"] = (at.session_state["task"], 5)  # as a click on row 5 does
@@ -44,21 +52,42 @@ def test__how_it_works_page__shows_attention_layers_and_the_anchor_experiment():
     next(s for s in at.slider if s.label == "Points").set_value(100)  # keep the experiment small
     at.toggle(key="run_experiment").set_value(True).run(timeout=2 * TIMEOUT)
     assert not at.exception
-    assert len(at.get("plotly_chart")) == 4  # + ARI against anchors per cluster
+    assert "experiment" in chart_keys(at)  # + ARI against anchors per cluster
 
 
 def test__how_it_works_page__with_ten_anchors__shows_the_anchors_metric():
     at = AppTest.from_file(str(ROOT / HOW), default_timeout=TIMEOUT).run()
-    assert len(at.get("plotly_chart")) == 3  # 3 anchors per cluster: no metric view
-    at.select_slider[0].set_value(10).run()
+    assert "metric" not in chart_keys(at)  # 3 anchors per cluster: no metric view
+    select_slider(at, "Anchors per cluster").set_value(10).run()
     assert not at.exception
-    assert len(at.get("plotly_chart")) == 4  # + the table before and in the anchors' metric
+    assert "metric" in chart_keys(at)  # + the table before and in the anchors' metric
     assert any("set the metric" in m.value for m in at.markdown)
 
 
 def test__how_it_works_page__without_anchors__explains_instead_of_failing():
     at = AppTest.from_file(str(ROOT / HOW), default_timeout=TIMEOUT)
     at.run()
-    at.select_slider[0].set_value(0).run()
+    select_slider(at, "Anchors per cluster").set_value(0).run()
     assert not at.exception
     assert any("no anchors" in i.value for i in at.info)
+    assert "identity" in chart_keys(at)  # identity attention still runs, beside the model
+    assert any("no anchors (K given)" in c.proto.spec for c in at.get("plotly_chart"))
+
+
+def test__how_it_works_page__shows_attention_without_training_two_heads_and_the_paper():
+    at = AppTest.from_file(str(ROOT / HOW), default_timeout=TIMEOUT).run()
+    assert not at.exception
+    assert {"identity", "two_heads"} <= chart_keys(at)
+    assert any(r"\operatorname{softmax}" in latex.value for latex in at.latex)
+    groups = next(m for m in at.metric if m.label == "Groups after this step")
+    next(s for s in at.slider if s.label == "Step").set_value(0).run()
+    assert not at.exception  # before any step every point is its own group
+    after_none = next(m for m in at.metric if m.label == "Groups after this step")
+    assert int(after_none.value) > int(groups.value)
+    at.radio(key="kernel").set_value("distance").run()
+    select_slider(at, "Inverse temperature β").set_value(3).run()
+    assert not at.exception
+    cosines = next(c.value for c in at.caption if c.value.startswith("Cosine between"))
+    assert "It reproduces" in cosines
+    shown = {image.proto.imgs[0].caption for image in at.get("image")}
+    assert shown == {p.name for p in (ROOT / "docs" / "paper").glob("fig*.png")}
