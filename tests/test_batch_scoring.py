@@ -1,0 +1,78 @@
+"""Scoring big tables: streaming chunks, the command line, and a real dask.distributed
+cluster on loopback giving the same output as one process."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from pfn_core import PFNClusterer
+from pfn_core.batch_scoring import input_chunks, score_table
+from pfn_core.cli import main
+
+
+def _table(n, seed=0):
+    rng = np.random.default_rng(seed)
+    truth = rng.integers(0, 3, n)
+    centres = np.array([[0.0, 0.0], [8.0, 0.0], [0.0, 8.0]])
+    X = centres[truth] + rng.normal(0, 1, (n, 2))
+    return pd.DataFrame({"id": np.arange(n), "a": X[:, 0], "b": X[:, 1]}), truth
+
+
+@pytest.fixture(scope="module")
+def fitted(tmp_path_factory):
+    frame, truth = _table(900)
+    y = np.full(900, -1)
+    for c in range(3):
+        y[np.flatnonzero(truth == c)[:2]] = c
+    path = tmp_path_factory.mktemp("model") / "fitted.safetensors"
+    PFNClusterer().fit(frame[["a", "b"]], y).save(path)
+    return path
+
+
+def test__input_chunks__stream_csv_parquet_and_a_folder_in_row_order(tmp_path):
+    frame, _ = _table(2500)
+    frame.to_csv(tmp_path / "t.csv", index=False)
+    folder = tmp_path / "parts"
+    folder.mkdir()
+    frame.iloc[:1000].to_parquet(folder / "p0.parquet")
+    frame.iloc[1000:].to_parquet(folder / "p1.parquet")
+    for source in (tmp_path / "t.csv", folder):
+        chunks = list(input_chunks(source, chunk_rows=700))
+        assert max(len(c) for c in chunks) <= 700
+        assert pd.concat(chunks).id.tolist() == list(range(2500))
+    with pytest.raises(ValueError, match="not found"):
+        list(input_chunks(tmp_path / "nope.csv"))
+
+
+def test__predict_command__adds_the_cluster_and_confidence(fitted, tmp_path):
+    frame, truth = _table(3000, seed=1)
+    frame.to_csv(tmp_path / "in.csv", index=False)
+    out = tmp_path / "out.csv"
+    assert main(["predict", "--model", str(fitted), "--input", str(tmp_path / "in.csv"),
+                 "--output", str(out), "--chunk-rows", "1000", "--no-progress"]) == 0
+    scored = pd.read_csv(out)
+    assert scored.columns.tolist() == ["id", "a", "b", "predicted_cluster", "confidence"]
+    assert scored.id.tolist() == list(range(3000))
+    assert (scored.predicted_cluster.to_numpy() == truth).mean() > 0.98
+    assert main(["predict", "--model", str(fitted), "--input", str(tmp_path / "in.csv"),
+                 "--output", str(out), "--features", "a,zzz", "--no-progress"]) == 2
+    assert main(["predict", "--model", str(tmp_path / "in.csv"), "--input",
+                 str(tmp_path / "in.csv"), "--output", str(out), "--no-progress"]) == 2
+
+
+def test__dask_local_cluster__scores_exactly_as_one_process(fitted, tmp_path):
+    from distributed import Client, LocalCluster
+
+    frame, _ = _table(300_000, seed=2)
+    frame.to_parquet(tmp_path / "big.parquet", row_group_size=60_000)
+    single = score_table(fitted, tmp_path / "big.parquet", tmp_path / "one.parquet",
+                         chunk_rows=60_000)
+    with LocalCluster(n_workers=2, threads_per_worker=1, host="127.0.0.1",
+                      dashboard_address=None) as cluster, Client(cluster) as client:
+        assert len(client.scheduler_info()["workers"]) == 2
+        spread = score_table(fitted, tmp_path / "big.parquet", tmp_path / "dask.parquet",
+                             chunk_rows=60_000, client=client)
+    assert single == spread == 300_000
+    one, other = pd.read_parquet(tmp_path / "one.parquet"), pd.read_parquet(tmp_path / "dask.parquet")
+    assert one.id.tolist() == list(range(300_000))
+    pd.testing.assert_frame_equal(one, other)
