@@ -163,7 +163,8 @@ def measure(method: str, n_rows: int, anchors: str, repeats: int, threads: int |
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def cases(rows: list[int], anchors: list[str]) -> list[tuple[str, int, str]]:
+def cases(rows: list[int], anchors: list[str],
+          ls_max_rows: int = LABEL_SPREADING_MAX_ROWS) -> list[tuple[str, int, str]]:
     """(method, rows, anchors) for every timed cell of the report."""
     out = []
     for anchor in anchors:
@@ -175,7 +176,7 @@ def cases(rows: list[int], anchors: list[str]) -> list[tuple[str, int, str]]:
                 methods += ["nearest_anchor"]
             else:
                 methods += ["kmeans"]
-            if anchor != "0" and n_rows <= LABEL_SPREADING_MAX_ROWS:
+            if anchor != "0" and n_rows <= ls_max_rows:
                 methods.append("label_spreading")
             out += [(m, n_rows, anchor) for m in methods]
     return out
@@ -247,6 +248,8 @@ def main(argv=None) -> int:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--threads", type=int, help="torch and BLAS threads")
     parser.add_argument("--device", default="cpu", help="the model's device: cpu or cuda")
+    parser.add_argument("--ls-max-rows", type=int, default=LABEL_SPREADING_MAX_ROWS,
+                        help="time label spreading up to this many rows")
     parser.add_argument("--json", metavar="PATH", help="also save the raw results")
     parser.add_argument("--one", nargs=3, metavar=("METHOD", "ROWS", "ANCHORS"),
                         help=argparse.SUPPRESS)  # internal: run one case, print JSON
@@ -263,7 +266,8 @@ def main(argv=None) -> int:
     for anchor in args.anchors:
         sizes = (args.many_rows if anchor.startswith("many") else
                  args.none_rows if anchor == "0" else args.rows)
-        todo += cases([n for n in sizes if n >= _least_rows(anchor)], [anchor])
+        todo += cases([n for n in sizes if n >= _least_rows(anchor)], [anchor],
+                      args.ls_max_rows)
     device = args.device
     if device.startswith("cuda"):
         device += f" ({torch.cuda.get_device_name(0)})" if torch.cuda.is_available() else ""
