@@ -251,6 +251,8 @@ def main(argv=None) -> int:
     parser.add_argument("--ls-max-rows", type=int, default=LABEL_SPREADING_MAX_ROWS,
                         help="time label spreading up to this many rows")
     parser.add_argument("--json", metavar="PATH", help="also save the raw results")
+    parser.add_argument("--png", metavar="PATH",
+                        help="also draw seconds against rows, log-log (5 anchors per cluster)")
     parser.add_argument("--one", nargs=3, metavar=("METHOD", "ROWS", "ANCHORS"),
                         help=argparse.SUPPRESS)  # internal: run one case, print JSON
     args = parser.parse_args(argv)
@@ -280,11 +282,44 @@ def main(argv=None) -> int:
         print(f"  {case}: {_cell(results[case])}", file=sys.stderr, flush=True)
     rows = sorted({n for _, n, _ in todo})
     print(report(results, rows, args.anchors))
+    if args.png:
+        plot_curve(results, args.png, device)
     if args.json:
         with open(args.json, "w") as handle:
             json.dump([{"method": m, "rows": n, "anchors": a, **r}
                        for (m, n, a), r in results.items()], handle, indent=1)
     return 0
+
+
+def plot_curve(results: dict, path: str, device: str) -> None:
+    """Seconds against rows, log-log, for the 5-per-cluster cases, with a line of slope 1
+    through the model's largest first fit (linear cost)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(figsize=(6, 4.2))
+    names = {"first_fit": "model, first fit", "recluster": "model, re-cluster",
+             "gmm": "GaussianMixture(10)", "kmeans": "KMeans(n_init=1)",
+             "label_spreading": "LabelSpreading(knn)"}
+    for method, name in names.items():
+        points = sorted((n, _median(r)) for (m, n, a), r in results.items()
+                        if m == method and a == str(ANCHORS_PER_CLUSTER) and "seconds" in r)
+        if points:
+            axes.plot(*zip(*points, strict=True), marker="o", label=name)
+    first = sorted((n, _median(r)) for (m, n, a), r in results.items()
+                   if m == "first_fit" and a == str(ANCHORS_PER_CLUSTER) and "seconds" in r)
+    if len(first) > 1:
+        n_max, t_max = first[-1]
+        xs = np.array([first[0][0], n_max])
+        axes.plot(xs, t_max * xs / n_max, "k:", label="linear in rows")
+    axes.set(xscale="log", yscale="log", xlabel="rows", ylabel="seconds (median)",
+             title=f"16 columns, 10 clusters, 5 anchors each; model on {device}")
+    axes.legend(fontsize=8)
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
 
 
 def _least_rows(anchor: str) -> int:
