@@ -42,3 +42,15 @@ def results_frame(frame: pd.DataFrame, predicted, confidence=None, kmeans=None) 
 def to_csv_bytes(frame: pd.DataFrame) -> bytes:
     """UTF-8 CSV without the index, ready for ``st.download_button``."""
     return frame.to_csv(index=False).encode("utf-8")
+
+
+def fitted_model_bytes(estimator) -> bytes:
+    """A fitted PFNClusterer as the bytes of its safetensors file (``PFNClusterer.save``),
+    for a download that ``python -m pfn_core predict --model`` reads."""
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "fitted.safetensors"
+        estimator.save(path)
+        return path.read_bytes()

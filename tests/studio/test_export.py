@@ -51,3 +51,17 @@ def test__to_csv_bytes__round_trips_through_pandas(table):
     back = pd.read_csv(io.BytesIO(to_csv_bytes(out)))
     assert back.columns.tolist() == out.columns.tolist()
     assert back["confidence"].tolist() == [0.9, 0.5, 0.7]
+
+
+def test__fitted_model_bytes__load_back_into_a_clusterer_that_predicts(tmp_path):
+    from pfn_core import PFNClusterer
+    from pfn_core.studio.export import fitted_model_bytes
+
+    rng = np.random.default_rng(0)
+    X = np.concatenate([rng.normal(0, 1, (60, 2)), rng.normal(8, 1, (60, 2))])
+    y = np.full(120, -1)
+    y[0], y[60] = 0, 1
+    est = PFNClusterer().fit(X, y)
+    path = tmp_path / "download.safetensors"
+    path.write_bytes(fitted_model_bytes(est))
+    assert PFNClusterer.load(path).predict(X).tolist() == est.labels_.tolist()
