@@ -6,6 +6,7 @@ import plotly.graph_objects as go
 import streamlit as st
 from plotly.subplots import make_subplots
 
+from pages.studio_ui.navigation import name_main_page
 from pfn_core import FAMILIES, PFNClusterer, explain
 from pfn_core.bench import baselines, datasets, protocol, runner
 from pfn_core.inference import DEFAULT_CONTEXT_SIZE
@@ -16,6 +17,7 @@ CONTEXT_SIZES = (0, 16, 32, 64)
 QUERY_KEY = "attention_map"
 METHOD_NAMES = {"model": "PFN (this model)", "knn1": "1-NN to the anchors", "kmeans": "K-means"}
 st.set_page_config(page_title="How it works", page_icon="◆", layout="wide")
+name_main_page()
 if thread_problem := runtime.share_cores_with_browser():  # leave cores to the browser
     st.warning(thread_problem)
 

@@ -11,9 +11,6 @@ def name_main_page() -> None:
     """Relabel the first entry of the sidebar navigation; call once on every page. Streamlit's
     page discovery (``pages/``) takes the main page's name from its file name and offers no
     setting for it, so the label is swapped in CSS and the link itself is untouched."""
-    st.html(
-        "<style>[data-testid='stSidebarNav'] li:first-child [data-testid='stSidebarNavLink'] "
-        "span{font-size:0}"
-        "[data-testid='stSidebarNav'] li:first-child [data-testid='stSidebarNavLink'] "
-        f"span::after{{content:'{MAIN_PAGE_NAME}';font-size:0.875rem}}</style>"
-    )
+    nav = "[data-testid='stSidebarNav'] span[label='app'] p"
+    st.html(f"<style>{nav}{{font-size:0}}"
+            f"{nav}::after{{content:'{MAIN_PAGE_NAME}';font-size:0.875rem}}</style>")

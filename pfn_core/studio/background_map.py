@@ -22,7 +22,7 @@ import numpy as np
 
 from pfn_core.studio import projection
 
-BACKGROUND_ABOVE = projection.UMAP_SAMPLE_ABOVE  # rows; smaller UMAP maps are computed in line
+BACKGROUND_ABOVE = 5_000  # rows; smaller UMAP maps are computed in line (seconds)
 _jobs: dict[str, tuple[subprocess.Popen, float]] = {}  # key -> (process, monotonic start)
 _lock = threading.Lock()
 

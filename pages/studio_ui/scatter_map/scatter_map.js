@@ -11,8 +11,8 @@
 // re-cluster because this module keeps one instance per element. Lasso, box and click send the
 // selected row ids with the trigger `selection` ({rows, additive}).
 //
-// After each draw the root element carries data-drawn="<data.version>", which the end-to-end
-// test and the latency benchmark wait for.
+// After each draw the root element carries data-drawn="<data.version>" and data-view (the
+// visible data range), which the end-to-end test and the latency benchmark read.
 
 const POINT_CACHE = (window.__pfnScatterPoints = window.__pfnScatterPoints || new Map());
 const INSTANCES = new WeakMap(); // parentElement -> instance state
@@ -162,6 +162,9 @@ function draw(state) {
   drawMarks(state, ctx, t);
   drawOverlay(state);
   state.root.dataset.drawn = String(data.version);
+  state.root.dataset.mapId = data.map_id;
+  const v = state.view;
+  state.root.dataset.view = [v.x0, v.x1, v.y0, v.y1].map((value) => value.toPrecision(6)).join(",");
 }
 
 function drawMarks(state, ctx, t) {
