@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -27,10 +29,13 @@ def hover_lines(frame: pd.DataFrame, columns: tuple[str, ...]) -> np.ndarray | N
 
 
 def render(Y, map_id: str, labels, km_matched, confidence, uncertainty, colours, anchors,
-           suggestions, truth_text, hover, settings: Settings, k: int) -> None:
-    """Y (N, 2); labels, km_matched, confidence, uncertainty (N,); truth_text (N,) or None;
-    hover (N,) strings or None; k: K-means' K."""
+           suggestions, truth_text, table, settings: Settings, k: int) -> None:
+    """Y (N, 2) named map_id; labels, km_matched, confidence, uncertainty (N,); truth_text (N,)
+    or None; table: the ``data_source.Table`` (its hover columns); k: K-means' K."""
     ss = st.session_state
+    hover = hover_lines(table.frame, tuple(table.hover))
+    # The browser keeps coordinates and hover lines under one id: new hover columns, new id.
+    map_id += "-" + hashlib.blake2b(repr(table.hover).encode(), digest_size=4).hexdigest()
     left, right = st.columns(2)
     left.subheader(f"Model: {len(set(labels))} clusters from {len(anchors)} anchors")
     right.subheader(f"K-means, K = {k}", help="K-means on the standardised features; its "

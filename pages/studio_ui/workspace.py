@@ -82,8 +82,7 @@ def render(table: Table, settings: Settings, Y: np.ndarray, map_id: str) -> None
         st.caption(f"ℹ️ {note}")
     labelling.render(anchors, labels)
     maps.render(Y, map_id, labels, km_matched, result["confidence"], uncertainty, colours,
-                anchors, suggestions, truth_text,
-                maps.hover_lines(table.frame, tuple(table.hover)), settings, k)
+                anchors, suggestions, truth_text, table, settings, k)
     results.render(table, labels, km_matched, result, uncertainty, suggestions, colours,
                    anchors)
     ss[session.SESSION_KEY] = session.StudioData(  # shared with the other pages
