@@ -41,7 +41,11 @@ def render(table: Table, settings: Settings, Y: np.ndarray, map_id: str) -> None
     anchors, X = ss["anchors"], table.X
     title, download = st.columns([5, 1], vertical_alignment="bottom")
     title.title("Clustering by attention")
-    n_clusters = number_of_clusters(table, anchors)
+    # Parts that come and go sit in containers that are always there, so the elements below
+    # keep their places and a rerun of this fragment replaces them instead of adding new ones.
+    with st.container():
+        n_clusters = number_of_clusters(table, anchors)
+    header = st.container()
     run_started = time.time()
     passes = "" if anchors else ", ten passes without anchors"
     try:
@@ -73,13 +77,15 @@ def render(table: Table, settings: Settings, Y: np.ndarray, map_id: str) -> None
             export.to_csv_bytes(export.results_frame(f, p, c, m)),
         help="CSV of every row with its model cluster, confidence and K-means cluster.",
     )
-    st.caption(session.run_caption(table.name, table.description, len(X), len(anchors),
-                                   result["seconds"], kept=result["computed_at"] < run_started,
-                                   in_metric=result["in_metric"]))
-    if ss.get("notice"):
-        st.info(ss["notice"], icon="💾")
-    for note in table.prepared.notes:
-        st.caption(f"ℹ️ {note}")
+    with header:
+        st.caption(session.run_caption(table.name, table.description, len(X), len(anchors),
+                                       result["seconds"],
+                                       kept=result["computed_at"] < run_started,
+                                       in_metric=result["in_metric"]))
+        if ss.get("notice"):
+            st.info(ss["notice"], icon="💾")
+        for note in table.prepared.notes:
+            st.caption(f"ℹ️ {note}")
     labelling.render(anchors, labels)
     maps.render(Y, map_id, labels, km_matched, result["confidence"], uncertainty, colours,
                 anchors, suggestions, truth_text, table, settings, k)
