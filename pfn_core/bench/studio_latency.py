@@ -54,6 +54,7 @@ MODEL_MAP = ".st-key-model_map .pfn-map"
 KMEANS_MAP = ".st-key-kmeans_map .pfn-map"
 VIEWPORT = {"width": 1500, "height": 1000}
 LONG_MS = 600_000
+MIN_LASSO_PX = 8
 
 # The reference page: nothing but two Plotly scattergl maps redrawn after a button click.
 REFERENCE_PAGE = """
@@ -193,11 +194,12 @@ _PLAN_LASSO = """([root, target, seed]) => {
 
 
 def planned_lasso(page, target: int, seed: int) -> list[tuple[float, float]]:
-    """A 24-gon around a random drawn row that should hold about `target` points, clipped to
-    the plot area."""
+    """A 24-gon around a random drawn row that should hold about `target` points (at least
+    MIN_LASSO_PX in radius, so more in a dense blob), clipped to the plot area."""
     root = page.locator(MODEL_MAP).element_handle()
     cx, cy, radius = page.evaluate(_PLAN_LASSO, [root, target, seed])
-    radius = max(radius * 1.05, 0.004)
+    width = page.locator(MODEL_MAP).locator(".pfn-overlay").bounding_box()["width"]
+    radius = max(radius * 1.05, MIN_LASSO_PX / width)  # a hand draws no smaller lasso
     return [(min(0.995, max(0.005, cx + radius * math.cos(a))),
              min(0.995, max(0.005, cy + radius * math.sin(a))))
             for a in (2 * math.pi * k / 24 for k in range(24))]
