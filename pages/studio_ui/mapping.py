@@ -1,6 +1,6 @@
 """The 2-D map's coordinates: cached in memory and on disk, with progress shown while a new
-table is projected. A large table's UMAP runs in a background process while a PCA map is shown,
-so labelling can start at once; the page swaps the maps when UMAP is done."""
+table is projected. UMAP runs in a background process while a PCA map is shown, so labelling
+can start at once; the page swaps the maps when UMAP is done."""
 
 from __future__ import annotations
 
@@ -16,13 +16,13 @@ POLL_SECONDS = 2.0
 
 def render(X: np.ndarray, settings: Settings) -> tuple[np.ndarray, str]:
     """The map Y (N, 2) of X (N, D) and its id (the projection's cache key). A map not cached
-    yet is computed under a status box listing each step, or, for a large table's UMAP, in the
-    background with the PCA map shown meanwhile."""
+    yet is computed under a status box listing each step, or, for UMAP, in the background with
+    the PCA map shown meanwhile."""
     cache_dir = session.projection_cache_dir()
     method, pair = settings.method, settings.pair
     if projection.is_cached(X, method, pair, 0, cache_dir):
         return cached.project_map(X, method, pair, str(cache_dir)), map_key(X, method, pair)
-    if background_map.needs_background(len(X), method):
+    if background_map.needs_background(*X.shape, method):
         key = background_map.start(X, method, pair, 0, cache_dir)
         Y, quick_id = computed(X, "pca", None)
         waiting_for(key, str(cache_dir))

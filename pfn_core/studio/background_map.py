@@ -1,5 +1,5 @@
-"""A slow map (UMAP of a large table) computed in a separate process, so the studio can show a
-quick PCA map meanwhile and the analyst can already label.
+"""A slow map (UMAP) computed in a separate process, so the studio can show a quick PCA map
+meanwhile and the analyst can already label.
 
 ``start`` writes X to ``cache_dir`` and launches ``python -m pfn_core.studio.background_map``,
 which runs ``projection.project`` (its result lands in the same on-disk cache the studio reads)
@@ -22,14 +22,16 @@ import numpy as np
 
 from pfn_core.studio import projection
 
-BACKGROUND_ABOVE = 5_000  # rows; smaller UMAP maps are computed in line (seconds)
 _jobs: dict[str, tuple[subprocess.Popen, float]] = {}  # key -> (process, monotonic start)
 _lock = threading.Lock()
 
 
-def needs_background(n_rows: int, method: str) -> bool:
-    """Whether a map of this many rows is worth a background process (UMAP only)."""
-    return method == "umap" and n_rows > BACKGROUND_ABOVE
+def needs_background(n_rows: int, n_columns: int, method: str) -> bool:
+    """Whether a map of an (n_rows, n_columns) table goes to a background process: every real
+    UMAP (not the PCA it falls back to on tiny or two-column tables). Even a small UMAP is
+    slow on its first run in a process (numba compiles its code: half a minute or more on two
+    busy cores), and a large one takes minutes."""
+    return (method == "umap" and n_rows >= projection.UMAP_MIN_ROWS and n_columns > 2)
 
 
 def start(X: np.ndarray, method: str, columns: tuple[int, int] | None, seed: int,

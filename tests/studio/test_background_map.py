@@ -5,10 +5,11 @@ import numpy as np
 from pfn_core.studio import background_map, projection
 
 
-def test__needs_background__only_for_large_umap_maps():
-    assert background_map.needs_background(background_map.BACKGROUND_ABOVE + 1, "umap")
-    assert not background_map.needs_background(background_map.BACKGROUND_ABOVE, "umap")
-    assert not background_map.needs_background(10**6, "pca")
+def test__needs_background__for_every_real_umap_and_nothing_else():
+    assert background_map.needs_background(500, 4, "umap")
+    assert not background_map.needs_background(500, 2, "umap")  # falls back to PCA
+    assert not background_map.needs_background(projection.UMAP_MIN_ROWS - 1, 4, "umap")
+    assert not background_map.needs_background(10**6, 50, "pca")
 
 
 def test__main__writes_the_map_into_the_cache_and_removes_its_input(tmp_path):
