@@ -36,13 +36,13 @@ def needs_background(n_rows: int, n_columns: int, method: str) -> bool:
 
 def start(X: np.ndarray, method: str, columns: tuple[int, int] | None, seed: int,
           cache_dir: Path) -> str:
-    """Start computing the map of X (N, D) unless it is cached or already running; returns
-    its cache key."""
+    """Start computing the map of X (N, D) unless it is cached or was started before in this
+    server process (running, or failed: then ``state`` says why and it is not retried);
+    returns its cache key."""
     key = projection.projection_cache_key(X, method, columns, seed)
     cache_dir = Path(cache_dir)
     with _lock:
-        job = _jobs.get(key)
-        if (job is not None and job[0].poll() is None) or (cache_dir / f"{key}.npy").exists():
+        if key in _jobs or (cache_dir / f"{key}.npy").exists():
             return key
         cache_dir.mkdir(parents=True, exist_ok=True)
         source = cache_dir / f"{key}.input.npy"

@@ -159,3 +159,21 @@ def test__without_anchors__the_number_of_clusters_is_asked_in_the_main_area():
     question[0].set_value(4).run()
     assert not at.exception
     assert "4 clusters from 0 anchors" in " ".join(h.value for h in at.subheader)
+
+
+def test__a_new_umap_map__is_computed_in_the_background_with_the_pca_map_shown_meanwhile():
+    from pfn_core.studio import background_map, projection
+
+    try:
+        at = open_studio(sample="wine")
+        assert not at.exception
+        studio = at.session_state["studio"]
+        assert "Computing the UMAP map in the background" in " ".join(i.value for i in at.info)
+        pca_id = projection.projection_cache_key(studio.X, "pca", None, 0)
+        assert map_data(maps(at)[0])["map_id"].startswith(pca_id)
+        assert background_map._jobs  # the UMAP process was started
+    finally:
+        for process, _ in background_map._jobs.values():
+            process.kill()
+            process.wait()
+        background_map._jobs.clear()
