@@ -47,7 +47,7 @@ def render(table: Table, settings: Settings, Y: np.ndarray, map_id: str) -> None
         n_clusters = number_of_clusters(table, anchors)
     header = st.container()
     run_started = time.time()
-    passes = "" if anchors else ", ten passes without anchors"
+    passes = "" if anchors else " without anchors (the model seeds itself: several passes)"
     try:
         with st.spinner(f"Clustering {len(X):,} rows{passes}…"):
             result = cached.cluster(X, tuple(sorted(anchors.items())), n_clusters,
@@ -82,6 +82,11 @@ def render(table: Table, settings: Settings, Y: np.ndarray, map_id: str) -> None
                                        result["seconds"],
                                        kept=result["computed_at"] < run_started,
                                        in_metric=result["in_metric"]))
+        if result["model_anchors"] < len(anchors):
+            st.caption(f"The model saw {result['model_anchors']} of the {len(anchors):,} "
+                       f"anchors: at most {cached.MODEL_ANCHORS_PER_LABEL} per label, spread "
+                       "over each label's anchors (its cost grows with every anchor). Every "
+                       "anchor keeps its own label.")
         if ss.get("notice"):
             st.info(ss["notice"], icon="💾")
         for note in table.prepared.notes:

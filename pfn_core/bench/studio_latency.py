@@ -393,6 +393,8 @@ def main(argv=None) -> int:
         with tempfile.TemporaryDirectory() as folder:
             measurements.append(measure(n_rows, args.columns, args.rounds, args.lasso,
                                         Path(folder)))
+        if len(args.rows) > 1:  # a long run: show each size as soon as it is measured
+            print(report(measurements[-1:]), "\n", flush=True)
     print(report(measurements))
     return 0
 

@@ -5,7 +5,8 @@ A fit is keyed by ``fit_key``: sha256 of X's bytes and shape, the anchors, K, th
 scaling, the weights file's size and modification time and the model code's bytes
 (``pfn_core/*.py``), so new weights or a changed model never read an old result. Files are
 ``<key>.npz`` holding labels (N,) str, proba (N, K) float32, confidence (N,) float32, and the
-fit's seconds and anchors'-metric flag. A missing or unreadable file is a miss.
+fit's seconds, anchors'-metric flag and the number of anchors the model saw. A missing or
+unreadable file is a miss.
 """
 
 from __future__ import annotations
@@ -55,7 +56,8 @@ def save(cache_dir: Path, key: str, result: dict) -> None:
         np.savez(stream, labels=np.asarray(result["labels"]).astype(str),
                  proba=np.asarray(result["proba"], dtype=np.float32),
                  confidence=np.asarray(result["confidence"], dtype=np.float32),
-                 seconds=float(result["seconds"]), in_metric=bool(result["in_metric"]))
+                 seconds=float(result["seconds"]), in_metric=bool(result["in_metric"]),
+                 model_anchors=int(result.get("model_anchors", 0)))
     os.replace(temporary, cache_dir / f"{key}.npz")
 
 
@@ -68,6 +70,7 @@ def load(cache_dir: Path, key: str) -> dict | None:
         with np.load(path, allow_pickle=False) as stored:
             return {"labels": stored["labels"].astype(object), "proba": stored["proba"],
                     "confidence": stored["confidence"], "seconds": float(stored["seconds"]),
-                    "in_metric": bool(stored["in_metric"])}
+                    "in_metric": bool(stored["in_metric"]),
+                    "model_anchors": int(stored["model_anchors"])}
     except (OSError, ValueError, KeyError):
         return None

@@ -6,7 +6,8 @@ from pfn_core.studio import result_cache
 def _fit():
     return {"labels": np.array(["a", "b", "a"], dtype=object),
             "proba": np.array([[0.9, 0.1], [0.2, 0.8], [0.6, 0.4]]),
-            "confidence": np.array([0.9, 0.8, 0.6]), "seconds": 12.5, "in_metric": True}
+            "confidence": np.array([0.9, 0.8, 0.6]), "seconds": 12.5, "in_metric": True,
+            "model_anchors": 1}
 
 
 def test__save_then_load__gives_the_same_fit(tmp_path):
@@ -17,6 +18,7 @@ def test__save_then_load__gives_the_same_fit(tmp_path):
     assert loaded["labels"].tolist() == ["a", "b", "a"] and loaded["labels"].dtype == object
     np.testing.assert_allclose(loaded["proba"], _fit()["proba"], rtol=1e-6)
     assert loaded["seconds"] == 12.5 and loaded["in_metric"] is True
+    assert loaded["model_anchors"] == 1
 
 
 def test__fit_key__changes_with_the_data_the_anchors_k_and_the_scaling():
