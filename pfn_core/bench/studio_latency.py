@@ -16,7 +16,8 @@ an analyst runs the studio locally):
    the mouse on the model map (the lasso's size is planned from the drawn points), names them
    as a new label and clicks Assign. Round trip: click to both maps redrawn with the new
    clustering (their ``data-drawn`` changed, the counts show the label, the page is idle).
-   **Server fit**: the time the studio reports for ``PFNClusterer.fit``.
+   **Server fit**: the time the studio reports for ``PFNClusterer.fit``. **Lasso to
+   selection**: from releasing the mouse until the page says how many points are selected.
 
     python -m pfn_core.bench.studio_latency                     # 10,000 rows, 6 rounds
     python -m pfn_core.bench.studio_latency --rows 10000 100000
@@ -138,6 +139,7 @@ class Round:
     selected: int
     server_seconds: float
     round_trip_seconds: float
+    select_seconds: float = float("nan")  # mouse up to "N points selected" on the page
 
 
 @dataclass(frozen=True)
@@ -167,9 +169,10 @@ def _wait_until_idle(page, timeout_ms: int = LONG_MS) -> None:
         "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout_ms)
 
 
-def lasso(page, overlay, polygon) -> None:
+def lasso(page, overlay, polygon) -> float:
     """Drag the mouse around `polygon` (fractions of the `overlay` locator's box), closing it,
-    as an analyst lassos on the map."""
+    as an analyst lassos on the map; returns ``time.monotonic()`` when the button is released.
+    """
     box = overlay.bounding_box()
     points = [(box["x"] + fx * box["width"], box["y"] + fy * box["height"]) for fx, fy in polygon]
     page.mouse.move(*points[0])
@@ -177,6 +180,7 @@ def lasso(page, overlay, polygon) -> None:
     for x, y in [*points[1:], points[0]]:
         page.mouse.move(x, y, steps=6)
     page.mouse.up()
+    return time.monotonic()
 
 
 # Reads the drawn map (coordinates cached by the component, its visible range) to find a circle
@@ -298,10 +302,11 @@ def measure_rounds(url: str, table: Path, n_rows: int, rounds: int,
             results = []
             for number in range(1, rounds + 1):
                 name = f"group {number}"
-                lasso(page, overlay, planned_lasso(page, lasso_points, 7919 * number))
+                released = lasso(page, overlay, planned_lasso(page, lasso_points, 7919 * number))
                 selected = page.get_by_text("points selected")
                 expect(selected).to_be_visible(timeout=LONG_MS)
                 _wait_until_idle(page)
+                select_seconds = time.monotonic() - released
                 count = int(selected.inner_text().split()[0])
                 page.get_by_label("…or a new label").fill(name)
                 before = [page.locator(m).get_attribute("data-drawn")
@@ -316,7 +321,7 @@ def measure_rounds(url: str, table: Path, n_rows: int, rounds: int,
                 _wait_until_idle(page)
                 round_trip = time.monotonic() - started
                 _, anchors, server = parse_caption(caption.inner_text())
-                results.append(Round(anchors, count, server, round_trip))
+                results.append(Round(anchors, count, server, round_trip, select_seconds))
             return reopened, results
         finally:
             browser.close()
@@ -355,22 +360,25 @@ def report(measurements: list[Measurement]) -> str:
     lines = [f"Browser and server on one machine ({platform.platform()}, {os.cpu_count()} "
              "cores); medians with (min-max).", "",
              "| rows | reference page (s) | studio round trip (s) | ratio | server fit (s) "
-             "| anchors at the end | first map (s) | UMAP map (s) | reopened (s) |",
-             "|---|---|---|---|---|---|---|---|---|"]
+             "| lasso to selection (s) | anchors at the end | first map (s) | UMAP map (s) "
+             "| reopened (s) |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for m in measurements:
         trips = [r.round_trip_seconds for r in m.rounds]
         ratio = statistics.median(trips) / statistics.median(m.reference)
         umap = "-" if m.umap_map is None else f"{m.umap_map:.1f}"
         lines.append(f"| {m.n_rows:,} | {_spread(m.reference)} | {_spread(trips)} | "
                      f"{ratio:.2f} | {_spread([r.server_seconds for r in m.rounds])} | "
+                     f"{_spread([r.select_seconds for r in m.rounds])} | "
                      f"{m.rounds[-1].anchors:,} | {m.first_map:.1f} | {umap} | "
                      f"{m.reopened:.1f} |")
-    lines += ["", "| rows | round | lassoed | anchors | server fit (s) | round trip (s) | "
-              "reference (s) |", "|---|---|---|---|---|---|---|"]
+    lines += ["", "| rows | round | lassoed | lasso to selection (s) | anchors | server fit (s) "
+              "| round trip (s) | reference (s) |", "|---|---|---|---|---|---|---|---|"]
     for m in measurements:
         for number, r in enumerate(m.rounds, 1):
             reference = m.reference[number - 1] if number <= len(m.reference) else float("nan")
-            lines.append(f"| {m.n_rows:,} | {number} | {r.selected} | {r.anchors:,} | "
+            lines.append(f"| {m.n_rows:,} | {number} | {r.selected} | {r.select_seconds:.2f} | "
+                         f"{r.anchors:,} | "
                          f"{r.server_seconds:.2f} | {r.round_trip_seconds:.2f} | "
                          f"{reference:.2f} |")
     return "\n".join(lines)

@@ -34,11 +34,12 @@ def test__parse_caption__says_what_is_missing():
 
 
 def test__report__has_the_medians_the_ratio_to_the_reference_and_every_round():
-    rounds = [Round(300, 300, 0.5, 2.0), Round(610, 310, 0.7, 3.0), Round(900, 290, 0.6, 2.5)]
+    rounds = [Round(300, 300, 0.5, 2.0, 0.3), Round(610, 310, 0.7, 3.0, 0.4),
+              Round(900, 290, 0.6, 2.5, 0.2)]
     table = report([Measurement(10_000, 10, [4.0, 5.0, 6.0], 30.0, 45.5, 3.2, rounds)])
-    assert "| 10,000 | 5.00 (4.00-6.00) | 2.50 (2.00-3.00) | 0.50 | 0.60 (0.50-0.70) | 900 " \
-           "| 30.0 | 45.5 | 3.2 |" in table
-    assert "| 10,000 | 2 | 310 | 610 | 0.70 | 3.00 | 5.00 |" in table
+    assert "| 10,000 | 5.00 (4.00-6.00) | 2.50 (2.00-3.00) | 0.50 | 0.60 (0.50-0.70) | " \
+           "0.30 (0.20-0.40) | 900 | 30.0 | 45.5 | 3.2 |" in table
+    assert "| 10,000 | 2 | 310 | 0.40 | 610 | 0.70 | 3.00 | 5.00 |" in table
 
 
 @pytest.mark.e2e
