@@ -62,9 +62,9 @@ def render(table: Table, settings: Settings, Y: np.ndarray, map_id: str) -> None
     km_matched = comparison.match_labels(labels, km).astype(str).astype(object)
     truth_text = (None if table.truth is None
                   else pd.Series(table.truth).astype(str).to_numpy(dtype=object))
-    ss["colours"] = colours = session.extend_colours(ss.get("colours", {}), [
-        *anchors.values(), *np.unique(labels), *np.unique(km_matched),
-        *(np.unique(truth_text) if truth_text is not None else []),
+    ss["colours"] = colours = session.extend_colours(ss.get("colours", {}), [  # sorted uniques
+        *anchors.values(), *sorted(pd.unique(labels)), *sorted(pd.unique(km_matched)),
+        *(sorted(pd.unique(truth_text)) if truth_text is not None else []),
     ])
     uncertainty = active.uncertainty(result["proba"])
     suggestions = active.suggest_next(result["proba"], N_SUGGESTIONS, exclude=anchors)

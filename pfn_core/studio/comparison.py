@@ -53,7 +53,9 @@ def match_labels(reference, other, prefix: str = "k-means") -> np.ndarray:
     rows, cols = linear_sum_assignment(-table)
     names = {c: f"{prefix} {other[first]}" for c, first in enumerate(other_first)}
     names.update({c: reference[ref_first[r]] for r, c in zip(rows, cols, strict=True)})
-    result = np.array([names[c] for c in other_codes], dtype=object)
+    lookup = np.empty(len(other_first), dtype=object)  # (C,) new name of each cluster
+    lookup[:] = [names[c] for c in range(len(other_first))]
+    result = lookup[other_codes]
     if len(cols) < len(other_first) or reference_dtype.kind == "O":
         return result
     return result.astype(reference_dtype)
