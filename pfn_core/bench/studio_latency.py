@@ -175,6 +175,7 @@ def lasso(page, overlay, polygon) -> float:
     """Drag the mouse around `polygon` (fractions of the `overlay` locator's box), closing it,
     as an analyst lassos on the map; returns ``time.monotonic()`` when the button is released.
     """
+    overlay.scroll_into_view_if_needed()  # the mouse only reaches what is on screen
     box = overlay.bounding_box()
     points = [(box["x"] + fx * box["width"], box["y"] + fy * box["height"]) for fx, fy in polygon]
     page.mouse.move(*points[0])
