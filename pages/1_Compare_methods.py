@@ -4,12 +4,14 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
+from pages.studio_ui.navigation import name_main_page
 from pfn_core import PFNClusterer
 from pfn_core.studio import anchors as anchor_ops
 from pfn_core.studio import comparison, projection, runtime, session
 
 MODEL = "PFN (this model)"
 st.set_page_config(page_title="Compare methods", page_icon="◆", layout="wide")
+name_main_page()
 if thread_problem := runtime.share_cores_with_browser():  # leave cores to the browser
     st.warning(thread_problem)
 

@@ -7,6 +7,7 @@ import streamlit as st
 from plotly.subplots import make_subplots
 from sklearn.metrics import adjusted_rand_score
 
+from pages.studio_ui.navigation import name_main_page
 from pfn_core import FAMILIES, PFNClusterer, attention_dynamics, explain
 from pfn_core.bench import baselines, datasets, protocol, runner
 from pfn_core.bench.paper import DEFAULT_OUT as PAPER_DIR
@@ -18,6 +19,7 @@ CONTEXT_SIZES = (0, 16, 32, 64)
 QUERY_KEY = "attention_map"
 METHOD_NAMES = {"model": "PFN (this model)", "knn1": "1-NN to the anchors", "kmeans": "K-means"}
 st.set_page_config(page_title="How it works", page_icon="◆", layout="wide")
+name_main_page()
 if thread_problem := runtime.share_cores_with_browser():  # leave cores to the browser
     st.warning(thread_problem)
 

@@ -1,28 +1,34 @@
 """``python -m pfn_core.bench.studio_latency``: how long a re-cluster takes in the studio,
-measured in a real browser.
+measured in a real browser, next to a reference page that only redraws two Plotly maps.
 
-Starts ``streamlit run app.py`` as a subprocess (pfn_core itself never imports Streamlit)
-with a temporary anchor database, opens it in Debian's Chromium through Playwright, uploads a
-table of Gaussian blobs (``speed.blobs_with_anchors`` without its labels), then `--rounds`
-times selects the rows the studio suggests labelling next, names them and clicks Assign.
-Each round records:
+For each ``--rows`` N, in one run on this machine (browser and server share its cores, as when
+an analyst runs the studio locally):
 
-- **server fit**: the time the studio reports for ``PFNClusterer.fit`` on every row (both
-  passes), measured in the server while the browser is busy too;
-- **round trip**: from the click on Assign until the studio has finished its rerun and the
-  new label is on the page: the fit, the rest of the script, the transfer and the browser
-  drawing both maps.
+1. **Reference page**: a Streamlit page with two plain Plotly ``scattergl`` maps of N points
+   and a button; a click reruns the page with new colours. Round trip: click to both maps
+   redrawn (their ``layout.meta`` is the new round and the page is idle).
+2. **Upload, fresh process**: ``streamlit run app.py`` with empty caches; a table of Gaussian
+   blobs (``speed.blobs_with_anchors`` without its labels, N x ``--columns``) is uploaded.
+   Times: to the first clustered map, and (UMAP in the background) to the UMAP map.
+3. **Reopened**: a second fresh server on the same cache folder; the same file uploaded again;
+   time to the clustered map.
+4. **Rounds** on that server: each lassos about ``--lasso`` points around a random row with
+   the mouse on the model map (the lasso's size is planned from the drawn points), names them
+   as a new label and clicks Assign. Round trip: click to both maps redrawn with the new
+   clustering (their ``data-drawn`` changed, the counts show the label, the page is idle).
+   **Server fit**: the time the studio reports for ``PFNClusterer.fit``. **Lasso to
+   selection**: from releasing the mouse until the page says how many points are selected.
 
-Browser and server share this machine's cores, as when an analyst runs the studio locally.
-
-    python -m pfn_core.bench.studio_latency                  # 10,000 rows, 5 rounds
-    python -m pfn_core.bench.studio_latency --rows 2000 --rounds 2
+    python -m pfn_core.bench.studio_latency                     # 10,000 rows, 6 rounds
+    python -m pfn_core.bench.studio_latency --rows 10000 100000
+    python -m pfn_core.bench.studio_latency --rows 2000 --rounds 2 --lasso 100
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import math
 import os
 import platform
 import re
@@ -45,6 +51,36 @@ CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 SERVER_START_TIMEOUT_S = 60
 CAPTION_PATTERN = re.compile(r"Re-clustered ([\d,]+) rows from (\d+) anchors in ([\d.]+) s")
+MODEL_MAP = ".st-key-model_map .pfn-map"
+KMEANS_MAP = ".st-key-kmeans_map .pfn-map"
+VIEWPORT = {"width": 1500, "height": 1000}
+LONG_MS = 600_000
+MIN_LASSO_PX = 8
+LASSO_ATTEMPTS = 3  # one run on a loaded machine saw a lasso select nothing (cause unknown)
+LASSO_WAIT_MS = 60_000
+
+# The reference page: nothing but two Plotly scattergl maps redrawn after a button click.
+REFERENCE_PAGE = """
+import os
+
+import numpy as np
+import plotly.graph_objects as go
+import streamlit as st
+
+st.set_page_config(layout="wide")
+n_rows = int(os.environ["PFN_REFERENCE_ROWS"])
+Y = np.random.default_rng(0).normal(size=(n_rows, 2))
+st.session_state.setdefault("round", 0)
+st.button("Redraw", key="redraw",
+          on_click=lambda: st.session_state.update(round=st.session_state["round"] + 1))
+colour = np.random.default_rng(st.session_state["round"]).integers(0, 6, n_rows)
+for column, side in zip(st.columns(2), ("left", "right")):
+    figure = go.Figure(go.Scattergl(x=Y[:, 0], y=Y[:, 1], mode="markers",
+                                    marker=dict(size=5, color=colour, colorscale="Turbo")),
+                       layout=dict(height=500, meta=st.session_state["round"]))
+    column.plotly_chart(figure, key=f"map_{side}")
+st.caption(f"round {st.session_state['round']}")
+"""
 
 
 def free_port() -> int:
@@ -70,19 +106,21 @@ def wait_until_serving(url: str, server: subprocess.Popen,
 
 
 @contextlib.contextmanager
-def running_studio(folder: Path):
-    """Serve the studio on a free port, its anchors and map cache in `folder`; yields the URL
-    and always stops the server afterwards (its output goes to folder/streamlit.log)."""
-    app = REPO_ROOT / "app.py"
+def running_studio(folder: Path, app: Path | None = None, extra_env: dict | None = None):
+    """Serve the studio (or another Streamlit script `app`) on a free port, its anchors and
+    map cache in `folder`; yields the URL and always stops the server afterwards (its output
+    goes to folder/streamlit.log)."""
+    app = app or REPO_ROOT / "app.py"
     if not app.exists():
         raise FileNotFoundError(f"{app} not found: run this from a checkout of the project.")
+    folder.mkdir(parents=True, exist_ok=True)
     port = free_port()
     env = {**os.environ, "PFN_STUDIO_DB": str(folder / "anchors.sqlite"),
-           "PFN_STUDIO_CACHE": str(folder / "projections")}
+           "PFN_STUDIO_CACHE": str(folder / "projections"), **(extra_env or {})}
     command = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(port),
                "--server.headless", "true", "--browser.gatherUsageStats", "false",
                "--server.fileWatcherType", "none"]
-    with open(folder / "streamlit.log", "wb") as log:
+    with open(folder / "streamlit.log", "ab") as log:
         server = subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=log,
                                   stderr=subprocess.STDOUT)
         try:
@@ -100,8 +138,24 @@ def running_studio(folder: Path):
 @dataclass(frozen=True)
 class Round:
     anchors: int
+    selected: int
     server_seconds: float
     round_trip_seconds: float
+    select_seconds: float = float("nan")  # mouse up to "N points selected" on the page
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """One table size: the reference page's round trips, the studio's upload times (seconds;
+    umap_map None when the first map already was the final one) and its rounds."""
+
+    n_rows: int
+    n_columns: int
+    reference: list[float]
+    first_map: float
+    umap_map: float | None
+    reopened: float
+    rounds: list[Round]
 
 
 def parse_caption(text: str) -> tuple[int, int, float]:
@@ -112,47 +166,174 @@ def parse_caption(text: str) -> tuple[int, int, float]:
     return int(match[1].replace(",", "")), int(match[2]), float(match[3])
 
 
-def _wait_until_idle(page, timeout_ms: int = 120_000) -> None:
+def _wait_until_idle(page, timeout_ms: int = LONG_MS) -> None:
     page.wait_for_function(
         "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout_ms)
 
 
-def measure(url: str, table: Path, n_rows: int, rounds: int) -> list[Round]:
-    """Upload `table` to the studio at `url` and time `rounds` re-clusters."""
-    from playwright.sync_api import expect, sync_playwright
+def lasso(page, overlay, polygon) -> float:
+    """Drag the mouse around `polygon` (fractions of the `overlay` locator's box), closing it,
+    as an analyst lassos on the map; returns ``time.monotonic()`` when the button is released.
+    """
+    overlay.scroll_into_view_if_needed()  # the mouse only reaches what is on screen
+    box = overlay.bounding_box()
+    points = [(box["x"] + fx * box["width"], box["y"] + fy * box["height"]) for fx, fy in polygon]
+    page.mouse.move(*points[0])
+    page.mouse.down()
+    for x, y in [*points[1:], points[0]]:
+        page.mouse.move(x, y, steps=6)
+    page.mouse.up()
+    return time.monotonic()
+
+
+# Reads the drawn map (coordinates cached by the component, its visible range) to find a circle
+# around row `seed` holding about `target` points; returns it as fractions of the plot area.
+_PLAN_LASSO = """([root, target, seed]) => {
+  const points = window.__pfnScatterPoints.get(root.dataset.mapId);
+  const [x0, x1, y0, y1] = root.dataset.view.split(",").map(Number);
+  const n = points.x.length, centre = seed % n;
+  const fx = (i) => (points.x[i] - x0) / (x1 - x0), fy = (i) => (y1 - points.y[i]) / (y1 - y0);
+  const cx = fx(centre), cy = fy(centre), distances = new Float64Array(n);
+  for (let i = 0; i < n; i++) distances[i] = Math.hypot(fx(i) - cx, fy(i) - cy);
+  distances.sort();
+  return [cx, cy, distances[Math.min(target, n - 1)]];
+}"""
+
+
+def planned_lasso(page, target: int, seed: int) -> list[tuple[float, float]]:
+    """A 24-gon around a random drawn row that should hold about `target` points (at least
+    MIN_LASSO_PX in radius, so more in a dense blob), clipped to the plot area."""
+    root = page.locator(MODEL_MAP).element_handle()
+    cx, cy, radius = page.evaluate(_PLAN_LASSO, [root, target, seed])
+    width = page.locator(MODEL_MAP).locator(".pfn-overlay").bounding_box()["width"]
+    radius = max(radius * 1.05, MIN_LASSO_PX / width)  # a hand draws no smaller lasso
+    return [(min(0.995, max(0.005, cx + radius * math.cos(a))),
+             min(0.995, max(0.005, cy + radius * math.sin(a))))
+            for a in (2 * math.pi * k / 24 for k in range(24))]
+
+
+def _launch(playwright):
+    return playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+
+
+def measure_reference(url: str, rounds: int) -> list[float]:
+    """Round trips (s) of the reference page: click to both Plotly maps redrawn."""
+    from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        browser = _launch(playwright)
         try:
-            page = browser.new_page(viewport={"width": 1500, "height": 1000})
+            page = browser.new_page(viewport=VIEWPORT)
             page.goto(url)
-            expect(page.locator(".st-key-model_map .js-plotly-plot")).to_be_visible(
-                timeout=120_000)
-            page.get_by_text("Upload a file").click()
-            page.wait_for_timeout(500)  # the rerun starts; the uploader is redrawn after it
-            _wait_until_idle(page)
-            with page.expect_file_chooser() as chooser:
-                page.get_by_role("button", name="Upload", exact=True).click(force=True)
-            chooser.value.set_files(str(table))
-            caption = page.get_by_text(f"Re-clustered {n_rows:,} rows").first
-            expect(caption).to_be_visible(timeout=300_000)
+            page.get_by_text("round 0").wait_for(timeout=LONG_MS)
             _wait_until_idle(page)
             results = []
             for number in range(1, rounds + 1):
-                name = f"group {number}"
-                page.get_by_role("button", name="Select these rows").click()
-                expect(page.get_by_text("points selected")).to_be_visible(timeout=60_000)
+                started = time.monotonic()
+                page.get_by_role("button", name="Redraw").click()
+                page.wait_for_function(
+                    """(round) => {
+                        const plots = [...document.querySelectorAll('.js-plotly-plot')];
+                        return plots.length === 2 && plots.every(
+                            (p) => p.layout && p.layout.meta === round);
+                    }""", arg=number, timeout=LONG_MS)
                 _wait_until_idle(page)
+                results.append(time.monotonic() - started)
+            return results
+        finally:
+            browser.close()
+
+
+def _upload(page, table: Path, n_rows: int) -> float:
+    """Upload `table` on the studio's page; seconds until the model map is drawn with the
+    table clustered (the caption names its rows)."""
+    from playwright.sync_api import expect
+
+    expect(page.locator(MODEL_MAP)).to_have_attribute("data-drawn", re.compile("."),
+                                                      timeout=LONG_MS)
+    page.get_by_text("Upload a file").click()
+    page.wait_for_timeout(500)  # the rerun starts; the uploader is redrawn after it
+    _wait_until_idle(page)
+    with page.expect_file_chooser() as chooser:
+        page.get_by_role("button", name="Upload", exact=True).click(force=True)
+    started = time.monotonic()
+    chooser.value.set_files(str(table))
+    expect(page.get_by_text(f"Re-clustered {n_rows:,} rows").first).to_be_visible(
+        timeout=LONG_MS)
+    expect(page.locator(f"{MODEL_MAP}[data-drawn]")).to_be_visible(timeout=LONG_MS)
+    return time.monotonic() - started
+
+
+def measure_upload(url: str, table: Path, n_rows: int) -> tuple[float, float | None]:
+    """(seconds to the first clustered map, seconds to the UMAP map or None) on a fresh
+    server."""
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = _launch(playwright)
+        try:
+            page = browser.new_page(viewport=VIEWPORT)
+            page.goto(url)
+            first = _upload(page, table, n_rows)
+            started = time.monotonic() - first  # when the file was chosen
+            waiting = page.get_by_text("Computing the UMAP map in the background")
+            if waiting.count() == 0:
+                return first, None
+            expect(waiting).to_have_count(0, timeout=LONG_MS)
+            expect(page.get_by_text(f"Re-clustered {n_rows:,} rows").first).to_be_visible(
+                timeout=LONG_MS)
+            _wait_until_idle(page)
+            return first, time.monotonic() - started
+        finally:
+            browser.close()
+
+
+def measure_rounds(url: str, table: Path, n_rows: int, rounds: int,
+                   lasso_points: int) -> tuple[float, list[Round]]:
+    """(seconds to the map when the table is opened again, the timed rounds)."""
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = _launch(playwright)
+        try:
+            page = browser.new_page(viewport=VIEWPORT)
+            page.goto(url)
+            reopened = _upload(page, table, n_rows)
+            _wait_until_idle(page)
+            caption = page.get_by_text(f"Re-clustered {n_rows:,} rows").first
+            overlay = page.locator(MODEL_MAP).locator(".pfn-overlay")
+            results = []
+            for number in range(1, rounds + 1):
+                name = f"group {number}"
+                selected = page.get_by_text("points selected")
+                for attempt in range(LASSO_ATTEMPTS):  # a lasso that selected nothing: again
+                    _wait_until_idle(page)
+                    released = lasso(page, overlay, planned_lasso(
+                        page, lasso_points, 7919 * number + 104_729 * attempt))
+                    try:
+                        expect(selected).to_be_visible(timeout=LASSO_WAIT_MS)
+                        break
+                    except AssertionError:
+                        if attempt == LASSO_ATTEMPTS - 1:
+                            raise
+                _wait_until_idle(page)
+                select_seconds = time.monotonic() - released
+                count = int(selected.inner_text().split()[0])
                 page.get_by_label("…or a new label").fill(name)
+                before = [page.locator(m).get_attribute("data-drawn")
+                          for m in (MODEL_MAP, KMEANS_MAP)]
                 started = time.monotonic()
                 page.locator(".st-key-assign button").click()
-                expect(page.locator(".st-key-cluster_counts")).to_contain_text(
-                    name, timeout=120_000)
+                expect(page.locator(".st-key-cluster_counts", has_text=name).first
+                       ).to_be_visible(timeout=LONG_MS)
+                for selector, old in zip((MODEL_MAP, KMEANS_MAP), before, strict=True):
+                    expect(page.locator(selector)).not_to_have_attribute(
+                        "data-drawn", old or "", timeout=LONG_MS)
                 _wait_until_idle(page)
                 round_trip = time.monotonic() - started
                 _, anchors, server = parse_caption(caption.inner_text())
-                results.append(Round(anchors, server, round_trip))
-            return results
+                results.append(Round(anchors, count, server, round_trip, select_seconds))
+            return reopened, results
         finally:
             browser.close()
 
@@ -162,36 +343,78 @@ def write_table(path: Path, n_rows: int, n_columns: int) -> None:
     pd.DataFrame(X, columns=[f"x{j}" for j in range(n_columns)]).to_csv(path, index=False)
 
 
-def report(results: list[Round], n_rows: int, n_columns: int) -> str:
-    """Markdown table of the rounds and their medians."""
-    lines = [f"{n_rows:,} rows x {n_columns} columns; browser and server on one machine "
-             f"({platform.platform()}, {os.cpu_count()} cores).", "",
-             "| round | anchors | server fit (s) | round trip (s) |", "|---|---|---|---|"]
-    for number, result in enumerate(results, 1):
-        lines.append(f"| {number} | {result.anchors} | {result.server_seconds:.2f} | "
-                     f"{result.round_trip_seconds:.2f} |")
-    lines.append(f"| median | | {statistics.median(r.server_seconds for r in results):.2f} | "
-                 f"{statistics.median(r.round_trip_seconds for r in results):.2f} |")
+def measure(n_rows: int, n_columns: int, rounds: int, lasso_points: int,
+            folder: Path) -> Measurement:
+    """Everything for one table size, servers started and stopped here."""
+    page = folder / "reference_page.py"
+    page.write_text(REFERENCE_PAGE)
+    with running_studio(folder / "reference", app=page,
+                        extra_env={"PFN_REFERENCE_ROWS": str(n_rows)}) as url:
+        reference = measure_reference(url, rounds)
+    table = folder / f"blobs_{n_rows}.csv"
+    write_table(table, n_rows, n_columns)
+    studio = folder / "studio"
+    with running_studio(studio) as url:
+        first, umap_map = measure_upload(url, table, n_rows)
+    with running_studio(studio) as url:  # a fresh process, the same caches on disk
+        reopened, results = measure_rounds(url, table, n_rows, rounds, lasso_points)
+    return Measurement(n_rows, n_columns, reference, first, umap_map, reopened, results)
+
+
+def _spread(values: list[float]) -> str:
+    return f"{statistics.median(values):.2f} ({min(values):.2f}-{max(values):.2f})"
+
+
+def report(measurements: list[Measurement]) -> str:
+    """Markdown: a summary table (medians, their range, the ratio to the reference page), then
+    every round."""
+    lines = [f"Browser and server on one machine ({platform.platform()}, {os.cpu_count()} "
+             "cores); medians with (min-max).", "",
+             "| rows | reference page (s) | studio round trip (s) | ratio | server fit (s) "
+             "| lasso to selection (s) | anchors at the end | first map (s) | UMAP map (s) "
+             "| reopened (s) |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
+    for m in measurements:
+        trips = [r.round_trip_seconds for r in m.rounds]
+        ratio = statistics.median(trips) / statistics.median(m.reference)
+        umap = "-" if m.umap_map is None else f"{m.umap_map:.1f}"
+        lines.append(f"| {m.n_rows:,} | {_spread(m.reference)} | {_spread(trips)} | "
+                     f"{ratio:.2f} | {_spread([r.server_seconds for r in m.rounds])} | "
+                     f"{_spread([r.select_seconds for r in m.rounds])} | "
+                     f"{m.rounds[-1].anchors:,} | {m.first_map:.1f} | {umap} | "
+                     f"{m.reopened:.1f} |")
+    lines += ["", "| rows | round | lassoed | lasso to selection (s) | anchors | server fit (s) "
+              "| round trip (s) | reference (s) |", "|---|---|---|---|---|---|---|---|"]
+    for m in measurements:
+        for number, r in enumerate(m.rounds, 1):
+            reference = m.reference[number - 1] if number <= len(m.reference) else float("nan")
+            lines.append(f"| {m.n_rows:,} | {number} | {r.selected} | {r.select_seconds:.2f} | "
+                         f"{r.anchors:,} | "
+                         f"{r.server_seconds:.2f} | {r.round_trip_seconds:.2f} | "
+                         f"{reference:.2f} |")
     return "\n".join(lines)
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m pfn_core.bench.studio_latency",
                                      description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rows", type=int, default=10_000)
-    parser.add_argument("--columns", type=int, default=2)
-    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--rows", type=int, nargs="+", default=[10_000])
+    parser.add_argument("--columns", type=int, default=10)
+    parser.add_argument("--rounds", type=int, default=6)
+    parser.add_argument("--lasso", type=int, default=320,
+                        help="points per lasso (about; planned from the drawn map)")
     args = parser.parse_args(argv)
     if not CHROMIUM.exists():
         print(f"{CHROMIUM} is missing: install Debian's chromium (make chromium) and rerun.")
         return 2
-    with tempfile.TemporaryDirectory() as folder:
-        folder = Path(folder)
-        table = folder / "blobs.csv"
-        write_table(table, args.rows, args.columns)
-        with running_studio(folder) as url:
-            results = measure(url, table, args.rows, args.rounds)
-    print(report(results, args.rows, args.columns))
+    measurements = []
+    for n_rows in args.rows:
+        with tempfile.TemporaryDirectory() as folder:
+            measurements.append(measure(n_rows, args.columns, args.rounds, args.lasso,
+                                        Path(folder)))
+        if len(args.rows) > 1:  # a long run: show each size as soon as it is measured
+            print(report(measurements[-1:]), "\n", flush=True)
+    print(report(measurements))
     return 0
 
 

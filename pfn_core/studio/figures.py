@@ -1,77 +1,96 @@
-"""Plotly figures and styled tables for the studio (no Streamlit here).
+"""What the studio's maps draw, as compact arrays (no Streamlit here), and styled tables.
 
-Legend: N=rows.
+The map itself is a browser component (``pages/studio_ui/scatter_map``) that receives the
+coordinates once and, on every re-cluster, only a ``MapStyle``: one small integer per point for
+its colour and one for its opacity, plus the few marked rows (anchors, suggestions). That is what
+keeps a redraw cheap at 100,000 rows.
+
+Legend: N=rows, K=colours in the legend.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
+from plotly.colors import sample_colorscale, unlabel_rgb
 
 from pfn_core.studio import comparison
 
+UNCERTAINTY_BINS = 10
+UNCERTAINTY_COLOURS = tuple(
+    "#{:02x}{:02x}{:02x}".format(*(int(v) for v in unlabel_rgb(c)))
+    for c in sample_colorscale("Inferno_r", [(k + 0.5) / UNCERTAINTY_BINS
+                                             for k in range(UNCERTAINTY_BINS)])
+)
 
-def map_figure(Y, labels, confidence, colours, customdata, hover_text=None, *, fade=True,
-               anchors=None, examples=(), suggested=(), uncertainty=None, selectable=False,
-               meta=0, height=500) -> go.Figure:
-    """The 2-D map: one trace per label, then anchors (diamonds, examples as stars), then the
-    suggested rows (rings). Y (N, 2); labels, confidence (N,); customdata (N, 2) float with the
-    row id and the confidence; hover_text (N,) extra hover lines or None.
 
-    Built from plain dicts in one go, and only numeric arrays per point (opacity, customdata):
-    per-point strings and repeated add_trace calls cost seconds at 10,000 rows."""
+@dataclass(frozen=True)
+class MapStyle:
+    """Per-point style of one map.
+
+    code (N,) uint16: index into names/colours; alpha (N,) uint8: opacity, 255 = opaque;
+    confidence (N,) uint8: the model's confidence x 255 (shown on hover); names, colours (K,):
+    the legend; anchors: (row, colour, is_example) drawn as diamonds (stars for examples);
+    suggested: rows ringed in red; legend_title: shown before the legend ("" for none).
+    """
+
+    code: np.ndarray
+    alpha: np.ndarray
+    confidence: np.ndarray
+    names: list[str]
+    colours: list[str]
+    anchors: list[tuple[int, str, bool]] = field(default_factory=list)
+    suggested: list[int] = field(default_factory=list)
+    legend_title: str = ""
+
+    def frame(self) -> pd.DataFrame:
+        """The per-point columns as one table (N rows), sent to the browser as Arrow."""
+        return pd.DataFrame({"code": self.code, "alpha": self.alpha,
+                             "confidence": self.confidence})
+
+
+def map_style(labels, confidence, colours, *, fade=True, anchors=None, examples=(),
+              suggested=(), uncertainty=None) -> MapStyle:
+    """Style the map: colour by ``labels`` (N,) with ``colours`` {label: hex}, opacity from
+    ``confidence`` (N,) when ``fade`` (a point the model is unsure of is paler), or, when
+    ``uncertainty`` (N,) in [0, 1] is given, colour by it in ten bins (Inferno).
+    ``anchors`` {row: label} and ``examples`` (rows) become markers in their label's colour.
+
+    >>> style = map_style(np.array(["a", "b"]), np.array([1.0, 0.5]), {"a": "#111111",
+    ...                   "b": "#222222"}, anchors={0: "a"})
+    >>> style.names, style.code.tolist(), style.anchors
+    (['a', 'b'], [0, 1], [(0, '#111111', False)])
+    """
+    labels = np.asarray(labels).astype(str)
+    confidence = np.clip(np.asarray(confidence, dtype=np.float64), 0, 1)
     anchors = anchors or {}
-    is_anchor = np.zeros(len(Y), dtype=bool)
-    is_anchor[list(anchors)] = True
-    template = "<b>%{fullData.name}</b><br>row %{customdata[0]}<br>confidence %{customdata[1]}"
-    template += ("%{text}" if hover_text is not None else "") + "<extra></extra>"
-
-    def points(rows, **trace):
-        text = None if hover_text is None else hover_text[rows]
-        return dict(type="scattergl", mode="markers", x=Y[rows, 0], y=Y[rows, 1],
-                    customdata=customdata[rows], text=text, hovertemplate=template, **trace)
-
-    traces = []
     if uncertainty is not None:
-        keep = ~is_anchor
-        traces.append(points(keep, name="points", marker=dict(
-            size=6, color=uncertainty[keep], colorscale="Inferno_r", cmin=0, cmax=1,
-            colorbar=dict(title=dict(text="uncertainty"), thickness=12))))
+        bins = np.clip((np.asarray(uncertainty) * UNCERTAINTY_BINS).astype(int), 0,
+                       UNCERTAINTY_BINS - 1)
+        code = bins.astype(np.uint16)
+        names = [f"{k / UNCERTAINTY_BINS:.1f}" for k in range(UNCERTAINTY_BINS)]
+        palette, title, alpha = list(UNCERTAINTY_COLOURS), "uncertainty from", np.full(
+            len(labels), 0.9)
     else:
-        floor = 1.0 / max(1, len(set(labels)))
-        alpha = np.clip((confidence - floor) / max(1e-9, 1 - floor), 0, 1) * 0.8 + 0.2
-        for label in dict.fromkeys(labels):
-            keep = (labels == label) & ~is_anchor
-            traces.append(dict(  # the legend entry, with a solid swatch
-                type="scattergl", mode="markers", x=[None], y=[None], name=label,
-                legendgroup=label, marker=dict(size=9, color=colours[label])))
-            traces.append(points(keep, name=label, legendgroup=label, showlegend=False, marker=dict(
-                size=6, color=colours[label], opacity=alpha[keep] if fade else 0.85)))
-    scale = 1.0 if len(anchors) <= 60 else 0.65  # many anchors: smaller, so points stay visible
-    for name, rows, symbol, size in (
-        ("anchors", [r for r in anchors if r not in examples], "diamond", 13 * scale),
-        ("example anchors", [r for r in anchors if r in examples], "star", 17 * scale),
-    ):
-        if rows:
-            traces.append(dict(
-                type="scattergl", mode="markers", name=name, x=Y[rows, 0], y=Y[rows, 1],
-                customdata=customdata[rows], text=[anchors[r] for r in rows],
-                hovertemplate="<b>anchor: %{text}</b><br>row %{customdata[0]}<extra></extra>",
-                marker=dict(size=size, symbol=symbol, color=[colours[anchors[r]] for r in rows],
-                            line=dict(width=1.6, color="#111111"))))
-    if len(suggested):
-        traces.append(dict(
-            type="scattergl", mode="markers", name="label next?", x=Y[list(suggested), 0],
-            y=Y[list(suggested), 1], customdata=customdata[list(suggested)],
-            hovertemplate="<b>suggested</b><br>row %{customdata[0]}<extra></extra>",
-            marker=dict(size=15, symbol="circle-open", color="#d62728", line=dict(width=2))))
-    axis = dict(showticklabels=False, showgrid=False, zeroline=False)
-    return go.Figure(data=traces, layout=dict(
-        height=height, margin=dict(l=10, r=10, t=10, b=10), meta=meta,
-        dragmode="lasso" if selectable else "zoom", uirevision="map", plot_bgcolor="white",
-        legend=dict(orientation="h", yanchor="top", y=-0.01, x=0), xaxis=axis, yaxis=axis,
-    ))
+        codes, uniques = pd.factorize(labels)  # codes in order of first appearance
+        names, code = [str(u) for u in uniques], codes.astype(np.uint16)
+        palette, title = [colours.get(name, "#888888") for name in names], ""
+        floor = 1.0 / max(1, len(names))
+        alpha = (np.clip((confidence - floor) / max(1e-9, 1 - floor), 0, 1) * 0.8 + 0.2
+                 if fade else np.full(len(labels), 0.85))
+    return MapStyle(
+        code=code,
+        alpha=np.round(alpha * 255).astype(np.uint8),
+        confidence=np.round(confidence * 255).astype(np.uint8),
+        names=names,
+        colours=palette,
+        anchors=[(int(r), colours.get(str(label), "#888888"), r in set(examples))
+                 for r, label in anchors.items()],
+        suggested=[int(r) for r in suggested],
+        legend_title=title,
+    )
 
 
 def sizes_table(model_labels, kmeans_labels, colours) -> pd.io.formats.style.Styler:

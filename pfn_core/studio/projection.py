@@ -7,6 +7,11 @@ Projections are only for display: the model always clusters the full X.
 - "umap": the same standardised X through ``umap.UMAP(n_components=2, random_state=seed)``.
   Falls back to "pca" when there are fewer than ``UMAP_MIN_ROWS`` rows (UMAP's neighbour graph
   is meaningless there) or at most two usable columns (the data already is a 2-D map).
+  Above ``UMAP_SAMPLE_ABOVE`` rows UMAP is fitted on ``UMAP_SAMPLE_ROWS`` rows drawn with
+  ``seed`` and every other row is placed at the distance-weighted mean of the map positions of
+  its ``EXTEND_NEIGHBOURS`` nearest sample rows (in the standardised space), which is what
+  UMAP's own ``transform`` starts from, without its optimisation epochs: 100,000 rows map in
+  seconds after the sample's UMAP instead of minutes.
 - "columns": the two chosen columns of X as they are, NaN replaced by the column median so
   every row can be drawn.
 
@@ -30,6 +35,9 @@ from pfn_core.preprocessing import impute_and_standardize
 METHODS = ("umap", "pca", "columns")
 UMAP_MIN_ROWS = 10
 UMAP_FEWER_EPOCHS_ABOVE = 20_000  # rows; larger maps use fewer optimisation epochs
+UMAP_SAMPLE_ABOVE = 20_000  # rows; larger tables get UMAP on a sample, then the rest placed
+UMAP_SAMPLE_ROWS = 10_000
+EXTEND_NEIGHBOURS = 8
 _MEMORY_LIMIT = 16
 _memory: OrderedDict[str, np.ndarray] = OrderedDict()
 
@@ -86,6 +94,35 @@ def _umap_embedding(Z: np.ndarray, seed: int) -> np.ndarray:
         return reducer.fit_transform(Z)
 
 
+def extend_map(Z_sample: np.ndarray, Y_sample: np.ndarray, Z_rest: np.ndarray,
+               n_neighbors: int = EXTEND_NEIGHBOURS) -> np.ndarray:
+    """Place rows on an existing map: Z_sample (S, D'), its map Y_sample (S, 2), new rows
+    Z_rest (M, D') -> (M, 2), each the inverse-squared-distance-weighted mean of the map
+    positions of its ``n_neighbors`` nearest sample rows (a row equal to a sample row lands on
+    it)."""
+    from sklearn.neighbors import NearestNeighbors
+
+    k = min(n_neighbors, len(Z_sample))
+    distance, index = NearestNeighbors(n_neighbors=k).fit(Z_sample).kneighbors(Z_rest)
+    weight = 1.0 / np.maximum(distance, 1e-9) ** 2  # (M, k)
+    weight /= weight.sum(axis=1, keepdims=True)
+    return np.einsum("mk,mkc->mc", weight, Y_sample[index])
+
+
+def _umap_on_sample(Z: np.ndarray, seed: int, progress) -> np.ndarray:
+    """UMAP on UMAP_SAMPLE_ROWS rows of Z (N, D'), the rest placed by ``extend_map``."""
+    rng = np.random.default_rng(seed)
+    sample = np.zeros(len(Z), dtype=bool)
+    sample[rng.choice(len(Z), UMAP_SAMPLE_ROWS, replace=False)] = True
+    progress(f"UMAP on a sample of {UMAP_SAMPLE_ROWS:,} rows")
+    Y = np.empty((len(Z), 2))
+    Y[sample] = _umap_embedding(Z[sample], seed)
+    progress(f"placing the other {len(Z) - UMAP_SAMPLE_ROWS:,} rows beside their nearest "
+             "sample rows")
+    Y[~sample] = extend_map(Z[sample], Y[sample], Z[~sample])
+    return Y
+
+
 def _columns(X: np.ndarray, columns: tuple[int, int] | None) -> np.ndarray:
     if columns is None or len(columns) != 2:
         raise ValueError('method "columns" needs two column indices, e.g. columns=(0, 1).')
@@ -103,7 +140,8 @@ def _columns(X: np.ndarray, columns: tuple[int, int] | None) -> np.ndarray:
     return Y
 
 
-def _compute(X: np.ndarray, method: str, columns: tuple[int, int] | None, seed: int):
+def _compute(X: np.ndarray, method: str, columns: tuple[int, int] | None, seed: int,
+             progress=lambda step: None):
     """The uncached projection.  (N, D) -> (N, 2)"""
     if method == "columns":
         return _columns(X, columns)
@@ -112,6 +150,9 @@ def _compute(X: np.ndarray, method: str, columns: tuple[int, int] | None, seed: 
     Z = impute_and_standardize(X)
     if Z.shape[0] < UMAP_MIN_ROWS or Z.shape[1] <= 2:
         return _pca(X, seed)
+    if Z.shape[0] > UMAP_SAMPLE_ABOVE:
+        return _umap_on_sample(Z, seed, progress)
+    progress(f"UMAP on {Z.shape[0]:,} rows")
     return _umap_embedding(Z, seed)
 
 
@@ -140,8 +181,11 @@ def project(
     columns: tuple[int, int] | None = None,
     seed: int = 0,
     cache_dir: Path | None = None,
+    progress=None,
 ) -> np.ndarray:
     """Project X (N, D) to a 2-D map (N, 2) float32 for display; see the module docstring.
+    ``progress(step)``, when given, is called with a short description before each long step
+    of a computation (never on a cache hit).
 
     >>> project(np.eye(3), "pca").shape
     (3, 2)
@@ -156,13 +200,21 @@ def project(
     path = Path(cache_dir) / f"{key}.npy" if cache_dir is not None else None
     Y = _load_cached(path, X.shape[0])
     if Y is None:
-        Y = np.asarray(_compute(X, method, columns, seed), dtype=np.float32)
+        Y = np.asarray(_compute(X, method, columns, seed, progress or (lambda step: None)),
+                       dtype=np.float32)
         if path is not None:
             _save_atomically(path, Y)
     _memory[key] = Y
     while len(_memory) > _MEMORY_LIMIT:
         _memory.popitem(last=False)
     return Y.copy()
+
+
+def is_cached(X, method: str, columns: tuple[int, int] | None, seed: int,
+              cache_dir: Path | None) -> bool:
+    """Whether ``project`` would return without computing (in memory or on disk)."""
+    key = projection_cache_key(X, method, columns, seed)
+    return key in _memory or (cache_dir is not None and (Path(cache_dir) / f"{key}.npy").exists())
 
 
 def clear_memory_cache() -> None:

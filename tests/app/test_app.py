@@ -1,5 +1,6 @@
-"""The studio (app.py) under Streamlit's AppTest: no exceptions, charts drawn, anchors work."""
+"""The studio (app.py) under Streamlit's AppTest: no exceptions, maps drawn, anchors work."""
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +24,17 @@ def select(at: AppTest, rows) -> AppTest:
     return at.run()
 
 
+def maps(at: AppTest) -> list:
+    """The two map components (model, K-means) as AppTest sees them (unknown elements)."""
+    return at.get("bidi_component")
+
+
+def map_data(element) -> dict:
+    """What the map component was sent, as JSON (Arrow tables appear as references)."""
+    proto = element.proto
+    return json.loads(proto.mixed.json if proto.WhichOneof("data") == "mixed" else proto.json)
+
+
 def counts_caption(at: AppTest) -> str:
     return next(c.value for c in at.caption if c.value.startswith("Model: "))
 
@@ -43,7 +55,7 @@ def uploaded_csv() -> bytes:
 def test__studio__opens_on_a_sample_with_example_anchors_and_two_maps():
     at = open_studio()
     assert not at.exception
-    assert len(at.get("plotly_chart")) == 2
+    assert len(maps(at)) == 2
     assert at.session_state["anchors"] and at.session_state["example_rows"]
     assert any("Re-clustered" in c.value for c in at.caption)
     assert at.session_state["studio"].projection.shape == (len(at.session_state["studio"].X), 2)
@@ -72,7 +84,7 @@ def test__undo_and_clear__restore_and_drop_anchors():
     at.button[[b.label for b in at.button].index("Clear")].click().run()
     assert not at.exception
     assert at.session_state["anchors"] == {}
-    assert len(at.get("plotly_chart")) == 2  # clustered without anchors, from n_clusters
+    assert len(maps(at)) == 2  # clustered without anchors, from n_clusters
 
 
 def test__anchors__are_restored_when_the_same_table_is_opened_again():
@@ -91,7 +103,7 @@ def test__uploaded_csv__is_clustered_with_notes_about_its_columns():
                      **{"features_shop.csv": ["height", "weight", "score", "shop"]})
     assert not at.exception
     assert not at.error
-    assert len(at.get("plotly_chart")) == 2
+    assert len(maps(at)) == 2
     notes = " ".join(c.value for c in at.caption)
     assert "one-hot" in notes and "missing" in notes
     assert at.session_state["studio"].X.shape[0] == 120
@@ -112,7 +124,7 @@ def test__columns_sharing_one_unit__recluster_without_losing_the_anchors():
     assert not at.exception
     assert at.session_state["anchors"] == anchors
     assert any("Re-clustered" in c.value for c in at.caption)
-    assert len(at.get("plotly_chart")) == 2
+    assert len(maps(at)) == 2
 
 
 def test__bad_thread_setting__is_reported_and_the_studio_still_runs(monkeypatch):
@@ -120,4 +132,48 @@ def test__bad_thread_setting__is_reported_and_the_studio_still_runs(monkeypatch)
     at = open_studio()
     assert not at.exception
     assert any("PFN_STUDIO_THREADS" in w.value for w in at.warning)
-    assert len(at.get("plotly_chart")) >= 2
+    assert len(maps(at)) == 2
+
+
+def test__maps__get_their_coordinates_once_and_then_only_the_new_style():
+    at = open_studio()
+    first = [map_data(m) for m in maps(at)]
+    assert all(d["points"] is not None for d in first)  # an Arrow reference on the first run
+    select(at, [5, 6, 7])
+    at.text_input(key="new_label").set_value("later")
+    at.button(key="assign").click().run()
+    again = [map_data(m) for m in maps(at)]
+    assert all(d["points"] is None and d["style"] is not None for d in again)
+    assert [d["map_id"] for d in again] == [d["map_id"] for d in first]
+    assert again[0]["version"] != first[0]["version"]
+    assert {a[0] for a in again[0]["anchors"]} >= {5, 6, 7}
+    assert again[0]["selectable"] and not again[1]["selectable"]
+
+
+def test__without_anchors__the_number_of_clusters_is_asked_in_the_main_area():
+    at = open_studio()
+    assert not [n for n in at.main.number_input]  # anchors: no question
+    at.button[[b.label for b in at.button].index("Clear")].click().run()
+    question = [n for n in at.main.number_input if "How many clusters" in n.label]
+    assert len(question) == 1 and question[0].value == 2  # moons has two true classes
+    question[0].set_value(4).run()
+    assert not at.exception
+    assert "4 clusters from 0 anchors" in " ".join(h.value for h in at.subheader)
+
+
+def test__a_new_umap_map__is_computed_in_the_background_with_the_pca_map_shown_meanwhile():
+    from pfn_core.studio import background_map, projection
+
+    try:
+        at = open_studio(sample="wine")
+        assert not at.exception
+        studio = at.session_state["studio"]
+        assert "Computing the UMAP map in the background" in " ".join(i.value for i in at.info)
+        pca_id = projection.projection_cache_key(studio.X, "pca", None, 0)
+        assert map_data(maps(at)[0])["map_id"].startswith(pca_id)
+        assert background_map._jobs  # the UMAP process was started
+    finally:
+        for process, _ in background_map._jobs.values():
+            process.kill()
+            process.wait()
+        background_map._jobs.clear()

@@ -9,16 +9,19 @@ drives it with Playwright and Debian's chromium, and saves a screenshot to ``tes
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import time
 from pathlib import Path
 
 import pytest
 
-from pfn_core.bench.studio_latency import CHROMIUM, CHROMIUM_ARGS, running_studio
+from pfn_core.bench.studio_latency import CHROMIUM, CHROMIUM_ARGS, lasso, running_studio
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 NEW_LABEL = "west arc"
+MODEL_MAP = ".st-key-model_map .pfn-map"
+KMEANS_MAP = ".st-key-kmeans_map .pfn-map"
 
 pytestmark = pytest.mark.e2e
 
@@ -31,11 +34,11 @@ def studio_url(tmp_path):
 
 
 def _counts_text(page) -> str:
-    return page.locator(".st-key-cluster_counts").inner_text()
+    return page.locator(".st-key-cluster_counts").last.inner_text()
 
 
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium")
-def test__lasso_and_name_points__reclusters_the_map(studio_url, tmp_path):
+def test__lasso_and_name_points__reclusters_the_map_and_keeps_the_zoom(studio_url, tmp_path):
     from playwright.sync_api import expect, sync_playwright
 
     with sync_playwright() as playwright:
@@ -43,42 +46,57 @@ def test__lasso_and_name_points__reclusters_the_map(studio_url, tmp_path):
         try:
             page = browser.new_page(viewport={"width": 1500, "height": 1000})
             page.goto(studio_url)
-            model_map = page.locator(".st-key-model_map .js-plotly-plot")
+            model_map = page.locator(MODEL_MAP)
             started = time.monotonic()
-            expect(model_map).to_be_visible(timeout=120_000)
+            expect(model_map).to_have_attribute("data-drawn", re.compile("."),
+                                                  timeout=120_000)
             print(f"first map after {time.monotonic() - started:.1f} s")
+            expect(page.locator(KMEANS_MAP)).to_have_attribute("data-drawn", re.compile("."))
             expect(page.locator(".st-key-cluster_counts")).to_be_visible(timeout=60_000)
+            main_page = page.locator("[data-testid='stSidebarNav'] span[label='app'] p")
+            assert main_page.evaluate(
+                "p => getComputedStyle(p, '::after').content") == '"Studio"'
             counts_before = _counts_text(page)
-            traces_before = model_map.locator(".trace").count()
+            drawn_before = model_map.get_attribute("data-drawn")
 
-            # Lasso (the default drag mode) around the top-left corner of the plot area,
-            # where the upper end of the left arc lies.
-            box = model_map.locator(".nsewdrag").first.bounding_box()
+            # Zoom out a little with the wheel (over the middle of the map), so that the lasso
+            # below and the re-cluster after it must both keep this view.
+            overlay = model_map.locator(".pfn-overlay")
+            box = overlay.bounding_box()
             assert box is not None, "the plot area of the model map is not on screen"
-            polygon = [(0.01, 0.01), (0.32, 0.01), (0.32, 0.42), (0.01, 0.42), (0.01, 0.01)]
-            points = [(box["x"] + fx * box["width"], box["y"] + fy * box["height"])
-                      for fx, fy in polygon]
-            page.mouse.move(*points[0])
-            page.mouse.down()
-            for x, y in points[1:]:
-                page.mouse.move(x, y, steps=12)
-            page.mouse.up()
+            view_before = model_map.get_attribute("data-view")
+            page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+            page.mouse.wheel(0, 120)
+            expect(model_map).not_to_have_attribute("data-view", view_before)
+            zoomed = model_map.get_attribute("data-view")
+
+            # Lasso (the default mode) around the top-left part of the plot area, where the
+            # upper end of the left arc lies.
+            lasso(page, overlay, [(0.03, 0.03), (0.34, 0.03), (0.34, 0.44), (0.03, 0.44)])
             expect(page.get_by_text("points selected")).to_be_visible(timeout=30_000)
+            selected = int(page.get_by_text("points selected").inner_text().split()[0])
+            assert selected > 5
 
             page.get_by_label("…or a new label").fill(NEW_LABEL)
             assign = page.locator(".st-key-assign button")
             expect(assign).to_be_enabled(timeout=10_000)
             assign.click()
             expect(page.get_by_text(f"“{NEW_LABEL}”").first).to_be_visible(timeout=60_000)
-            expect(page.locator(".st-key-cluster_counts")).to_contain_text(NEW_LABEL,
-                                                                           timeout=60_000)
-            page.wait_for_timeout(1500)  # let plotly finish drawing before the screenshot
+            expect(page.locator(".st-key-cluster_counts", has_text=NEW_LABEL).first
+                   ).to_be_visible(timeout=60_000)
+            page.wait_for_function(  # the rerun is over: no stale copy of the counts left
+                "() => document.querySelectorAll('.st-key-cluster_counts').length === 1")
+            expect(model_map).not_to_have_attribute("data-drawn", drawn_before)
+            expect(model_map.locator(".pfn-legend")).to_contain_text(NEW_LABEL)
 
             assert _counts_text(page) != counts_before
-            assert model_map.locator(".trace").count() != traces_before or NEW_LABEL in (
-                model_map.inner_text())
+            assert model_map.get_attribute("data-view") == zoomed  # zoom survived
             assert page.locator('[data-testid="stException"]').count() == 0
 
+            page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+            page.mouse.wheel(0, -120)  # back to the whole map for the screenshot
+            page.mouse.move(5, 5)  # off the map: no hover box in the screenshot
+            page.wait_for_timeout(500)
             artifacts = REPO_ROOT / "tests" / "artifacts"
             artifacts.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(artifacts / "studio.png"))

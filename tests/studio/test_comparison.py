@@ -64,6 +64,18 @@ def test__kmeans_labels__separates_blobs_and_handles_nan(three_blobs):
     np.testing.assert_array_equal(labels, kmeans_labels(X, 3, seed=0))
 
 
+def test__kmeans_labels__on_a_large_table_fits_a_sample_and_labels_every_row(three_blobs,
+                                                                           monkeypatch):
+    from pfn_core.studio import comparison
+
+    monkeypatch.setattr(comparison, "KMEANS_SAMPLE_ABOVE", 60)
+    monkeypatch.setattr(comparison, "KMEANS_SAMPLE_ROWS", 30)
+    X, truth = three_blobs
+    labels = kmeans_labels(X, 3, seed=0)  # centroids from 30 rows: a border row may flip
+    assert labels.shape == (90,) and set(labels) == {0, 1, 2}
+    assert agreement(truth, labels) > 0.9
+
+
 def test__kmeans_labels__refuses_impossible_cluster_counts(three_blobs):
     with pytest.raises(ValueError, match="n_clusters must be between 1 and the number of rows"):
         kmeans_labels(three_blobs[0], 0)

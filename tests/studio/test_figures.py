@@ -1,21 +1,30 @@
 import numpy as np
 
-from pfn_core.studio.figures import map_figure, sizes_table
+from pfn_core.studio.figures import UNCERTAINTY_COLOURS, map_style, sizes_table
 
 
-def test__map_figure__carries_row_ids_and_draws_anchors_apart():
-    Y = np.arange(12, dtype=float).reshape(6, 2)
-    labels = np.array(["a", "a", "a", "b", "b", "b"], dtype=object)
-    customdata = np.c_[np.arange(6), np.full(6, 0.9)]
-    figure = map_figure(Y, labels, np.full(6, 0.9), {"a": "#111", "b": "#222"}, customdata,
-                        anchors={0: "a", 3: "b"}, selectable=True)
-    names = [trace.name for trace in figure.data]
-    assert "anchors" in names and figure.layout.dragmode == "lasso"
-    anchor_trace = figure.data[names.index("anchors")]
-    assert sorted(int(r) for r in np.asarray(anchor_trace.customdata)[:, 0]) == [0, 3]
-    point_rows = [int(r) for t in figure.data if t.name in ("a", "b") and t.customdata is not None
-                  for r in np.asarray(t.customdata)[:, 0]]
-    assert sorted(point_rows) == [1, 2, 4, 5]
+def test__map_style__codes_colours_and_fades_by_confidence():
+    labels = np.array(["a", "a", "b", "b"], dtype=object)
+    style = map_style(labels, np.array([1.0, 0.5, 1.0, 0.5]), {"a": "#111111", "b": "#222222"},
+                      anchors={0: "a", 3: "b"}, examples=[3], suggested=[1])
+    assert style.names == ["a", "b"] and style.colours == ["#111111", "#222222"]
+    assert style.code.tolist() == [0, 0, 1, 1] and style.code.dtype == np.uint16
+    assert style.alpha[0] == 255 and style.alpha[1] == round(0.2 * 255)  # 0.5 = two-way chance
+    assert style.anchors == [(0, "#111111", False), (3, "#222222", True)]
+    assert style.suggested == [1]
+    assert list(style.frame().columns) == ["code", "alpha", "confidence"]
+
+
+def test__map_style__without_fading_every_point_is_equally_opaque():
+    style = map_style(np.array(["a", "b"]), np.array([1.0, 0.1]), {}, fade=False)
+    assert style.alpha[0] == style.alpha[1] and style.colours == ["#888888", "#888888"]
+
+
+def test__map_style__uncertainty_colours_ten_bins_from_sure_to_unsure():
+    style = map_style(np.array(["a", "a", "a"]), np.ones(3), {"a": "#111111"},
+                      uncertainty=np.array([0.0, 0.55, 1.0]))
+    assert style.code.tolist() == [0, 5, 9] and len(style.names) == 10
+    assert style.colours == list(UNCERTAINTY_COLOURS) and style.legend_title
 
 
 def test__sizes_table__counts_both_methods_per_cluster():

@@ -132,3 +132,31 @@ def test__project__real_umap_is_deterministic_for_a_seed():
     np.testing.assert_allclose(first, second)
     gap = np.linalg.norm(first[:40].mean(0) - first[40:].mean(0))
     assert gap > first[:40].std(0).max()
+
+
+def test__extend_map__places_a_row_on_its_twin_and_between_two_neighbours():
+    Z_sample = np.array([[0.0, 0.0], [10.0, 0.0], [0.0, 10.0]])
+    Y_sample = np.array([[1.0, 1.0], [5.0, 1.0], [1.0, 5.0]])
+    Y = projection.extend_map(Z_sample, Y_sample, np.array([[10.0, 0.0], [5.0, 0.0]]),
+                              n_neighbors=2)
+    np.testing.assert_allclose(Y[0], [5.0, 1.0], atol=1e-6)
+    np.testing.assert_allclose(Y[1], [3.0, 1.0], atol=1e-6)  # equally far from rows 0 and 1
+
+
+def test__umap_of_a_large_table__fits_a_sample_and_places_the_rest(monkeypatch, tmp_path):
+    monkeypatch.setattr(projection, "UMAP_SAMPLE_ABOVE", 100)
+    monkeypatch.setattr(projection, "UMAP_SAMPLE_ROWS", 60)
+    rng = np.random.default_rng(0)
+    X = np.concatenate([rng.normal(0, 1, (80, 5)), rng.normal(12, 1, (80, 5))])
+    steps = []
+    Y = project(X, "umap", cache_dir=tmp_path, progress=steps.append)
+    assert Y.shape == (160, 2) and np.isfinite(Y).all()
+    assert [s.split()[0] for s in steps] == ["UMAP", "placing"]
+    gap = np.linalg.norm(Y[:80].mean(0) - Y[80:].mean(0))
+    assert gap > 3 * max(Y[:80].std(0).max(), Y[80:].std(0).max())  # two blobs stay apart
+    assert projection.is_cached(X, "umap", None, 0, tmp_path)
+    projection.clear_memory_cache()
+    steps.clear()
+    np.testing.assert_array_equal(project(X, "umap", cache_dir=tmp_path,
+                                          progress=steps.append), Y)
+    assert steps == []  # read back from disk, nothing computed

@@ -1,0 +1,109 @@
+"""The studio's cached library calls: the model and stores once per process, derived data per
+input (its inputs are its arguments), and slow fits also on disk so a table opened again maps
+at once."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from pfn_core import PFNClusterer
+from pfn_core.checkpoint import SHIPPED_WEIGHTS
+from pfn_core.estimator import cached_model
+from pfn_core.studio import (
+    anchor_store,
+    comparison,
+    projection,
+    result_cache,
+    samples,
+    session,
+    tabular_io,
+)
+from pfn_core.studio import anchors as anchor_ops
+
+
+@st.cache_resource(show_spinner="Loading the model…")
+def get_model():
+    """Load the shipped weights once per server process (the model is never mutated)."""
+    return cached_model(str(SHIPPED_WEIGHTS), "cpu")
+
+
+@st.cache_resource
+def get_store(path: str) -> anchor_store.AnchorStore:
+    return anchor_store.AnchorStore(path)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def load_sample(name: str) -> samples.SampleDataset:
+    return samples.load_sample(name)
+
+
+@st.cache_data(show_spinner="Reading the file…", max_entries=4)
+def read_table(file_name: str, data: bytes) -> pd.DataFrame:
+    return tabular_io.read_table(file_name, data)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def prepare(frame: pd.DataFrame, columns: tuple[str, ...]) -> tabular_io.PreparedFeatures:
+    return tabular_io.prepare_features(frame, list(columns))
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def fingerprint(frame: pd.DataFrame) -> str:
+    return anchor_store.dataset_fingerprint(frame)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def project_map(X: np.ndarray, method: str, columns: tuple[int, int] | None, cache_dir: str):
+    return projection.project(X, method, columns=columns, seed=0, cache_dir=cache_dir)
+
+
+MODEL_ANCHORS_PER_LABEL = 20  # the model sees at most this many anchors of each label
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def cluster(X: np.ndarray, anchors: tuple[tuple[int, str], ...], n_clusters: int,
+            scale_columns: bool) -> dict:
+    """PFNClusterer on every row; anchors as sorted (row id, label) pairs. The model is given
+    at most ``MODEL_ANCHORS_PER_LABEL`` anchors per label, spread over them
+    (``anchors.spread_anchors``; its cost grows with every anchor and a lasso names hundreds);
+    every anchor keeps its own label in the result ("model_anchors" says how many it saw).
+    A fit slower than ``result_cache.SLOW_FIT_SECONDS`` is also kept on disk (e.g. a large
+    table's first map)."""
+    key = result_cache.fit_key(X, anchors, n_clusters, scale_columns)
+    cache_dir = session.projection_cache_dir().parent / "fits"
+    kept = result_cache.load(cache_dir, key)
+    if kept is not None:
+        return {**kept, "computed_at": 0.0}  # read back: the caption says "kept"
+    estimator = PFNClusterer(n_clusters=None if anchors else n_clusters,
+                             scale_columns=scale_columns)
+    start = time.perf_counter()
+    seen = anchor_ops.spread_anchors(dict(anchors), X, MODEL_ANCHORS_PER_LABEL)
+    estimator.fit(X, anchor_ops.anchors_to_targets(seen, len(X)))
+    proba = estimator.proba_
+    unseen = [(row, label) for row, label in anchors if row not in seen]
+    if unseen:  # the anchors the model did not see are one-hot too, as the ones it saw
+        proba = proba.copy()
+        column = {str(c): k for k, c in enumerate(estimator.classes_)}
+        rows = [row for row, _ in unseen]
+        proba[rows] = 0.0
+        proba[rows, [column[str(label)] for _, label in unseen]] = 1.0
+    result = {
+        "labels": estimator.classes_[proba.argmax(1)].astype(str).astype(object),
+        "proba": proba,
+        "confidence": proba.max(1),
+        "in_metric": bool(estimator.in_anchor_metric_),
+        "seconds": time.perf_counter() - start,
+        "model_anchors": len(seen),
+    }
+    if result["seconds"] >= result_cache.SLOW_FIT_SECONDS:
+        result_cache.save(cache_dir, key, result)
+    return {**result, "computed_at": time.time()}
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def kmeans(X: np.ndarray, n_clusters: int, scale_columns: bool, seed: int = 0) -> np.ndarray:
+    return comparison.kmeans_labels(X, n_clusters, seed, scale_columns)

@@ -1,0 +1,42 @@
+"""The labelling bar: what is selected, the label to give it, and the anchor buttons."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from pages.studio_ui import anchor_actions as act
+
+
+def render(anchors: dict[int, str], labels) -> None:
+    """The bar above the maps. ``labels`` (N,) are the model's clusters, offered as existing
+    label names when there are no anchors yet."""
+    ss = st.session_state
+    with st.container(border=True):
+        selection = ss["selection"]
+        label_names = list(dict.fromkeys(sorted(set(anchors.values())) or sorted(set(labels))))
+        top = st.columns([2.2, 2, 2, 1.2, 1.2, 1, 1], vertical_alignment="bottom")
+        top[0].markdown(
+            f"**{len(selection)} points selected**" if selection
+            else "**Lasso, box or click points** on the model map to select them"
+        )
+        top[1].selectbox("Existing label", label_names, key="existing_label")
+        top[2].text_input("…or a new label", key="new_label", placeholder="e.g. churners")
+        top[3].button("Assign", type="primary", on_click=act.on_assign, disabled=not selection,
+                      width="stretch", key="assign")
+        top[4].button("Unlabel", on_click=act.on_remove, width="stretch",
+                      disabled=not any(r in anchors for r in selection),
+                      help="Remove the selected points from the anchors")
+        top[5].button("Undo", on_click=act.on_undo, disabled=not ss["history"].can_undo,
+                      width="stretch")
+        top[6].button("Clear", on_click=act.on_clear, disabled=not anchors, width="stretch",
+                      help="Remove all anchors")
+        if ss["example_rows"]:
+            line = st.columns([5, 2], vertical_alignment="center")
+            count = len(ss["example_rows"])
+            line[0].caption(f"★ {count} example {'anchor was' if count == 1 else 'anchors were'} "
+                            "placed from the ground truth to show the idea.")
+            line[1].button("Remove example anchors", on_click=act.on_remove_examples,
+                           width="stretch")
+        message = ss.get("message")
+        if message:
+            (st.success if message[0] == "success" else st.error)(message[1])

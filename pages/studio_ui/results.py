@@ -1,0 +1,61 @@
+"""Below the maps: scores, cluster sizes, the rows to label next, and the anchors file."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from pages.studio_ui import anchor_actions as act
+from pfn_core.studio import anchors as anchor_ops
+from pfn_core.studio import comparison, figures
+
+
+def render(table, labels, km_matched, result, uncertainty, suggestions, colours,
+           anchors) -> None:
+    """table: the ``data_source.Table``; labels, km_matched, uncertainty (N,); result: the
+    cached fit (its "seconds"); suggestions: row ids to label next."""
+    stats, sizes, nxt = st.columns([1.2, 1, 1.4])
+    with stats:
+        st.subheader("Scores")
+        first, second = st.columns(2)
+        first.metric("Model vs K-means (ARI)",
+                     f"{comparison.agreement(labels, km_matched):.2f}",
+                     help="Adjusted Rand index between the two clusterings: 1 = identical.")
+        second.metric("Re-cluster time", f"{result['seconds']:.2f} s",
+                      help=f"PFNClusterer on all {len(labels):,} rows: forward passes only, "
+                           "no fitting.")
+        if table.truth is not None:
+            scores = pd.DataFrame({
+                "model": comparison.scores_against_truth(table.truth, labels),
+                "K-means": comparison.scores_against_truth(table.truth, km_matched),
+            }).T
+            st.caption(f"Against the ground truth “{table.truth_column}”")
+            st.dataframe(scores.style.format("{:.3f}").highlight_max(axis=0, color="#d4edda"))
+        else:
+            st.caption("Choose a ground-truth column in the sidebar to score both against it.")
+    with sizes:
+        st.subheader("Cluster sizes")
+        with st.container(key="cluster_counts"):
+            st.dataframe(figures.sizes_table(labels, km_matched, colours), hide_index=True,
+                         height=230)
+            st.caption("Model: " + " · ".join(
+                f"{row.label} {row.count}"
+                for row in comparison.cluster_sizes(labels).itertuples()))
+    with nxt:
+        st.subheader("Which to label next")
+        st.caption("The rows the model is least sure about (top-2 probabilities closest).")
+        rows = pd.DataFrame({
+            "row": suggestions, "predicted": labels[suggestions],
+            "uncertainty": np.round(uncertainty[suggestions], 3),
+        })
+        for column in table.hover:
+            rows[column] = table.frame[column].to_numpy()[suggestions]
+        st.dataframe(rows, hide_index=True, height=200)
+        st.button("Select these rows", on_click=act.on_select_suggestions,
+                  help="Selects them; then name them with Assign above.")
+    with st.expander("Anchors file"):
+        st.download_button("Download anchors (CSV)", anchor_ops.anchors_to_csv(anchors),
+                           file_name="anchors.csv", mime="text/csv")
+        st.file_uploader("Load anchors (CSV: row_id,label)", type=["csv"], key="anchor_file",
+                         on_change=act.on_anchor_file)

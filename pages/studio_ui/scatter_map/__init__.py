@@ -1,0 +1,83 @@
+"""The studio's map: a Streamlit components v2 element drawing a 2-D scatter on a canvas.
+
+One function, ``scatter_map``. The JavaScript (``scatter_map.js``) and its CSS are plain files
+in this folder with no dependencies, so there is nothing to build or fetch: they are read once
+and registered inline. See ``README.md`` here for what the browser side does.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from pfn_core.studio.figures import MapStyle
+
+_FOLDER = Path(__file__).resolve().parent
+_COMPONENT = st.components.v2.component(
+    "pfn_scatter_map",
+    js=(_FOLDER / "scatter_map.js").read_text(encoding="utf-8"),
+    css=(_FOLDER / "scatter_map.css").read_text(encoding="utf-8"),
+)
+
+
+def _sent_key(key: str) -> str:
+    return f"_{key}_points_sent"
+
+
+def _forget_points(key: str) -> None:
+    """The browser lacks this map's coordinates (a reload): send them with the next run."""
+    st.session_state.pop(_sent_key(key), None)
+
+
+def scatter_map(key: str, map_id: str, Y: np.ndarray, style: MapStyle, *,
+                hover: np.ndarray | None = None, selection: Iterable[int] = (),
+                on_select: Callable[[list[int], bool], None] | None = None,
+                height: int = 480) -> None:
+    """Draw the map of ``Y`` (N, 2) styled by ``style``, under the element key ``key``.
+
+    ``map_id`` names the coordinates (e.g. a projection's cache key): ``Y`` and ``hover`` (N,)
+    strings are sent to the browser only when ``map_id`` is new to this session (or the page
+    was reloaded), so a re-cluster transfers ``style`` alone and zoom and pan are kept.
+    ``selection`` rows are ringed. With ``on_select``, lasso, box and click select points and
+    call ``on_select(rows, additive)`` (additive: Shift was held) before the rerun; without,
+    the map only zooms and pans. The drawn map carries ``data-drawn`` = a digest of what it
+    shows (for tests that wait for a redraw).
+    """
+    state = st.session_state
+    send_points = state.get(_sent_key(key)) != map_id
+    selection = [int(r) for r in selection]
+    digest = hashlib.blake2b(digest_size=8)
+    for part in (style.code, style.alpha, np.asarray(selection, dtype=np.int64)):
+        digest.update(np.ascontiguousarray(part).tobytes())
+    digest.update(repr((map_id, style.names, style.colours, style.anchors, style.suggested))
+                  .encode())
+    data = {
+        "map_id": map_id,
+        "version": digest.hexdigest(),
+        "points": (pd.DataFrame({"x": Y[:, 0].astype(np.float32),
+                                 "y": Y[:, 1].astype(np.float32)}) if send_points else None),
+        "hover": (None if hover is None or not send_points else [str(h) for h in hover]),
+        "style": style.frame(),
+        "names": style.names,
+        "colours": style.colours,
+        "anchors": [list(a) for a in style.anchors],
+        "suggested": style.suggested,
+        "selection": selection,
+        "legend_title": style.legend_title,
+        "selectable": on_select is not None,
+        "height": height,
+    }
+
+    def selected() -> None:
+        event = (state.get(key) or {}).get("selection") or {}
+        if on_select is not None:
+            on_select([int(r) for r in event.get("rows", [])], bool(event.get("additive")))
+
+    _COMPONENT(key=key, data=data, height="content",
+               on_selection_change=selected, on_need_points_change=lambda: _forget_points(key))
+    state[_sent_key(key)] = map_id

@@ -1,0 +1,103 @@
+"""The studio's main area, run as one fragment: a click on Assign reruns only this part (the
+model, the maps' styles, the scores), not the sidebar, the table or the projection."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from pages.studio_ui import cached, labelling, maps, results
+from pages.studio_ui.data_source import Table
+from pages.studio_ui.settings import Settings
+from pfn_core.studio import active, comparison, export, session
+
+N_SUGGESTIONS = 10
+MAX_CLUSTERS = 50
+
+
+def number_of_clusters(table: Table, anchors: dict[int, str]) -> int:
+    """K for a table without anchors, asked for in the main area so that a new user sees it;
+    remembered per table while anchors hide the question."""
+    ss = st.session_state
+    remembered = ss.setdefault("n_clusters_by_table", {})
+    default = len(set(map(str, table.truth))) if table.truth is not None else 3
+    value = remembered.get(table.name, min(max(default, 2), MAX_CLUSTERS))
+    if anchors:
+        return value
+    value = int(st.number_input(
+        "How many clusters? (asked while there are no anchors; name points to steer it)",
+        2, MAX_CLUSTERS, value, key=f"n_clusters_{table.name}"))
+    remembered[table.name] = value
+    return value
+
+
+@st.fragment
+def render(table: Table, settings: Settings, Y: np.ndarray, map_id: str) -> None:
+    """Everything that depends on the anchors. Y (N, 2) is the map, map_id its name."""
+    ss = st.session_state
+    anchors, X = ss["anchors"], table.X
+    title, download = st.columns([5, 1], vertical_alignment="bottom")
+    title.title("Clustering by attention")
+    # Parts that come and go sit in containers that are always there, so the elements below
+    # keep their places and a rerun of this fragment replaces them instead of adding new ones.
+    with st.container():
+        n_clusters = number_of_clusters(table, anchors)
+    header = st.container()
+    run_started = time.time()
+    passes = "" if anchors else " without anchors (the model seeds itself: several passes)"
+    try:
+        with st.spinner(f"Clustering {len(X):,} rows{passes}…"):
+            result = cached.cluster(X, tuple(sorted(anchors.items())), n_clusters,
+                                    not settings.same_unit)
+        k = settings.kmeans_k or (max(2, len(set(anchors.values()))) if anchors else n_clusters)
+        with st.spinner(f"K-means on {len(X):,} rows…"):
+            km = cached.kmeans(X, min(k, len(X)), not settings.same_unit)
+    except ValueError as error:
+        st.error(str(error).capitalize())
+        st.stop()
+    labels = result["labels"]
+    km_matched = comparison.match_labels(labels, km).astype(str).astype(object)
+    truth_text = (None if table.truth is None
+                  else pd.Series(table.truth).astype(str).to_numpy(dtype=object))
+    ss["colours"] = colours = session.extend_colours(ss.get("colours", {}), [  # sorted uniques
+        *anchors.values(), *sorted(pd.unique(labels)), *sorted(pd.unique(km_matched)),
+        *(sorted(pd.unique(truth_text)) if truth_text is not None else []),
+    ])
+    uncertainty = active.uncertainty(result["proba"])
+    suggestions = active.suggest_next(result["proba"], N_SUGGESTIONS, exclude=anchors)
+    ss["suggestions"] = suggestions
+
+    download.download_button(  # the CSV is built only when clicked, not on every rerun
+        "Download results", file_name="clusters.csv", mime="text/csv", type="primary",
+        icon=":material/download:", width="stretch", on_click="ignore",
+        data=lambda f=table.frame, p=labels, c=result["confidence"], m=km_matched:
+            export.to_csv_bytes(export.results_frame(f, p, c, m)),
+        help="CSV of every row with its model cluster, confidence and K-means cluster.",
+    )
+    with header:
+        st.caption(session.run_caption(table.name, table.description, len(X), len(anchors),
+                                       result["seconds"],
+                                       kept=result["computed_at"] < run_started,
+                                       in_metric=result["in_metric"]))
+        if result["model_anchors"] < len(anchors):
+            st.caption(f"The model saw {result['model_anchors']} of the {len(anchors):,} "
+                       f"anchors: at most {cached.MODEL_ANCHORS_PER_LABEL} per label, spread "
+                       "over each label's anchors (its cost grows with every anchor). Every "
+                       "anchor keeps its own label.")
+        if ss.get("notice"):
+            st.info(ss["notice"], icon="💾")
+        for note in table.prepared.notes:
+            st.caption(f"ℹ️ {note}")
+    labelling.render(anchors, labels)
+    maps.render(Y, map_id, labels, km_matched, result["confidence"], uncertainty, colours,
+                anchors, suggestions, truth_text, table, settings, k)
+    results.render(table, labels, km_matched, result, uncertainty, suggestions, colours,
+                   anchors)
+    ss[session.SESSION_KEY] = session.StudioData(  # shared with the other pages
+        name=table.name, frame=table.frame, X=X, feature_names=table.prepared.feature_names,
+        truth=table.truth, anchors=dict(anchors), projection=Y, n_clusters=n_clusters,
+        scale_columns=not settings.same_unit,
+    )

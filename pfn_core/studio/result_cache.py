@@ -1,0 +1,76 @@
+"""Slow fits of the studio kept on disk, so a large table opened again shows its clustering at
+once instead of re-running the model (its first map without anchors takes ten passes).
+
+A fit is keyed by ``fit_key``: sha256 of X's bytes and shape, the anchors, K, the column
+scaling, the weights file's size and modification time and the model code's bytes
+(``pfn_core/*.py``), so new weights or a changed model never read an old result. Files are
+``<key>.npz`` holding labels (N,) str, proba (N, K) float32, confidence (N,) float32, and the
+fit's seconds, anchors'-metric flag and the number of anchors the model saw. A missing or
+unreadable file is a miss.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from pfn_core.checkpoint import SHIPPED_WEIGHTS
+
+SLOW_FIT_SECONDS = 2.0  # fits faster than this are not worth a file
+
+
+@functools.lru_cache(maxsize=1)
+def _model_identity() -> str:
+    """Digest of the weights file's size and mtime and of the model's source files."""
+    digest = hashlib.sha256()
+    if SHIPPED_WEIGHTS.exists():
+        stat = SHIPPED_WEIGHTS.stat()
+        digest.update(repr((stat.st_size, stat.st_mtime_ns)).encode())
+    for source in sorted(Path(__file__).resolve().parents[1].glob("*.py")):
+        digest.update(source.read_bytes())
+    return digest.hexdigest()
+
+
+def fit_key(X, anchors: tuple[tuple[int, str], ...], n_clusters: int,
+            scale_columns: bool) -> str:
+    """sha256 hex digest naming one fit of one X (N, D)."""
+    X = np.ascontiguousarray(X, dtype=np.float64)
+    digest = hashlib.sha256(X.tobytes())
+    identity = (X.shape, tuple(anchors), int(n_clusters), bool(scale_columns),
+                _model_identity())
+    digest.update(repr(identity).encode())
+    return digest.hexdigest()
+
+
+def save(cache_dir: Path, key: str, result: dict) -> None:
+    """Write one fit (labels, proba, confidence, seconds, in_metric) atomically."""
+    cache_dir = Path(cache_dir)
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=cache_dir, suffix=".npz.tmp")
+    with os.fdopen(handle, "wb") as stream:
+        np.savez(stream, labels=np.asarray(result["labels"]).astype(str),
+                 proba=np.asarray(result["proba"], dtype=np.float32),
+                 confidence=np.asarray(result["confidence"], dtype=np.float32),
+                 seconds=float(result["seconds"]), in_metric=bool(result["in_metric"]),
+                 model_anchors=int(result.get("model_anchors", 0)))
+    os.replace(temporary, cache_dir / f"{key}.npz")
+
+
+def load(cache_dir: Path, key: str) -> dict | None:
+    """The stored fit as ``save`` got it (labels as an object array), or None."""
+    path = Path(cache_dir) / f"{key}.npz"
+    if not path.exists():
+        return None
+    try:
+        with np.load(path, allow_pickle=False) as stored:
+            return {"labels": stored["labels"].astype(object), "proba": stored["proba"],
+                    "confidence": stored["confidence"], "seconds": float(stored["seconds"]),
+                    "in_metric": bool(stored["in_metric"]),
+                    "model_anchors": int(stored["model_anchors"])}
+    except (OSError, ValueError, KeyError):
+        return None

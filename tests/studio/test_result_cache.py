@@ -1,0 +1,37 @@
+import numpy as np
+
+from pfn_core.studio import result_cache
+
+
+def _fit():
+    return {"labels": np.array(["a", "b", "a"], dtype=object),
+            "proba": np.array([[0.9, 0.1], [0.2, 0.8], [0.6, 0.4]]),
+            "confidence": np.array([0.9, 0.8, 0.6]), "seconds": 12.5, "in_metric": True,
+            "model_anchors": 1}
+
+
+def test__save_then_load__gives_the_same_fit(tmp_path):
+    X = np.arange(6.0).reshape(3, 2)
+    key = result_cache.fit_key(X, ((0, "a"),), 2, True)
+    result_cache.save(tmp_path, key, _fit())
+    loaded = result_cache.load(tmp_path, key)
+    assert loaded["labels"].tolist() == ["a", "b", "a"] and loaded["labels"].dtype == object
+    np.testing.assert_allclose(loaded["proba"], _fit()["proba"], rtol=1e-6)
+    assert loaded["seconds"] == 12.5 and loaded["in_metric"] is True
+    assert loaded["model_anchors"] == 1
+
+
+def test__fit_key__changes_with_the_data_the_anchors_k_and_the_scaling():
+    X = np.arange(6.0).reshape(3, 2)
+    base = result_cache.fit_key(X, (), 3, True)
+    assert base == result_cache.fit_key(X.copy(), (), 3, True)
+    assert len({base, result_cache.fit_key(X + 1, (), 3, True),
+                result_cache.fit_key(X, ((0, "a"),), 3, True),
+                result_cache.fit_key(X, (), 4, True),
+                result_cache.fit_key(X, (), 3, False)}) == 5
+
+
+def test__load__a_missing_or_broken_file_is_a_miss(tmp_path):
+    assert result_cache.load(tmp_path, "absent") is None
+    (tmp_path / "broken.npz").write_bytes(b"not a zip")
+    assert result_cache.load(tmp_path, "broken") is None
