@@ -226,6 +226,10 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
     confidence_ : (N,) the highest probability of each row.
     anchor_mask_ : (N,) True where the row was an anchor.
     in_anchor_metric_ : bool, whether this fit used the anchors' metric.
+    n_context_anchors_ : int, how many anchors were context tokens (at most
+        ``carry.CONTEXT_PER_CLASS`` per class; every anchor keeps its label and sets the
+        metric).
+    fitted_pass_ : what ``predict`` and ``save`` need (preprocessing and context).
     n_features_in_ : int.
 
     NaN values are filled with the column median; infinities and non-numeric columns are
@@ -254,6 +258,7 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
         prepared = prepare_inputs(X, y, self.weights, self.device, self.scale_columns,
                                   self.anchor_metric)
         anchor_index = prepared.anchor_index
+        self.n_context_anchors_ = 0
         if len(anchor_index) == 0:
             classes, proba, fitted_pass = self._cluster_without_anchors(prepared)
         else:
@@ -347,6 +352,7 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
         rounds = self.refine_rounds
         if np.bincount(context_class, minlength=len(classes)).min() >= CONTEXT_PER_CLASS:
             rounds = 0  # every class already sends a full set of tokens: nothing to add
+        self.n_context_anchors_ = len(context)
         index, index_class = context, context_class
         for _ in range(rounds):
             extra, extra_class = self._pick_anchors(prepared, index, index_class, len(classes),

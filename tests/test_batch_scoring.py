@@ -73,6 +73,7 @@ def test__dask_local_cluster__scores_exactly_as_one_process(fitted, tmp_path):
         spread = score_table(fitted, tmp_path / "big.parquet", tmp_path / "dask.parquet",
                              chunk_rows=60_000, client=client)
     assert single == spread == 300_000
-    one, other = pd.read_parquet(tmp_path / "one.parquet"), pd.read_parquet(tmp_path / "dask.parquet")
+    one = pd.read_parquet(tmp_path / "one.parquet")
+    other = pd.read_parquet(tmp_path / "dask.parquet")
     assert one.id.tolist() == list(range(300_000))
     pd.testing.assert_frame_equal(one, other)

@@ -16,6 +16,7 @@ from pfn_core.estimator import cached_model
 from pfn_core.studio import (
     anchor_store,
     comparison,
+    export,
     projection,
     result_cache,
     samples,
@@ -61,16 +62,12 @@ def project_map(X: np.ndarray, method: str, columns: tuple[int, int] | None, cac
     return projection.project(X, method, columns=columns, seed=0, cache_dir=cache_dir)
 
 
-MODEL_ANCHORS_PER_LABEL = 20  # the model sees at most this many anchors of each label
-
-
 @st.cache_data(show_spinner=False, max_entries=64)
 def cluster(X: np.ndarray, anchors: tuple[tuple[int, str], ...], n_clusters: int,
             scale_columns: bool) -> dict:
-    """PFNClusterer on every row; anchors as sorted (row id, label) pairs. The model is given
-    at most ``MODEL_ANCHORS_PER_LABEL`` anchors per label, spread over them
-    (``anchors.spread_anchors``; its cost grows with every anchor and a lasso names hundreds);
-    every anchor keeps its own label in the result ("model_anchors" says how many it saw).
+    """PFNClusterer on every row; anchors as sorted (row id, label) pairs. However many
+    anchors a lasso names, the model's context holds at most ``carry.CONTEXT_PER_CLASS`` per
+    label, spread over them ("model_anchors" says how many); every anchor keeps its label.
     A fit slower than ``result_cache.SLOW_FIT_SECONDS`` is also kept on disk (e.g. a large
     table's first map)."""
     key = result_cache.fit_key(X, anchors, n_clusters, scale_columns)
@@ -81,27 +78,30 @@ def cluster(X: np.ndarray, anchors: tuple[tuple[int, str], ...], n_clusters: int
     estimator = PFNClusterer(n_clusters=None if anchors else n_clusters,
                              scale_columns=scale_columns)
     start = time.perf_counter()
-    seen = anchor_ops.spread_anchors(dict(anchors), X, MODEL_ANCHORS_PER_LABEL)
-    estimator.fit(X, anchor_ops.anchors_to_targets(seen, len(X)))
+    estimator.fit(X, anchor_ops.anchors_to_targets(dict(anchors), len(X)))
     proba = estimator.proba_
-    unseen = [(row, label) for row, label in anchors if row not in seen]
-    if unseen:  # the anchors the model did not see are one-hot too, as the ones it saw
-        proba = proba.copy()
-        column = {str(c): k for k, c in enumerate(estimator.classes_)}
-        rows = [row for row, _ in unseen]
-        proba[rows] = 0.0
-        proba[rows, [column[str(label)] for _, label in unseen]] = 1.0
     result = {
-        "labels": estimator.classes_[proba.argmax(1)].astype(str).astype(object),
+        "labels": estimator.labels_.astype(str).astype(object),
         "proba": proba,
         "confidence": proba.max(1),
         "in_metric": bool(estimator.in_anchor_metric_),
         "seconds": time.perf_counter() - start,
-        "model_anchors": len(seen),
+        "model_anchors": int(estimator.n_context_anchors_) if anchors else 0,
     }
     if result["seconds"] >= result_cache.SLOW_FIT_SECONDS:
         result_cache.save(cache_dir, key, result)
     return {**result, "computed_at": time.time()}
+
+
+@st.cache_data(show_spinner="Fitting the model for the download…", max_entries=2)
+def fitted_model(X: np.ndarray, anchors: tuple[tuple[int, str], ...], n_clusters: int,
+                 scale_columns: bool) -> bytes:
+    """The fitted clusterer of these anchors as safetensors bytes, for
+    ``python -m pfn_core predict --model`` (fitted again: the cached results hold no model)."""
+    estimator = PFNClusterer(n_clusters=None if anchors else n_clusters,
+                             scale_columns=scale_columns)
+    estimator.fit(X, anchor_ops.anchors_to_targets(dict(anchors), len(X)))
+    return export.fitted_model_bytes(estimator)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)

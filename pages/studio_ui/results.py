@@ -12,9 +12,10 @@ from pfn_core.studio import comparison, figures
 
 
 def render(table, labels, km_matched, result, uncertainty, suggestions, colours,
-           anchors) -> None:
+           anchors, fitted_model) -> None:
     """table: the ``data_source.Table``; labels, km_matched, uncertainty (N,); result: the
-    cached fit (its "seconds"); suggestions: row ids to label next."""
+    cached fit (its "seconds"); suggestions: row ids to label next; fitted_model: a callable
+    giving the fitted clusterer's file (called when its download is clicked)."""
     stats, sizes, nxt = st.columns([1.2, 1, 1.4])
     with stats:
         st.subheader("Scores")
@@ -54,8 +55,13 @@ def render(table, labels, km_matched, result, uncertainty, suggestions, colours,
         st.dataframe(rows, hide_index=True, height=200)
         st.button("Select these rows", on_click=act.on_select_suggestions,
                   help="Selects them; then name them with Assign above.")
-    with st.expander("Anchors file"):
+    with st.expander("Anchors file and fitted model"):
         st.download_button("Download anchors (CSV)", anchor_ops.anchors_to_csv(anchors),
                            file_name="anchors.csv", mime="text/csv")
+        st.download_button(
+            "Download fitted model", data=fitted_model, on_click="ignore",
+            file_name="fitted_clusterer.safetensors", mime="application/octet-stream",
+            help="Scores new rows elsewhere: python -m pfn_core predict --model "
+                 "fitted_clusterer.safetensors --input TABLE --output OUT (README).")
         st.file_uploader("Load anchors (CSV: row_id,label)", type=["csv"], key="anchor_file",
                          on_change=act.on_anchor_file)

@@ -12,6 +12,7 @@ import streamlit as st
 from pages.studio_ui import cached, labelling, maps, results
 from pages.studio_ui.data_source import Table
 from pages.studio_ui.settings import Settings
+from pfn_core.carry import CONTEXT_PER_CLASS
 from pfn_core.studio import active, comparison, export, session
 
 N_SUGGESTIONS = 10
@@ -83,10 +84,10 @@ def render(table: Table, settings: Settings, Y: np.ndarray, map_id: str) -> None
                                        kept=result["computed_at"] < run_started,
                                        in_metric=result["in_metric"]))
         if result["model_anchors"] < len(anchors):
-            st.caption(f"The model saw {result['model_anchors']} of the {len(anchors):,} "
-                       f"anchors: at most {cached.MODEL_ANCHORS_PER_LABEL} per label, spread "
-                       "over each label's anchors (its cost grows with every anchor). Every "
-                       "anchor keeps its own label.")
+            st.caption(f"The model's context held {result['model_anchors']} of the "
+                       f"{len(anchors):,} anchors: at most {CONTEXT_PER_CLASS} per label, "
+                       "spread over each label's anchors. Every anchor keeps its own label "
+                       "and sets the anchors' metric.")
         if ss.get("notice"):
             st.info(ss["notice"], icon="💾")
         for note in table.prepared.notes:
@@ -94,8 +95,13 @@ def render(table: Table, settings: Settings, Y: np.ndarray, map_id: str) -> None
     labelling.render(anchors, labels)
     maps.render(Y, map_id, labels, km_matched, result["confidence"], uncertainty, colours,
                 anchors, suggestions, truth_text, table, settings, k)
+    frozen = tuple(sorted(anchors.items()))
+
+    def fitted_model() -> bytes:  # fitted only when its download is clicked
+        return cached.fitted_model(X, frozen, n_clusters, not settings.same_unit)
+
     results.render(table, labels, km_matched, result, uncertainty, suggestions, colours,
-                   anchors)
+                   anchors, fitted_model)
     ss[session.SESSION_KEY] = session.StudioData(  # shared with the other pages
         name=table.name, frame=table.frame, X=X, feature_names=table.prepared.feature_names,
         truth=table.truth, anchors=dict(anchors), projection=Y, n_clusters=n_clusters,

@@ -132,43 +132,6 @@ def anchors_to_targets(anchors: Mapping[int, str], n_rows: int) -> np.ndarray:
     return y
 
 
-def spread_anchors(anchors: Mapping[int, str], X: np.ndarray, per_label: int) -> dict[int, str]:
-    """At most ``per_label`` anchors of each label, spread over that label's anchors: the one
-    nearest their mean, then again and again the one farthest from those already kept
-    (farthest-point sampling on z-scored, median-imputed X (N, D)). Labels with fewer anchors
-    keep all of them. Deterministic: the same anchors give the same subset.
-
-    The studio gives the model this subset: a lasso names hundreds of rows, and the model's
-    cost grows with every anchor while a few dozen spread ones carry the same information.
-
-    >>> spread_anchors({0: "a", 1: "a", 2: "a"}, np.array([[0.0], [0.1], [5.0]]), 2)
-    {1: 'a', 2: 'a'}
-    """
-    from pfn_core.preprocessing import impute_and_standardize
-
-    by_label: dict[str, list[int]] = {}
-    for row, label in sorted(anchors.items()):
-        by_label.setdefault(label, []).append(row)
-    if all(len(rows) <= per_label for rows in by_label.values()):
-        return dict(anchors)
-    Z = impute_and_standardize(np.asarray(X, dtype=np.float64))
-    kept: dict[int, str] = {}
-    for label, rows in by_label.items():
-        if len(rows) <= per_label:
-            kept.update((r, label) for r in rows)
-            continue
-        points = Z[rows]  # (M, D')
-        first = int(np.argmin(((points - points.mean(0)) ** 2).sum(1)))
-        chosen = [first]
-        nearest = ((points - points[first]) ** 2).sum(1)  # (M,) squared distance to the kept
-        for _ in range(per_label - 1):
-            farthest = int(np.argmax(nearest))
-            chosen.append(farthest)
-            nearest = np.minimum(nearest, ((points - points[farthest]) ** 2).sum(1))
-        kept.update((rows[i], label) for i in chosen)
-    return kept
-
-
 def anchors_to_csv(anchors: Mapping[int, str]) -> str:
     """CSV text with header ``row_id,label``, one anchor per line, sorted by row id."""
     buffer = io.StringIO()

@@ -150,16 +150,3 @@ def test__row_ids_from_selection__reads_customdata_given_back_as_a_positional_di
     selection = {"points": [{"customdata": {"0": 12, "1": 0.7}, "point_index": 0},
                             {"customdata": {"0": 3.0, "1": 0.2}, "point_index": 1}]}
     assert row_ids_from_selection(selection) == [12, 3]
-
-
-def test__spread_anchors__keeps_small_labels_and_spreads_large_ones():
-    from pfn_core.studio.anchors import spread_anchors
-
-    X = np.concatenate([np.linspace(0, 10, 50)[:, None], np.zeros((3, 1))])
-    anchors = {**{r: "line" for r in range(50)}, 50: "few", 51: "few", 52: "few"}
-    kept = spread_anchors(anchors, X, per_label=5)
-    assert {r for r, label in kept.items() if label == "few"} == {50, 51, 52}
-    line = sorted(r for r, label in kept.items() if label == "line")
-    assert len(line) == 5 and {0, 49} <= set(line)  # both ends of the line are kept
-    assert spread_anchors(anchors, X, per_label=5) == kept
-    assert spread_anchors(anchors, X, per_label=60) == anchors
