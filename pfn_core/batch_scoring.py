@@ -68,14 +68,16 @@ def count_rows(path) -> int | None:
     return sum(pq.ParquetFile(f).metadata.num_rows for f in files)
 
 
-def score_chunk(clusterer, chunk: pd.DataFrame, features: list[str] | None) -> pd.DataFrame:
-    """`chunk` (C rows) plus ``predicted_cluster`` and ``confidence`` (rounded to 6 places)."""
+def score_chunk(clusterer, chunk: pd.DataFrame, features: list[str] | None,
+                method: str = "model") -> pd.DataFrame:
+    """`chunk` (C rows) plus ``predicted_cluster`` and ``confidence`` (rounded to 6 places);
+    `method`: ``PFNClusterer.predict_proba``'s ("model" or "carry")."""
     columns = features or _fitted_feature_names(clusterer, chunk)
     missing = [c for c in columns if c not in chunk.columns]
     if missing:
         raise ValueError(f"the input lacks the feature columns {', '.join(map(repr, missing))}; "
                          f"its columns are {', '.join(map(str, chunk.columns))}.")
-    proba = clusterer.predict_proba(chunk[columns].to_numpy())
+    proba = clusterer.predict_proba(chunk[columns].to_numpy(), method=method)
     out = chunk.copy()
     out["predicted_cluster"] = clusterer.classes_[proba.argmax(1)]
     out["confidence"] = np.round(proba.max(1), 6)
@@ -133,7 +135,7 @@ class OutputWriter:
 
 def score_table(model_path, input_path, output_path, features: list[str] | None = None,
                 chunk_rows: int = DEFAULT_CHUNK_ROWS, client=None,
-                progress: Callable[[int], None] | None = None) -> int:
+                progress: Callable[[int], None] | None = None, method: str = "model") -> int:
     """Score every row of `input_path` into `output_path`; on `client` (a
     ``dask.distributed.Client``) when given, else in this process. `progress(rows)` is
     called after each chunk is written. -> rows written"""
@@ -145,11 +147,11 @@ def score_table(model_path, input_path, output_path, features: list[str] | None 
     written = 0
     try:
         if client is None:
-            results = (score_chunk(clusterer, chunk, features)
+            results = (score_chunk(clusterer, chunk, features, method)
                        for chunk in input_chunks(input_path, chunk_rows))
         else:
             results = _score_on_dask(client, model_bytes, input_chunks(input_path, chunk_rows),
-                                     features)
+                                     features, method)
         for frame in results:
             writer.write(frame)
             written += len(frame)
@@ -163,7 +165,7 @@ def score_table(model_path, input_path, output_path, features: list[str] | None 
 
 
 def _score_on_dask(client, model_bytes: bytes, chunks: Iterator[pd.DataFrame],
-                   features: list[str] | None) -> Iterator[pd.DataFrame]:
+                   features: list[str] | None, method: str) -> Iterator[pd.DataFrame]:
     """Scored chunks, in input order, computed on the workers of `client`."""
     model = client.scatter(model_bytes, broadcast=True)
     digest = hashlib.sha256(model_bytes).hexdigest()
@@ -171,7 +173,7 @@ def _score_on_dask(client, model_bytes: bytes, chunks: Iterator[pd.DataFrame],
     in_flight: deque = deque()
     for chunk in chunks:
         in_flight.append(client.submit(_score_on_worker, model, digest, chunk, features,
-                                       pure=False))
+                                       method, pure=False))
         if len(in_flight) >= window:
             yield in_flight.popleft().result()
     while in_flight:
@@ -179,8 +181,8 @@ def _score_on_dask(client, model_bytes: bytes, chunks: Iterator[pd.DataFrame],
 
 
 def _score_on_worker(model_bytes: bytes, digest: str, chunk: pd.DataFrame,
-                     features: list[str] | None) -> pd.DataFrame:
-    return score_chunk(_worker_clusterer(digest, model_bytes), chunk, features)
+                     features: list[str] | None, method: str) -> pd.DataFrame:
+    return score_chunk(_worker_clusterer(digest, model_bytes), chunk, features, method)
 
 
 _worker_cache: dict = {}

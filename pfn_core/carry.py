@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from pfn_core.geodesic import Attachment, BaseGraph
+from pfn_core.geodesic import Attachment, BaseGraph, LandmarkPaths
 
 CONTEXT_PER_CLASS = 32  # at most this many anchors of one class are context tokens
 MODEL_ROWS = 4096  # longer tables: the transformer scores this many rows (see above)
@@ -143,4 +143,21 @@ def _weighted_mean(proba: np.ndarray, links: np.ndarray, lengths: np.ndarray) ->
     out = np.zeros((len(links), proba.shape[1]))
     for j in range(links.shape[1]):
         out += weight[:, j, None] * proba[links[:, j]]
+    return out
+
+
+def carry_new_rows(landmark_proba: np.ndarray, paths: LandmarkPaths, geometry: np.ndarray,
+                   batch_size: int = 4096) -> np.ndarray:
+    """New rows labelled as a fit labels the rows it did not score: each takes the
+    probabilities of its nearest base landmarks, weighted by 1 / distance.
+
+    landmark_proba (B, K) for ``paths.base_rows``; geometry (R, G) of the new rows in the
+    fitted geometry -> (R, K)"""
+    position = np.full(int(paths.base_rows.max()) + 1, -1, dtype=np.int64)
+    position[paths.base_rows] = np.arange(len(paths.base_rows))
+    out = np.empty((len(geometry), landmark_proba.shape[1]))
+    for start in range(0, len(geometry), batch_size):
+        links = paths.nearest_base(geometry[start:start + batch_size])
+        out[start:start + batch_size] = _weighted_mean(
+            landmark_proba, position[links.rows], links.hop.astype(np.float64))
     return out

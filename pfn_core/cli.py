@@ -4,6 +4,7 @@
                                [--n-clusters K] [--out OUT.csv]
     python -m pfn_core predict --model FITTED --input TABLE --output OUT [--features a,b,c]
                                [--dask local | --scheduler tcp://HOST:PORT] [--chunk-rows N]
+                               [--method model|carry]
     python -m pfn_core bench ...          (same options as ``python -m pfn_core.bench``)
 
 ``predict`` scores a CSV file, a Parquet file or a folder of Parquet files with a clusterer
@@ -64,6 +65,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="score on the dask.distributed cluster at this scheduler")
     predict.add_argument("--chunk-rows", type=int, default=100_000, metavar="N",
                          help="rows per chunk (default 100,000)")
+    predict.add_argument("--method", choices=["model", "carry"], default="model",
+                         help="model: every row through the transformer (default); carry: "
+                              "from the fit's nearest landmarks, tens of times faster")
     predict.add_argument("--no-progress", action="store_true", help="no progress bar")
     commands.add_parser("bench", help="run the benchmark (see python -m pfn_core.bench --help)",
                         add_help=False)
@@ -132,7 +136,7 @@ def predict_command(args) -> int:
                desc="scoring", file=sys.stderr)
     with bar, _dask_client(args) as client:
         rows = score_table(args.model, args.input, args.output, features, args.chunk_rows,
-                           client, progress=bar.update)
+                           client, progress=bar.update, method=args.method)
     sys.stderr.write(f"wrote {rows:,} rows to {args.output}\n")
     return 0
 

@@ -59,6 +59,7 @@ def save_fitted(estimator, path) -> None:
         "paths.landmarks": paths.landmarks, "paths.rows": paths.rows,
         "paths.from_context": paths.from_context, "paths.base_rows": paths.base_rows,
         "paths.base_geometry": paths.base_geometry, "ranks": scoring.ranks,
+        "landmark_proba": fitted.landmark_proba,
     })
     header = {
         "format": FORMAT, "version": VERSION,
@@ -121,7 +122,7 @@ def load_fitted(path, device: str = "cpu"):
 
     estimator = PFNClusterer(device=device, n_ensemble=header["n_ensemble"])
     estimator.model_ = model
-    estimator.fitted_pass_ = FittedPass(tuple(steps), scoring)
+    estimator.fitted_pass_ = FittedPass(tuple(steps), scoring, arrays["landmark_proba"])
     estimator.classes_ = np.asarray(header["classes"])
     names = header["feature_names"]
     estimator.feature_names_in_ = None if names is None else np.asarray(names, dtype=object)

@@ -123,9 +123,7 @@ class LandmarkPaths:
         (Q, G) -> (straight (Q, M), along (Q, M)), float32"""
         n_context = self.from_context.shape[0]
         if attachment is None:
-            attachment = (attach(query_geometry, self.base_geometry, self.base_rows)
-                          if self._base_tree is None else
-                          nearest_base_by_tree(query_geometry, self._base_tree, self.base_rows))
+            attachment = self.nearest_base(query_geometry)
         straight = _pairwise(query_geometry, self.landmarks[:n_context])  # (Q, M)
         position = self._positions(attachment.rows)  # (Q, k) landmark positions
         base_hop = torch.from_numpy(attachment.hop).clone()
@@ -138,6 +136,12 @@ class LandmarkPaths:
                                1, pick)
         via = torch.from_numpy(self.from_context.T)[nearest]  # (Q, k, M)
         return straight.numpy(), (hop[:, :, None] + via).amin(dim=1).numpy()
+
+    def nearest_base(self, query_geometry: np.ndarray) -> Attachment:
+        """Each query's nearest base landmarks (as ``attach_rows`` finds them). (Q, G)"""
+        if self._base_tree is None:
+            return attach(query_geometry, self.base_geometry, self.base_rows)
+        return nearest_base_by_tree(query_geometry, self._base_tree, self.base_rows)
 
     @functools.cached_property
     def _base_tree(self) -> cKDTree | None:

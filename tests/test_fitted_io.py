@@ -76,3 +76,19 @@ def test__bad_use__is_answered_with_a_value_error(tmp_path):
         PFNClusterer.load(bad)
     with pytest.raises(ValueError, match="not found"):
         PFNClusterer.load(tmp_path / "missing.safetensors")
+
+
+def test__predict_by_carry__agrees_with_the_model_and_survives_save_and_load(tmp_path):
+    X, truth = _blobs(3000)
+    est = PFNClusterer().fit(X, _anchors(truth, 3))
+    X_new, truth_new = _blobs(2000, seed=9)
+    carried = est.predict(X_new, method="carry")
+    assert (carried == truth_new).mean() > 0.98
+    assert (carried == est.predict(X_new)).mean() > 0.98
+    np.testing.assert_allclose(est.predict_proba(X_new, method="carry").sum(1), 1.0, atol=1e-6)
+    est.save(tmp_path / "f.safetensors")
+    loaded = PFNClusterer.load(tmp_path / "f.safetensors")
+    np.testing.assert_array_equal(loaded.predict_proba(X_new, method="carry"),
+                                  est.predict_proba(X_new, method="carry"))
+    with pytest.raises(ValueError, match="method must be"):
+        est.predict(X_new, method="nearest")

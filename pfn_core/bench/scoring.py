@@ -47,13 +47,13 @@ def fit_and_save(path: Path) -> None:
 
 
 def run_mode(model: Path, table: Path, output: Path, extra: list[str],
-             chunk_rows: int) -> dict:
+             chunk_rows: int, method: str) -> dict:
     """One ``predict`` run in a fresh process -> {seconds, peak_mb, rc}."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     started = time.perf_counter()
     done = subprocess.run([sys.executable, "-m", "pfn_core", "predict", "--model", str(model),
                            "--input", str(table), "--output", str(output), "--chunk-rows",
-                           str(chunk_rows), "--no-progress", *extra],
+                           str(chunk_rows), "--method", method, "--no-progress", *extra],
                           capture_output=True, text=True)
     seconds = time.perf_counter() - started
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
@@ -67,6 +67,8 @@ def main(argv=None) -> int:
     parser.add_argument("--rows", type=int, default=10_000_000)
     parser.add_argument("--chunk-rows", type=int, default=100_000)
     parser.add_argument("--workdir", default="runs/scoring")
+    parser.add_argument("--method", choices=["model", "carry"], default="carry",
+                        help="predict's method (model: every row through the transformer)")
     parser.add_argument("--keep", action="store_true", help="keep the table and outputs")
     args = parser.parse_args(argv)
     work = Path(args.workdir)
@@ -76,13 +78,14 @@ def main(argv=None) -> int:
     write_table(table, args.rows)
     fit_and_save(model)
     print(f"Machine: {platform.platform()}; {args.rows:,} rows x 16 columns in "
-          f"{len(list(table.iterdir()))} Parquet files; chunks of {args.chunk_rows:,} rows.\n")
+          f"{len(list(table.iterdir()))} Parquet files; chunks of {args.chunk_rows:,} rows; "
+          f"predict --method {args.method}.\n")
     print("| mode | seconds | rows per second | peak memory of one process (MB) |")
     print("|---|---|---|---|")
     outputs = {}
     for mode, extra in (("one process", []), ("Dask, local cluster", ["--dask", "local"])):
         outputs[mode] = work / f"scored-{len(outputs)}.parquet"
-        got = run_mode(model, table, outputs[mode], extra, args.chunk_rows)
+        got = run_mode(model, table, outputs[mode], extra, args.chunk_rows, args.method)
         if got["rc"] != 0:
             print(f"| {mode} | failed: {got['stderr']} | | |")
             continue
