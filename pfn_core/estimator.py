@@ -19,10 +19,12 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClusterMixin
+from sklearn.base import BaseEstimator, ClusterMixin, clone
 
 from pfn_core.anchor_metric import uses_anchor_metric, within_class_whitening
+from pfn_core.calibration import calibrate_proba, load_temperatures
 from pfn_core.checkpoint import SHIPPED_WEIGHTS, load_model
+from pfn_core.discovery import MAX_CLUSTERS, estimate_n_clusters
 from pfn_core.inference import DEFAULT_CONTEXT_SIZE, predict_proba
 from pfn_core.merging import graph_cut_fraction, merge_by_confusion
 from pfn_core.preprocessing import validate_features
@@ -40,6 +42,12 @@ OVERSEED_SCHEDULE = (5, 10, 20, 40)  # and grows its pseudo-anchors per class in
 def cached_model(path: str, device: str):
     """Load a weights file once per process and reuse it (the model is never mutated)."""
     return load_model(path, device)
+
+
+@functools.lru_cache(maxsize=1)
+def cached_temperatures() -> dict:
+    """The shipped calibration temperatures (``calibration.load_temperatures``), read once."""
+    return load_temperatures()
 
 
 def split_targets(y, n_rows: int):
@@ -156,10 +164,20 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
     device : str
         "cpu" or "cuda".
     n_clusters : int or None
-        Used only when no row is labelled, and then required. The model starts twice: from
+        Used only when no row is labelled. None (default): the model estimates K from its
+        own confusion between over-seeded sub-clusters (``pfn_core.discovery``; the
+        evidence per candidate K is ``n_clusters_scores_``). Given or estimated, the model
+        then starts twice: from
         this many density-peak seeds, and from 3 times as many merged back by its own
         confusion (``pfn_core.merging``); each start re-anchors on its most confident rows,
         and the partition that cuts fewer links of the neighbour graph is kept.
+    max_clusters : int
+        The largest K considered when K is estimated (default 32).
+    calibrate : bool
+        True (default): with anchors, the probabilities of the rows that are not anchors are
+        temperature-scaled by the constants fitted on prior draws (``pfn_core.calibration``,
+        ``weights/calibration.json``) so that a confidence of 0.8 is right about 80% of the
+        time; labels never change. False: the model's raw softmax.
     overseed : int
         Sub-clusters per cluster in that second start (default 3; 1 skips it, which is
         faster, and on the benchmark worse: see BENCHMARKS.md).
@@ -198,6 +216,9 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
     confidence_ : (N,) the highest probability of each row.
     anchor_mask_ : (N,) True where the row was an anchor.
     in_anchor_metric_ : bool, whether this fit used the anchors' metric.
+    n_clusters_ : int, the number of clusters (anchored classes, n_clusters, or estimated).
+    n_clusters_scores_ : dict K -> evidence for each candidate K when K was estimated
+        (no anchors, n_clusters=None), else None.
     n_features_in_ : int.
 
     NaN values are filled with the column median; infinities and non-numeric columns are
@@ -208,7 +229,8 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
                  context_size: int = DEFAULT_CONTEXT_SIZE, n_ensemble: int = 1,
                  refine_rounds: int = DEFAULT_REFINE_ROUNDS, refine_anchors: int = 10,
                  scale_columns: bool = True, anchor_metric: bool = True,
-                 overseed: int = DEFAULT_OVERSEED):
+                 overseed: int = DEFAULT_OVERSEED, max_clusters: int = MAX_CLUSTERS,
+                 calibrate: bool = True):
         self.weights = weights
         self.device = device
         self.n_clusters = n_clusters
@@ -219,6 +241,8 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
         self.scale_columns = scale_columns
         self.anchor_metric = anchor_metric
         self.overseed = overseed
+        self.max_clusters = max_clusters
+        self.calibrate = calibrate
 
     def fit(self, X, y=None):
         """Cluster X (N, D) given y (N,) with -1/None for unlabelled rows. Returns self."""
@@ -226,11 +250,22 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
         prepared = prepare_inputs(X, y, self.weights, self.device, self.scale_columns,
                                   self.anchor_metric)
         anchor_index = prepared.anchor_index
-        if len(anchor_index) == 0:
+        self.n_clusters_scores_ = None
+        if len(anchor_index) == 0 and self.n_clusters is None:
+            estimate = estimate_n_clusters(self, prepared, self.max_clusters)
+            self.n_clusters_scores_ = estimate.scores
+            with_k = clone(self).set_params(n_clusters=estimate.n_clusters)
+            classes, proba = with_k._cluster_without_anchors(prepared)
+        elif len(anchor_index) == 0:
             classes, proba = self._cluster_without_anchors(prepared)
         else:
             classes, proba = self._cluster_from_anchors(prepared)
 
+        if self.calibrate and len(anchor_index):
+            is_anchor = np.zeros(len(proba), dtype=bool)
+            is_anchor[anchor_index] = True
+            proba = calibrate_proba(proba, is_anchor, len(anchor_index), len(classes),
+                                    cached_temperatures())
         self.classes_ = np.asarray(classes)
         self.proba_ = proba
         self.labels_ = self.classes_[proba.argmax(1)]
@@ -239,11 +274,12 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
         self.anchor_mask_[anchor_index] = True
         self.n_features_in_ = prepared.X.shape[1]
         self.in_anchor_metric_ = prepared.in_anchor_metric
+        self.n_clusters_ = len(self.classes_)
         return self
 
     def _check_settings(self) -> None:
         for name, least in (("refine_rounds", 0), ("refine_anchors", 1), ("n_ensemble", 1),
-                            ("context_size", 0), ("overseed", 1)):
+                            ("context_size", 0), ("overseed", 1), ("max_clusters", 2)):
             value = getattr(self, name)
             if not isinstance(value, (int, np.integer)) or value < least:
                 raise ValueError(f"{name} must be a whole number >= {least}, got {value!r}.")
