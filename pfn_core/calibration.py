@@ -73,14 +73,26 @@ def reliability(proba: np.ndarray, truth: np.ndarray, n_bins: int = N_BINS):
 
     proba (N, K), truth (N,) -> (count (B,), mean confidence (B,), accuracy (B,)); empty
     bins have count 0 and NaN means."""
-    confidence = proba.max(1)
-    correct = (proba.argmax(1) == truth).astype(np.float64)
+    return reliability_bins(proba.max(1), proba.argmax(1) == truth, n_bins)
+
+
+def reliability_bins(confidence: np.ndarray, correct: np.ndarray, n_bins: int = N_BINS):
+    """``reliability`` from each row's confidence (N,) and whether it was right (N,)."""
+    correct = np.asarray(correct, dtype=np.float64)
     which = np.minimum((confidence * n_bins).astype(np.int64), n_bins - 1)
     count = np.bincount(which, minlength=n_bins).astype(np.float64)
     with np.errstate(invalid="ignore"):
         mean_confidence = np.bincount(which, confidence, n_bins) / count
         accuracy = np.bincount(which, correct, n_bins) / count
     return count, mean_confidence, accuracy
+
+
+def calibration_error(count: np.ndarray, mean_confidence: np.ndarray,
+                      accuracy: np.ndarray) -> float:
+    """ECE from ``reliability``'s bins: the count-weighted mean |confidence - accuracy|."""
+    filled = count > 0
+    gaps = np.abs(mean_confidence[filled] - accuracy[filled])
+    return float((count[filled] * gaps).sum() / count.sum())
 
 
 def expected_calibration_error(proba: np.ndarray, truth: np.ndarray,
@@ -90,10 +102,7 @@ def expected_calibration_error(proba: np.ndarray, truth: np.ndarray,
     proba (N, K), truth (N,) class index of each row -> float in [0, 1]"""
     if len(proba) == 0:
         raise ValueError("no rows to measure calibration on.")
-    count, mean_confidence, accuracy = reliability(proba, truth, n_bins)
-    filled = count > 0
-    gaps = np.abs(mean_confidence[filled] - accuracy[filled])
-    return float((count[filled] * gaps).sum() / count.sum())
+    return calibration_error(*reliability(proba, truth, n_bins))
 
 
 def load_temperatures(path: str | Path | None = None) -> dict[str, float]:

@@ -42,12 +42,17 @@ class ClusterCountEstimate:
     heights: np.ndarray
 
 
-def merge_heights(proba: np.ndarray) -> np.ndarray:
-    """Average-linkage merging of M sub-clusters by the model's confusion, down to one group.
+def merge_heights(proba: np.ndarray, n_anchored: int = 0) -> tuple[np.ndarray, list]:
+    """Average-linkage merging of M sub-clusters by the model's confusion, as far as it goes.
 
-    proba (R, M) rows' probabilities over sub-clusters -> (M-1,) heights, heights[j] the
-    confusion (``merging.merge_by_confusion``'s score) of the merge that leaves j + 1 groups.
-    The merge order is the same as ``merge_by_confusion``'s."""
+    confusion(a, b) is ``merging.merge_by_confusion``'s score (shared probability mass over
+    n_a * n_b), and the merge order is the same. The first `n_anchored` columns are
+    anchored classes: two groups that both hold one never merge, so merging stops at
+    max(1, n_anchored) groups.
+
+    proba (R, M) rows' probabilities over sub-clusters -> (heights (M-1,) where
+    heights[j] is the confusion of the merge that leaves j + 1 groups (NaN below the
+    stopping point), merges: [(keep, gone)] column pairs in merge order)"""
     n_sub = proba.shape[1]
     if n_sub < 2:
         raise ValueError(f"need at least two sub-clusters to merge, got {n_sub}.")
@@ -57,11 +62,14 @@ def merge_heights(proba: np.ndarray) -> np.ndarray:
     shared = mass + mass.T
     sizes = np.bincount(predicted, minlength=n_sub).astype(np.float64)
     alive = np.ones(n_sub, dtype=bool)
-    heights = np.zeros(n_sub - 1)
-    for step in range(n_sub - 1):
+    anchored = np.arange(n_sub) < n_anchored
+    heights = np.full(n_sub - 1, np.nan)
+    merges = []
+    for step in range(n_sub - max(1, n_anchored)):
         score = shared / np.maximum(np.outer(sizes, sizes), 1e-9)
         score[~alive] = -np.inf
         score[:, ~alive] = -np.inf
+        score[np.ix_(anchored, anchored)] = -np.inf
         np.fill_diagonal(score, -np.inf)
         keep, gone = np.unravel_index(np.argmax(score), score.shape)
         heights[n_sub - step - 2] = score[keep, gone]
@@ -70,8 +78,20 @@ def merge_heights(proba: np.ndarray) -> np.ndarray:
         shared[:, keep] += shared[:, gone]
         shared[keep, keep] = 0.0
         sizes[keep] += sizes[gone]
+        anchored[keep] |= anchored[gone]
         alive[gone] = False
-    return heights
+        merges.append((int(keep), int(gone)))
+    return heights, merges
+
+
+def groups_after(merges: list, n_sub: int, n_groups: int) -> np.ndarray:
+    """The group of each of `n_sub` columns once `merges` (from ``merge_heights``) have
+    merged them down to `n_groups` groups -> (M,) each column's group, named by its lowest
+    column."""
+    group = np.arange(n_sub)
+    for keep, gone in merges[:n_sub - n_groups]:
+        group[group == gone] = keep
+    return group
 
 
 def cluster_count_scores(heights: np.ndarray, max_clusters: int = MAX_CLUSTERS) -> dict:
@@ -103,7 +123,7 @@ def estimate_n_clusters(estimator, prepared, max_clusters: int = MAX_CLUSTERS,
     index, index_class = estimator._pick_anchors(prepared, peaks, np.arange(n_sub), n_sub,
                                                  SUBCLUSTER_ANCHORS, np.zeros(0, np.int64))
     proba = estimator._pass(prepared, index, index_class, n_sub, rows=pilot_rows(prepared))
-    heights = merge_heights(proba)
+    heights, _ = merge_heights(proba)
     scores = cluster_count_scores(heights, max_clusters)
     best = max(scores, key=lambda k: (scores[k], -k))
     return ClusterCountEstimate(best, scores, heights)

@@ -27,7 +27,8 @@ from pfn_core.checkpoint import SHIPPED_WEIGHTS, load_model
 from pfn_core.discovery import MAX_CLUSTERS, estimate_n_clusters
 from pfn_core.inference import DEFAULT_CONTEXT_SIZE, predict_proba
 from pfn_core.merging import graph_cut_fraction, merge_by_confusion
-from pfn_core.preprocessing import validate_features
+from pfn_core.new_clusters import find_new_clusters, with_new_clusters
+from pfn_core.preprocessing import SCALINGS, resolve_column_scaling, validate_features
 from pfn_core.seeding import confident_anchors, density_peak_seeds
 from pfn_core.table_views import TableViews, table_views
 
@@ -107,6 +108,7 @@ class PreparedInputs:
     model: object
     views: TableViews
     in_anchor_metric: bool = False
+    scaled_columns: bool = True  # whether each column was z-scored (scale_columns resolved)
 
     X = property(lambda self: self.views.X)
     features = property(lambda self: self.views.features)
@@ -116,7 +118,7 @@ class PreparedInputs:
     attachment = property(lambda self: self.views.attachment)
 
 
-def prepare_inputs(X, y, weights=None, device: str = "cpu", scale_columns: bool = True,
+def prepare_inputs(X, y, weights=None, device: str = "cpu", scale_columns: bool | str = True,
                    anchor_metric: bool = True) -> PreparedInputs:
     """Validate X and y (ValueError on bad input), load the weights once per process and
     get the model's views of X (`scale_columns`: z-score each column, see
@@ -126,6 +128,7 @@ def prepare_inputs(X, y, weights=None, device: str = "cpu", scale_columns: bool 
     X_valid = validate_features(X)
     anchor_index, anchor_labels = split_targets(y, X_valid.shape[0])
     model = cached_model(str(Path(weights or SHIPPED_WEIGHTS)), device)
+    scale_columns = resolve_column_scaling(X_valid, scale_columns)
     views = table_views(X_valid, model.config.input_dim, scale_columns)
     classes, anchor_class = np.unique(anchor_labels, return_inverse=True)
     in_metric = anchor_metric and uses_anchor_metric(len(anchor_index), len(classes))
@@ -133,7 +136,7 @@ def prepare_inputs(X, y, weights=None, device: str = "cpu", scale_columns: bool 
         views = views_in_anchor_metric(views, anchor_index, anchor_class,
                                        model.config.input_dim)
     return PreparedInputs(anchor_index, anchor_labels, classes, anchor_class, model, views,
-                          in_metric)
+                          in_metric, scale_columns)
 
 
 def views_in_anchor_metric(views: TableViews, index: np.ndarray, index_class: np.ndarray,
@@ -178,6 +181,11 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
         temperature-scaled by the constants fitted on prior draws (``pfn_core.calibration``,
         ``weights/calibration.json``) so that a confidence of 0.8 is right about 80% of the
         time; labels never change. False: the model's raw softmax.
+    discover : bool
+        True (default): with anchors, rows that belong to none of the anchored clusters form
+        new clusters, named "new 1", "new 2", ... (``pfn_core.new_clusters``; then
+        ``classes_`` holds them after the anchored classes, as objects). False: every row
+        goes to an anchored class.
     overseed : int
         Sub-clusters per cluster in that second start (default 3; 1 skips it, which is
         faster, and on the benchmark worse: see BENCHMARKS.md).
@@ -197,8 +205,11 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
         that only pick rows score the first PILOT_ROWS rows in content order, not all.
     refine_anchors : int
         Extra anchors per class in each refinement round.
-    scale_columns : bool
-        True (default): z-score every column, for tables whose columns have different units.
+    scale_columns : "auto", True or False
+        "auto" (default): keep one common unit when the columns are mutually uncorrelated
+        and differ in spread (principal components, coordinates in one unit), else z-score
+        (``preprocessing.resolve_column_scaling``); the choice is ``scale_columns_``.
+        True: z-score every column, for tables whose columns have different units.
         False: keep the columns' relative spreads (centred, one common factor), for columns
         that already share a unit (pixels, coordinates, principal components); z-scoring
         those gives faint directions as much weight as strong ones.
@@ -216,9 +227,12 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
     confidence_ : (N,) the highest probability of each row.
     anchor_mask_ : (N,) True where the row was an anchor.
     in_anchor_metric_ : bool, whether this fit used the anchors' metric.
+    scale_columns_ : str, the scaling used: "z-score" or "common unit".
     n_clusters_ : int, the number of clusters (anchored classes, n_clusters, or estimated).
     n_clusters_scores_ : dict K -> evidence for each candidate K when K was estimated
         (no anchors, n_clusters=None), else None.
+    new_clusters_evidence_ : dict n -> evidence for n new clusters when discover looked for
+        them (with anchors), else None.
     n_features_in_ : int.
 
     NaN values are filled with the column median; infinities and non-numeric columns are
@@ -228,9 +242,9 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
     def __init__(self, *, weights=None, device: str = "cpu", n_clusters: int | None = None,
                  context_size: int = DEFAULT_CONTEXT_SIZE, n_ensemble: int = 1,
                  refine_rounds: int = DEFAULT_REFINE_ROUNDS, refine_anchors: int = 10,
-                 scale_columns: bool = True, anchor_metric: bool = True,
+                 scale_columns: bool | str = "auto", anchor_metric: bool = True,
                  overseed: int = DEFAULT_OVERSEED, max_clusters: int = MAX_CLUSTERS,
-                 calibrate: bool = True):
+                 calibrate: bool = True, discover: bool = True):
         self.weights = weights
         self.device = device
         self.n_clusters = n_clusters
@@ -243,6 +257,7 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
         self.overseed = overseed
         self.max_clusters = max_clusters
         self.calibrate = calibrate
+        self.discover = discover
 
     def fit(self, X, y=None):
         """Cluster X (N, D) given y (N,) with -1/None for unlabelled rows. Returns self."""
@@ -250,7 +265,7 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
         prepared = prepare_inputs(X, y, self.weights, self.device, self.scale_columns,
                                   self.anchor_metric)
         anchor_index = prepared.anchor_index
-        self.n_clusters_scores_ = None
+        self.n_clusters_scores_ = self.new_clusters_evidence_ = None
         if len(anchor_index) == 0 and self.n_clusters is None:
             estimate = estimate_n_clusters(self, prepared, self.max_clusters)
             self.n_clusters_scores_ = estimate.scores
@@ -260,6 +275,11 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
             classes, proba = self._cluster_without_anchors(prepared)
         else:
             classes, proba = self._cluster_from_anchors(prepared)
+            if self.discover:
+                found = find_new_clusters(self, prepared)
+                self.new_clusters_evidence_ = found.evidence
+                if found.n_new:
+                    classes, proba = with_new_clusters(self, prepared, found)
 
         if self.calibrate and len(anchor_index):
             is_anchor = np.zeros(len(proba), dtype=bool)
@@ -275,6 +295,7 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
         self.n_features_in_ = prepared.X.shape[1]
         self.in_anchor_metric_ = prepared.in_anchor_metric
         self.n_clusters_ = len(self.classes_)
+        self.scale_columns_ = SCALINGS[prepared.scaled_columns]
         return self
 
     def _check_settings(self) -> None:
