@@ -12,7 +12,8 @@ falls most: the evidence for candidate K is log(height of the merge that leaves 
 minus log(height of the merge that leaves K - 1), and the estimate is the candidate with the
 most evidence. Everything here is the model's output; no classical clustering is involved.
 
-Chosen on the dev suite (``python -m pfn_core.bench.discovery``): 64 sub-clusters, 5
+Chosen on the dev suite (``python -m pfn_core.bench.discovery``): 64 sub-clusters (at most one
+per 20 rows: with fewer rows per sub-cluster nearly every row is a pseudo-anchor), 5
 pseudo-anchors each, candidates 2..32.
 
 Legend: N=rows, R=scored (pilot) rows, M=sub-clusters.
@@ -28,7 +29,7 @@ from pfn_core.seeding import density_peak_seeds
 
 SUBCLUSTERS = 64  # density peaks that seed the over-clustering
 SUBCLUSTER_ANCHORS = 5  # pseudo-anchors per sub-cluster
-MIN_ROWS_PER_SUBCLUSTER = 5  # short tables get at most N // 5 sub-clusters
+MIN_ROWS_PER_SUBCLUSTER = 20  # short tables get at most N // 20 sub-clusters
 MAX_CLUSTERS = 32  # the largest candidate K
 
 

@@ -24,15 +24,11 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from pfn_core.discovery import (
-    MIN_ROWS_PER_SUBCLUSTER,
-    SUBCLUSTER_ANCHORS,
-    groups_after,
-    merge_heights,
-)
+from pfn_core.discovery import SUBCLUSTER_ANCHORS, groups_after, merge_heights
 from pfn_core.seeding import density_peak_seeds
 
 NEW_SUBCLUSTERS = 48  # candidate sub-clusters beside the anchored classes
+NEW_MIN_ROWS = 5  # short tables get at most N // 5 candidate sub-clusters
 MAX_NEW = 16  # at most this many new clusters
 MIN_LOG_GAP = 2.0  # a fall of at least e^2 in confusion marks a new cluster
 NEW_NAME = "new {}"
@@ -59,7 +55,7 @@ def find_new_clusters(estimator, prepared, max_new: int = MAX_NEW,
 
     n_anchored = len(prepared.classes)
     none = NewClusters(np.zeros(0, np.int64), np.zeros(0, np.int64), 0, {})
-    n_sub = min(NEW_SUBCLUSTERS, len(prepared.X) // MIN_ROWS_PER_SUBCLUSTER)
+    n_sub = min(NEW_SUBCLUSTERS, len(prepared.X) // NEW_MIN_ROWS)
     if n_sub < 2:
         return none
     peaks = density_peak_seeds(prepared.geometry, prepared.X, n_sub)
