@@ -9,7 +9,7 @@ point of the first family is the choice of scaling):
   covariance, means 4.4 apart along a random direction, 800 rows) handed over as its first
   50 principal components. Z-scoring every column whitens them, so the 49 noise components
   weigh as much as the one that separates the clusters.
-- ``overlapping Gaussians``: 2 to 4 unit-covariance clusters in 2, 8 or 32 dimensions with
+- ``overlapping Gaussians``: 2 to 4 (in 2-d: 2 or 3) unit-covariance clusters in 2, 8 or 32 dimensions with
   every pair of means 1.05 apart (a regular simplex), so that each pair overlaps by about
   60% (overlap coefficient 2 * Phi(-1.05 / 2)); 600 rows.
 
@@ -78,7 +78,7 @@ def cliff_tasks(draws: int = 3):
     for n_dims in (2, 8, 32):
         for index in range(draws):
             rng = np.random.default_rng(FIRST_SEED + 100 * n_dims + index)
-            n_clusters = int(rng.integers(2, 5))
+            n_clusters = int(rng.integers(2, min(5, n_dims + 2)))  # K - 1 <= D
             X, y = overlapping_gaussians_task(rng, n_clusters, n_dims)
             tasks.append((f"overlapping Gaussians, {n_dims}-d", f"overlap{n_dims}/{index}",
                           X, y))
