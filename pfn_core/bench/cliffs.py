@@ -9,7 +9,8 @@ point of the first family is the choice of scaling):
   covariance, means 4.4 apart along a random direction, 800 rows) handed over as its first
   50 principal components. Z-scoring every column whitens them, so the 49 noise components
   weigh as much as the one that separates the clusters.
-- ``overlapping Gaussians``: 2 to 4 (in 2-d: 2 or 3) unit-covariance clusters in 2, 8 or 32 dimensions with
+- ``overlapping Gaussians``: 2 to 4 (in 2-d: 2 or 3) unit-covariance clusters in 2, 8 or 32
+  dimensions with
   every pair of means 1.05 apart (a regular simplex), so that each pair overlaps by about
   60% (overlap coefficient 2 * Phi(-1.05 / 2)); 600 rows.
 
