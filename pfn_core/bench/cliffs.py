@@ -10,9 +10,8 @@ point of the first family is the choice of scaling):
   50 principal components. Z-scoring every column whitens them, so the 49 noise components
   weigh as much as the one that separates the clusters.
 - ``overlapping Gaussians``: 2 to 4 (in 2-d: 2 or 3) unit-covariance clusters in 2, 8 or 32
-  dimensions with
-  every pair of means 1.05 apart (a regular simplex), so that each pair overlaps by about
-  60% (overlap coefficient 2 * Phi(-1.05 / 2)); 600 rows.
+  dimensions, every pair of means 1.6 apart (a regular simplex), so that the two-sigma
+  balls of any two clusters overlap by 60% of their diameter ((4 - 1.6) / 4); 600 rows.
 
 Each draw uses ``numpy.random.default_rng(6000 + index)``; anchors are the protocol's draw
 (``draw_anchors``) with seeds 0, 1, 2, at 1 and 3 per cluster. Methods: the model with its
@@ -38,7 +37,7 @@ from pfn_core.prior import FAMILIES
 FIRST_SEED = 6000
 CLIFF_LEVELS = (1, 3)
 ANCHOR_SEEDS = (0, 1, 2)
-OVERLAP_DISTANCE = 1.05  # unit-variance means this far apart overlap by about 60%
+OVERLAP_DISTANCE = 1.6  # two-sigma balls of unit Gaussians this far apart overlap by 60%
 K_FIRST_SEED = 8000
 
 
