@@ -6,8 +6,9 @@ Tasks come from ``prior.sample_task`` with generators seeded ``FIRST_SEED``, ``F
 uses 5000 onwards, so these draws are new to both). Noise points are dropped. For each
 task and anchor level (1, 3 and 10 per class, drawn as the benchmark protocol draws them,
 seeded by the task's index), the model clusters the task uncalibrated, and the rows that
-are not anchors are kept with their true class. One temperature per regime minimises the
-negative log-likelihood on the even-numbered tasks; the odd-numbered ones report the
+are not anchors are kept with their true class. One temperature per regime (anchors per
+class, and number of classes: ``calibration.regime_of``) minimises the negative
+log-likelihood on the even-numbered tasks; the odd-numbered ones report the
 expected calibration error before and after, on draws the temperature was not fitted on.
 No benchmark data is read.
 
@@ -30,12 +31,14 @@ from pfn_core.calibration import (
     expected_calibration_error,
     fit_temperature,
     regime_of,
+    temperature_for,
 )
 from pfn_core.estimator import PFNClusterer
 from pfn_core.prior import PriorConfig, sample_task
 
 FIRST_SEED = 7000
 LEVELS = (1, 3, 10)
+MIN_TASKS = 8  # a (regime, class count) pair needs this many fitting tasks for its own T
 
 
 def prior_outputs(n_tasks: int, levels=LEVELS, config: PriorConfig | None = None):
@@ -61,15 +64,25 @@ def prior_outputs(n_tasks: int, levels=LEVELS, config: PriorConfig | None = None
     return outputs
 
 
-def fit_temperatures(outputs) -> dict[str, float]:
-    """One temperature per regime from the outputs of even-numbered tasks."""
+def fit_temperatures(outputs, min_tasks: int = MIN_TASKS) -> dict[str, float]:
+    """Temperatures from the outputs of even-numbered tasks: one per anchor regime, and one
+    per (anchor regime, class count) that holds at least `min_tasks` tasks."""
     temperatures = {}
     for level in sorted({level for _, level, _, _ in outputs}):
         chosen = [(p, t) for i, lv, p, t in outputs if lv == level and i % 2 == 0]
-        proba = np.concatenate([_pad(p, _width(chosen)) for p, _ in chosen])
-        truth = np.concatenate([t for _, t in chosen])
-        temperatures[regime_of(level)] = fit_temperature(proba, truth)
+        temperatures[regime_of(level)] = _fit(chosen)
+        by_count: dict[str, list] = {}
+        for p, t in chosen:
+            by_count.setdefault(regime_of(level, p.shape[1]), []).append((p, t))
+        for key, pairs in by_count.items():
+            if len(pairs) >= min_tasks:
+                temperatures[key] = _fit(pairs)
     return temperatures
+
+
+def _fit(pairs) -> float:
+    proba = np.concatenate([_pad(p, _width(pairs)) for p, _ in pairs])
+    return fit_temperature(proba, np.concatenate([t for _, t in pairs]))
 
 
 def held_out_report(outputs, temperatures) -> dict[str, dict[str, float]]:
@@ -79,7 +92,9 @@ def held_out_report(outputs, temperatures) -> dict[str, dict[str, float]]:
         chosen = [(p, t) for i, lv, p, t in outputs if lv == level and i % 2 == 1]
         proba = np.concatenate([_pad(p, _width(chosen)) for p, _ in chosen])
         truth = np.concatenate([t for _, t in chosen])
-        after = apply_temperature(proba, temperatures[regime_of(level)])
+        after = np.concatenate([
+            _pad(apply_temperature(p, temperature_for(temperatures, level, p.shape[1])),
+                 _width(chosen)) for p, _ in chosen])
         report[str(level)] = {"before": expected_calibration_error(proba, truth),
                               "after": expected_calibration_error(after, truth)}
     return report

@@ -10,7 +10,10 @@ on benchmark data, and shipped in ``weights/calibration.json``; the estimator ap
 to ``proba_`` (``PFNClusterer(calibrate=True)``).
 
 Regimes: by the mean number of anchors per class, ``REGIMES`` (1, 2-4, 5 or more: the last
-is where the anchors' metric takes over and the model's outputs change character).
+is where the anchors' metric takes over and the model's outputs change character), and by
+the number of classes, ``CLASS_COUNTS`` (2-3, 4-8, 9 or more: one temperature spread over
+31 classes flattens far more than over 2). A regime's key reads e.g. "1|4-8"; a file may
+also hold a temperature per anchor regime alone (e.g. "1"), used when the key is absent.
 
 Legend: N=rows, K=classes.
 """
@@ -26,15 +29,34 @@ from scipy.optimize import minimize_scalar
 SHIPPED_CALIBRATION = Path(__file__).resolve().parents[1] / "weights" / "calibration.json"
 N_BINS = 15
 REGIMES = (("1", 0.0, 2.0), ("2-4", 2.0, 5.0), ("5+", 5.0, np.inf))  # name, low, high
+CLASS_COUNTS = (("2-3", 0, 4), ("4-8", 4, 9), ("9+", 9, np.inf))  # name, low, high
 _FLOOR = 1e-12
 
 
-def regime_of(mean_anchors_per_class: float) -> str:
-    """The regime name for a mean number of anchors per class (>= 0)."""
-    for name, low, high in REGIMES:
-        if low <= mean_anchors_per_class < high:
-            return name
-    raise ValueError(f"mean anchors per class must be >= 0, got {mean_anchors_per_class}.")
+def regime_of(mean_anchors_per_class: float, n_classes: int | None = None) -> str:
+    """The regime key for a mean number of anchors per class (>= 0) and, when given, a
+    number of classes: e.g. "2-4" or "2-4|9+"."""
+    if not mean_anchors_per_class >= 0:
+        raise ValueError(f"mean anchors per class must be >= 0, got {mean_anchors_per_class}.")
+    name = next(r for r, low, high in REGIMES if low <= mean_anchors_per_class < high)
+    if n_classes is None:
+        return name
+    count = next(c for c, low, high in CLASS_COUNTS if low <= n_classes < high)
+    return f"{name}|{count}"
+
+
+def regime_keys() -> set[str]:
+    """Every key a calibration file may hold."""
+    plain = {name for name, _, _ in REGIMES}
+    return plain | {f"{r}|{c}" for r in plain for c, _, _ in CLASS_COUNTS}
+
+
+def temperature_for(temperatures: dict[str, float], mean_anchors_per_class: float,
+                    n_classes: int) -> float | None:
+    """The temperature of the regime (anchors and classes), else of the anchors' regime
+    alone, else None."""
+    full = temperatures.get(regime_of(mean_anchors_per_class, n_classes))
+    return full if full is not None else temperatures.get(regime_of(mean_anchors_per_class))
 
 
 def apply_temperature(proba: np.ndarray, temperature: float) -> np.ndarray:
@@ -113,7 +135,7 @@ def load_temperatures(path: str | Path | None = None) -> dict[str, float]:
         return {}
     content = json.loads(path.read_text())
     temperatures = content.get("temperatures")
-    names = {name for name, _, _ in REGIMES}
+    names = regime_keys()
     if not isinstance(temperatures, dict) or not set(temperatures) <= names or any(
             not (isinstance(t, (int, float)) and t > 0) for t in temperatures.values()):
         raise ValueError(f"{path}: 'temperatures' must map regimes {sorted(names)} to "
@@ -126,7 +148,7 @@ def calibrate_proba(proba: np.ndarray, anchor_mask: np.ndarray, n_anchors: int,
     """Temperature-scale the rows that are not anchors (anchors stay one-hot).
 
     proba (N, K), anchor_mask (N,) -> (N, K); unchanged when the regime has no temperature."""
-    temperature = temperatures.get(regime_of(n_anchors / max(n_classes, 1)))
+    temperature = temperature_for(temperatures, n_anchors / max(n_classes, 1), n_classes)
     if temperature is None or temperature == 1.0:
         return proba
     out = proba.copy()

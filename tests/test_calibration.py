@@ -11,7 +11,9 @@ from pfn_core.calibration import (
     expected_calibration_error,
     fit_temperature,
     load_temperatures,
+    regime_keys,
     regime_of,
+    temperature_for,
 )
 
 
@@ -59,7 +61,9 @@ def test__regimes__cover_every_anchor_count():
         "1", "1", "1", "2-4", "2-4", "5+", "5+"]
     with pytest.raises(ValueError):
         regime_of(-1)
-    assert {name for name, _, _ in REGIMES} == set(load_temperatures())
+    assert regime_of(3, 31) == "2-4|9+" and regime_of(10, 2) == "5+|2-3"
+    shipped = set(load_temperatures())
+    assert {name for name, _, _ in REGIMES} <= shipped <= regime_keys()
 
 
 def test__load_temperatures__a_missing_file_is_no_calibration_and_a_bad_one_is_refused(tmp_path):
@@ -68,6 +72,13 @@ def test__load_temperatures__a_missing_file_is_no_calibration_and_a_bad_one_is_r
     bad.write_text(json.dumps({"temperatures": {"1": -2.0}}))
     with pytest.raises(ValueError, match="positive"):
         load_temperatures(bad)
+
+
+def test__temperature_for__prefers_the_class_count_and_falls_back_to_the_anchors():
+    temperatures = {"1": 2.0, "1|9+": 1.2}
+    assert temperature_for(temperatures, 1, 31) == 1.2
+    assert temperature_for(temperatures, 1, 3) == 2.0
+    assert temperature_for(temperatures, 10, 3) is None
 
 
 def test__calibrate_proba__leaves_anchors_one_hot():

@@ -28,8 +28,8 @@ from pfn_core.calibration import (
     calibration_error,
     expected_calibration_error,
     load_temperatures,
-    regime_of,
     reliability_bins,
+    temperature_for,
 )
 from pfn_core.estimator import PFNClusterer
 
@@ -104,7 +104,7 @@ def main(argv=None) -> int:
             eces = {"raw": [], "calibrated": []}
             for seed in args.seeds:
                 proba, truth, per_class = raw_outputs(X, y, level, seed)
-                temperature = temperatures.get(regime_of(per_class), 1.0)
+                temperature = temperature_for(temperatures, per_class, proba.shape[1]) or 1.0
                 for kind, p in (("raw", proba),
                                 ("calibrated", apply_temperature(proba, temperature))):
                     eces[kind].append(expected_calibration_error(p, truth))
