@@ -70,7 +70,7 @@ def test__auto_scaling__keeps_principal_components_in_their_common_unit():
     from pfn_core.preprocessing import resolve_column_scaling
 
     rng = np.random.default_rng(0)
-    X = rng.normal(size=(600, 30)) * np.linspace(5, 0.5, 30)
+    X = rng.normal(size=(600, 30)) * np.geomspace(10, 0.1, 30)
     components = PCA(10, random_state=0).fit_transform(X)
     assert resolve_column_scaling(components, "auto") is False
 
