@@ -13,7 +13,8 @@ point of the first family is the choice of scaling):
   dimensions, every pair of means 1.6 apart (a regular simplex), so that the two-sigma
   balls of any two clusters overlap by 60% of their diameter ((4 - 1.6) / 4); 600 rows.
 
-Each draw uses ``numpy.random.default_rng(6000 + index)``; anchors are the protocol's draw
+Draws use ``numpy.random.default_rng(6000 + index)`` (principal components) and
+``default_rng(6000 + 100 * D + index)`` (overlapping Gaussians); anchors are the protocol's draw
 (``draw_anchors``) with seeds 0, 1, 2, at 1 and 3 per cluster. Methods: the model with its
 defaults (``scale_columns="auto"``), the model forced to z-score, and the protocol's anchored
 baselines (1-NN, label spreading, seeded K-means).
