@@ -10,8 +10,9 @@
 - diverse: the list is built greedily, and a row close to one already chosen counts for
   less, so the suggestions are not all from one spot.
 
-score = (1 - margin) * density rank, and each pick divides the rest by how close they are
-to it (``DIVERSITY_RADIUS`` typical neighbour distances). No randomness is involved. The
+Candidates are the 20 x n_rows most uncertain rows; score = (1 - margin) * density rank
+among them, and each pick damps the rest by how close they are to it (factor
+min(1, distance / ``DIVERSITY_RADIUS`` typical neighbour distances)). No randomness is involved. The
 settings were chosen on the dev suite (``python -m pfn_core.bench.suggest``).
 
 Legend: N=rows, G=geometry columns, P=candidate pool, R=reference rows.
@@ -24,7 +25,7 @@ from scipy.spatial import cKDTree
 
 from pfn_core.estimator import prepare_inputs
 
-POOL = 400  # candidates: the most uncertain rows
+POOL_PER_ROW = 20  # candidates: the 20 x n_rows most uncertain rows
 REFERENCE_ROWS = 2000  # density is measured against this many rows (content order)
 DENSITY_NEIGHBOURS = 10
 DIVERSITY_RADIUS = 3.0  # in units of the typical distance to the 10th neighbour
@@ -103,7 +104,7 @@ def suggest_rows(estimator, X, n_rows: int = 5) -> np.ndarray:
     proba = estimator.proba_[free]
     uncertainty = suggestion_scores(proba, np.ones(len(free)))
     order = np.lexsort((prepared.content_rank[free], -np.round(uncertainty, 9)))
-    pool = free[order[:POOL]]
+    pool = free[order[:POOL_PER_ROW * n_rows]]
     reference = np.sort(prepared.content_order[:REFERENCE_ROWS])
     density, typical = local_density(geometry, pool, reference)
     density_rank = (np.argsort(np.argsort(density)) + 1) / len(density)
