@@ -19,9 +19,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClusterMixin
+from sklearn.base import BaseEstimator, ClusterMixin, clone
 
 from pfn_core.anchor_metric import uses_anchor_metric, within_class_whitening
+from pfn_core.calibration import calibrate_proba, load_temperatures
 from pfn_core.carry import (
     CONTEXT_PER_CLASS,
     carry_new_rows,
@@ -30,10 +31,17 @@ from pfn_core.carry import (
     scored_rows,
 )
 from pfn_core.checkpoint import SHIPPED_WEIGHTS, load_model
+from pfn_core.discovery import MAX_CLUSTERS, estimate_n_clusters
 from pfn_core.fitted_io import load_fitted, save_fitted
 from pfn_core.inference import DEFAULT_CONTEXT_SIZE, ScoringContext, predict_proba, score_rows
 from pfn_core.merging import graph_cut_fraction, merge_by_confusion
-from pfn_core.preprocessing import transform_views, validate_features
+from pfn_core.new_clusters import find_new_clusters, with_new_clusters
+from pfn_core.preprocessing import (
+    SCALINGS,
+    resolve_column_scaling,
+    transform_views,
+    validate_features,
+)
 from pfn_core.seeding import confident_anchors, density_peak_seeds
 from pfn_core.table_views import TableViews, table_views
 
@@ -48,6 +56,12 @@ OVERSEED_SCHEDULE = (5, 10, 20, 40)  # and grows its pseudo-anchors per class in
 def cached_model(path: str, device: str):
     """Load a weights file once per process and reuse it (the model is never mutated)."""
     return load_model(path, device)
+
+
+@functools.lru_cache(maxsize=1)
+def cached_temperatures() -> dict:
+    """The shipped calibration temperatures (``calibration.load_temperatures``), read once."""
+    return load_temperatures()
 
 
 def split_targets(y, n_rows: int):
@@ -104,6 +118,7 @@ class FittedPass:
     steps: tuple
     scoring: ScoringContext
     landmark_proba: np.ndarray | None = None  # (B, K) the fit's result on the base landmarks
+    calibration: tuple | None = None  # (anchors, classes) whose temperature scaled proba_
 
 
 def _feature_names(X) -> np.ndarray | None:
@@ -129,6 +144,7 @@ class PreparedInputs:
     model: object
     views: TableViews
     in_anchor_metric: bool = False
+    scaled_columns: bool = True  # whether each column was z-scored (scale_columns resolved)
 
     X = property(lambda self: self.views.X)
     features = property(lambda self: self.views.features)
@@ -138,7 +154,7 @@ class PreparedInputs:
     attachment = property(lambda self: self.views.attachment)
 
 
-def prepare_inputs(X, y, weights=None, device: str = "cpu", scale_columns: bool = True,
+def prepare_inputs(X, y, weights=None, device: str = "cpu", scale_columns: bool | str = True,
                    anchor_metric: bool = True) -> PreparedInputs:
     """Validate X and y (ValueError on bad input), load the weights once per process and
     get the model's views of X (`scale_columns`: z-score each column, see
@@ -148,6 +164,7 @@ def prepare_inputs(X, y, weights=None, device: str = "cpu", scale_columns: bool 
     X_valid = validate_features(X)
     anchor_index, anchor_labels = split_targets(y, X_valid.shape[0])
     model = cached_model(str(Path(weights or SHIPPED_WEIGHTS)), device)
+    scale_columns = resolve_column_scaling(X_valid, scale_columns)
     views = table_views(X_valid, model.config.input_dim, scale_columns)
     classes, anchor_class = np.unique(anchor_labels, return_inverse=True)
     in_metric = anchor_metric and uses_anchor_metric(len(anchor_index), len(classes))
@@ -155,7 +172,7 @@ def prepare_inputs(X, y, weights=None, device: str = "cpu", scale_columns: bool 
         views = views_in_anchor_metric(views, anchor_index, anchor_class,
                                        model.config.input_dim)
     return PreparedInputs(anchor_index, anchor_labels, classes, anchor_class, model, views,
-                          in_metric)
+                          in_metric, scale_columns)
 
 
 def views_in_anchor_metric(views: TableViews, index: np.ndarray, index_class: np.ndarray,
@@ -186,10 +203,25 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
     device : str
         "cpu" or "cuda".
     n_clusters : int or None
-        Used only when no row is labelled, and then required. The model starts twice: from
+        Used only when no row is labelled. None (default): the model estimates K from its
+        own confusion between over-seeded sub-clusters (``pfn_core.discovery``; the
+        evidence per candidate K is ``n_clusters_scores_``). Given or estimated, the model
+        then starts twice: from
         this many density-peak seeds, and from 3 times as many merged back by its own
         confusion (``pfn_core.merging``); each start re-anchors on its most confident rows,
         and the partition that cuts fewer links of the neighbour graph is kept.
+    max_clusters : int
+        The largest K considered when K is estimated (default 32).
+    calibrate : bool
+        True (default): with anchors, the probabilities of the rows that are not anchors are
+        temperature-scaled by the constants fitted on prior draws (``pfn_core.calibration``,
+        ``weights/calibration.json``) so that a confidence of 0.8 is right about 80% of the
+        time; labels never change. False: the model's raw softmax.
+    discover : bool
+        True (default): with anchors, rows that belong to none of the anchored clusters form
+        new clusters, named "new 1", "new 2", ... (``pfn_core.new_clusters``; then
+        ``classes_`` holds them after the anchored classes, as objects). False: every row
+        goes to an anchored class.
     overseed : int
         Sub-clusters per cluster in that second start (default 3; 1 skips it, which is
         faster, and on the benchmark worse: see BENCHMARKS.md).
@@ -209,8 +241,11 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
         that only pick rows score the first PILOT_ROWS rows in content order, not all.
     refine_anchors : int
         Extra anchors per class in each refinement round.
-    scale_columns : bool
-        True (default): z-score every column, for tables whose columns have different units.
+    scale_columns : "auto", True or False
+        "auto" (default): keep one common unit when the columns are mutually uncorrelated
+        and differ in spread (principal components, coordinates in one unit), else z-score
+        (``preprocessing.resolve_column_scaling``); the choice is ``scale_columns_``.
+        True: z-score every column, for tables whose columns have different units.
         False: keep the columns' relative spreads (centred, one common factor), for columns
         that already share a unit (pixels, coordinates, principal components); z-scoring
         those gives faint directions as much weight as strong ones.
@@ -232,6 +267,12 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
         ``carry.CONTEXT_PER_CLASS`` per class; every anchor keeps its label and sets the
         metric).
     fitted_pass_ : what ``predict`` and ``save`` need (preprocessing and context).
+    scale_columns_ : str, the scaling used: "z-score" or "common unit".
+    n_clusters_ : int, the number of clusters (anchored classes, n_clusters, or estimated).
+    n_clusters_scores_ : dict K -> evidence for each candidate K when K was estimated
+        (no anchors, n_clusters=None), else None.
+    new_clusters_evidence_ : dict n -> evidence for n new clusters when discover looked for
+        them (with anchors), else None.
     n_features_in_ : int.
 
     NaN values are filled with the column median; infinities and non-numeric columns are
@@ -241,8 +282,9 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
     def __init__(self, *, weights=None, device: str = "cpu", n_clusters: int | None = None,
                  context_size: int = DEFAULT_CONTEXT_SIZE, n_ensemble: int = 1,
                  refine_rounds: int = DEFAULT_REFINE_ROUNDS, refine_anchors: int = 10,
-                 scale_columns: bool = True, anchor_metric: bool = True,
-                 overseed: int = DEFAULT_OVERSEED):
+                 scale_columns: bool | str = "auto", anchor_metric: bool = True,
+                 overseed: int = DEFAULT_OVERSEED, max_clusters: int = MAX_CLUSTERS,
+                 calibrate: bool = True, discover: bool = True):
         self.weights = weights
         self.device = device
         self.n_clusters = n_clusters
@@ -253,6 +295,9 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
         self.scale_columns = scale_columns
         self.anchor_metric = anchor_metric
         self.overseed = overseed
+        self.max_clusters = max_clusters
+        self.calibrate = calibrate
+        self.discover = discover
 
     def fit(self, X, y=None):
         """Cluster X (N, D) given y (N,) with -1/None for unlabelled rows. Returns self."""
@@ -261,15 +306,32 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
                                   self.anchor_metric)
         anchor_index = prepared.anchor_index
         self.n_context_anchors_ = 0
-        if len(anchor_index) == 0:
+        self.n_clusters_scores_ = self.new_clusters_evidence_ = None
+        if len(anchor_index) == 0 and self.n_clusters is None:
+            estimate = estimate_n_clusters(self, prepared, self.max_clusters)
+            self.n_clusters_scores_ = estimate.scores
+            with_k = clone(self).set_params(n_clusters=estimate.n_clusters)
+            classes, proba, fitted_pass = with_k._cluster_without_anchors(prepared)
+        elif len(anchor_index) == 0:
             classes, proba, fitted_pass = self._cluster_without_anchors(prepared)
         else:
             classes, proba, fitted_pass = self._cluster_from_anchors(prepared)
+            if self.discover:
+                found = find_new_clusters(self, prepared)
+                self.new_clusters_evidence_ = found.evidence
+                if found.n_new:
+                    classes, proba, fitted_pass = with_new_clusters(self, prepared, found)
+
+        if self.calibrate and len(anchor_index):
+            is_anchor = np.zeros(len(proba), dtype=bool)
+            is_anchor[anchor_index] = True
+            proba = calibrate_proba(proba, is_anchor, len(anchor_index), len(classes),
+                                    cached_temperatures())
+            fitted_pass.calibration = (len(anchor_index), len(classes))
         fitted_pass.landmark_proba = proba[fitted_pass.scoring.context.paths.base_rows]
         self.fitted_pass_ = fitted_pass
         self.model_ = prepared.model
         self.feature_names_in_ = _feature_names(X)
-
         self.classes_ = np.asarray(classes)
         self.proba_ = proba
         self.labels_ = self.classes_[proba.argmax(1)]
@@ -278,11 +340,13 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
         self.anchor_mask_[anchor_index] = True
         self.n_features_in_ = prepared.X.shape[1]
         self.in_anchor_metric_ = prepared.in_anchor_metric
+        self.n_clusters_ = len(self.classes_)
+        self.scale_columns_ = SCALINGS[prepared.scaled_columns]
         return self
 
     def _check_settings(self) -> None:
         for name, least in (("refine_rounds", 0), ("refine_anchors", 1), ("n_ensemble", 1),
-                            ("context_size", 0), ("overseed", 1)):
+                            ("context_size", 0), ("overseed", 1), ("max_clusters", 2)):
             value = getattr(self, name)
             if not isinstance(value, (int, np.integer)) or value < least:
                 raise ValueError(f"{name} must be a whole number >= {least}, got {value!r}.")
@@ -446,8 +510,12 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
         if method == "carry":
             return carry_new_rows(fitted.landmark_proba, fitted.scoring.context.paths,
                                   geometry)
-        return score_rows(self.model_, fitted.scoring, features, geometry,
-                          n_ensemble=self.n_ensemble, device=self.device)
+        proba = score_rows(self.model_, fitted.scoring, features, geometry,
+                           n_ensemble=self.n_ensemble, device=self.device)
+        if fitted.calibration is not None:  # as the fit's own rows were scaled
+            proba = calibrate_proba(proba, np.zeros(len(proba), dtype=bool),
+                                    *fitted.calibration, cached_temperatures())
+        return proba
 
     def predict(self, X, method: str = "model") -> np.ndarray:
         """The most probable class of each new row X (R, D) (see ``predict_proba``). -> (R,)"""

@@ -72,6 +72,7 @@ def save_fitted(estimator, path) -> None:
                       **({"steps.metric.rotation": _rotation_header(metric[0].rotation)}
                          if metric else {})},
         "n_ensemble": int(estimator.n_ensemble),
+        "calibration": None if fitted.calibration is None else list(fitted.calibration),
         "in_anchor_metric": bool(estimator.in_anchor_metric_),
     }
     arrays = {name: np.ascontiguousarray(value) for name, value in arrays.items()}
@@ -122,8 +123,12 @@ def load_fitted(path, device: str = "cpu"):
 
     estimator = PFNClusterer(device=device, n_ensemble=header["n_ensemble"])
     estimator.model_ = model
-    estimator.fitted_pass_ = FittedPass(tuple(steps), scoring, arrays["landmark_proba"])
-    estimator.classes_ = np.asarray(header["classes"])
+    calibration = header.get("calibration")
+    estimator.fitted_pass_ = FittedPass(tuple(steps), scoring, arrays["landmark_proba"],
+                                        None if calibration is None else tuple(calibration))
+    classes = header["classes"]
+    mixed = len({type(c) for c in classes}) > 1  # e.g. 0, 1 and "new 1" from discovery
+    estimator.classes_ = np.asarray(classes, dtype=object if mixed else None)
     names = header["feature_names"]
     estimator.feature_names_in_ = None if names is None else np.asarray(names, dtype=object)
     estimator.n_features_in_ = header["n_features_in"]

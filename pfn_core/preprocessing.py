@@ -11,6 +11,9 @@ One pipeline, applied identically to synthetic training tasks and to user data:
    factor instead, for tables whose columns already share a unit (pixels, coordinates in
    metres, principal components): z-scoring those would give a faint direction as much
    weight as a strong one (it whitens principal components).
+   ``scale_columns="auto"`` (``resolve_column_scaling``) keeps one common unit when the
+   columns are mutually uncorrelated (the fingerprint of principal components, or of
+   coordinates measured in one unit), and z-scores every other table.
 3. ``principal_axes``: PCA rotation of the standardised data, components sorted by variance,
    signs fixed so the largest loading is positive (deterministic).
 4. ``model_views``: the two views the model reads:
@@ -32,6 +35,10 @@ from dataclasses import dataclass
 import numpy as np
 
 GEOMETRY_DIM = 64
+AUTO_MAX_CORRELATION = 0.05  # "auto": columns this uncorrelated keep one common unit
+AUTO_MIN_SPREAD_RATIO = 1.5  # ... when their spreads differ (else both scalings agree)
+AUTO_SAMPLE_ROWS = 20000  # correlations are measured on at most this many rows
+SCALINGS = {True: "z-score", False: "common unit"}
 
 
 def _column_names(X) -> list[str]:
@@ -96,6 +103,36 @@ def _is_number(value) -> bool:
     except (TypeError, ValueError):
         return False
     return True
+
+
+def resolve_column_scaling(X: np.ndarray, scale_columns: bool | str) -> bool:
+    """The scaling to use: `scale_columns` itself when it is a bool; for "auto", False (one
+    common unit) when the varying columns are mutually uncorrelated (every pairwise
+    |correlation| below ``AUTO_MAX_CORRELATION``) and their spreads differ by more than
+    ``AUTO_MIN_SPREAD_RATIO``, else True (z-score).
+
+    Why: principal components (and other already-rotated tables) are uncorrelated by
+    construction and carry their importance in their spread, which z-scoring would erase
+    (the faint, noisy components would count as much as the first). Columns in different
+    units are what z-scoring is for, and real columns in different units are almost always
+    correlated through the very structure that makes clusters. When in doubt (few rows, so
+    that chance correlations exceed the bound), z-scoring, the long-standing default, wins.
+
+    X (N, D) validated float64, NaN allowed -> True to z-score each column."""
+    if isinstance(scale_columns, (bool, np.bool_)):
+        return bool(scale_columns)
+    if scale_columns != "auto":
+        raise ValueError(f"scale_columns must be True, False or 'auto', got {scale_columns!r}.")
+    rows = X if len(X) <= AUTO_SAMPLE_ROWS else X[:: int(np.ceil(len(X) / AUTO_SAMPLE_ROWS))]
+    Z = impute_and_standardize(rows, scale_columns=True)
+    if Z.shape[1] < 2:
+        return True
+    spread = impute_and_standardize(rows, scale_columns=False).std(0)
+    if spread.max() < AUTO_MIN_SPREAD_RATIO * spread.min():
+        return True
+    correlation = (Z.T @ Z) / len(Z)
+    np.fill_diagonal(correlation, 0.0)
+    return bool(np.abs(correlation).max() >= AUTO_MAX_CORRELATION)
 
 
 def impute_and_standardize(X: np.ndarray, scale_columns: bool = True) -> np.ndarray:

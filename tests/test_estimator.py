@@ -90,10 +90,11 @@ def test__many_classes__one_hundred_clusters_with_one_anchor_each():
     assert adjusted_rand_score(truth, est.labels_) > 0.8
 
 
-def test__no_anchors__needs_n_clusters_and_then_clusters_separated_data(two_blobs):
+def test__no_anchors__estimates_k_or_takes_n_clusters_and_clusters_separated_data(two_blobs):
     X, _ = two_blobs
-    with pytest.raises(ValueError, match="no anchors"):
-        PFNClusterer().fit(X, np.full(100, -1))
+    estimated = PFNClusterer().fit(X, np.full(100, -1))
+    assert estimated.n_clusters_ == 2
+    assert adjusted_rand_score(np.repeat([0, 1], 50), estimated.labels_) == 1.0
     labels = PFNClusterer(n_clusters=2).fit_predict(X)
     assert adjusted_rand_score(np.repeat([0, 1], 50), labels) == 1.0
 

@@ -62,3 +62,50 @@ def test__model_views__do_not_write_into_the_callers_array():
     before = X.copy()
     model_views(X, 16)
     np.testing.assert_array_equal(np.isnan(X), np.isnan(before))
+
+
+def test__auto_scaling__keeps_principal_components_in_their_common_unit():
+    from sklearn.decomposition import PCA
+
+    from pfn_core.preprocessing import resolve_column_scaling
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(600, 30)) * np.geomspace(10, 0.1, 30)
+    components = PCA(10, random_state=0).fit_transform(X)
+    assert resolve_column_scaling(components, "auto") is False
+
+
+def test__auto_scaling__z_scores_correlated_columns_in_different_units():
+    from pfn_core.preprocessing import resolve_column_scaling
+
+    rng = np.random.default_rng(1)
+    height = rng.normal(170, 10, 500)
+    X = np.c_[height, 0.45 * height + rng.normal(0, 5, 500), 1000 * height]  # cm, kg, mm
+    X[3, 1] = np.nan
+    assert resolve_column_scaling(X, "auto") is True
+    same_spread = rng.normal(size=(500, 3))  # both scalings agree: the default is kept
+    assert resolve_column_scaling(same_spread, "auto") is True
+    assert resolve_column_scaling(X, False) is False
+    with pytest.raises(ValueError, match="'auto'"):
+        resolve_column_scaling(X, "sometimes")
+
+
+def test__estimator__reports_the_scaling_it_chose():
+    from sklearn.decomposition import PCA
+
+    from pfn_core import PFNClusterer
+
+    rng = np.random.default_rng(2)
+    truth = rng.integers(0, 2, 400)
+    shift = rng.normal(size=64)
+    shift *= 2.2 / np.linalg.norm(shift)
+    components = PCA(30, random_state=0).fit_transform(
+        rng.normal(size=(400, 64)) + np.outer(2 * truth - 1, shift))
+    y = np.full(400, -1)
+    for c in (0, 1):
+        first = np.flatnonzero(truth == c)[0]
+        y[first] = c
+    auto = PFNClusterer().fit(components, y)
+    forced = PFNClusterer(scale_columns=True).fit(components, y)
+    assert auto.scale_columns_ == "common unit" and forced.scale_columns_ == "z-score"
+    assert (auto.labels_ == truth).mean() > 0.9 > (forced.labels_ == truth).mean()

@@ -12,6 +12,10 @@ standardisation:
   digits, and the last 3,000 images (skipped with a message when ``../shared`` is absent).
 
     python -m pfn_core.bench.heldout --threads 2
+
+``--cliffs`` runs instead the held-out families of ``pfn_core.bench.cliffs`` (a 128-d mixture
+handed over as principal components, overlapping Gaussians) with 1 and 3 anchors per
+cluster, and ``--estimate-k`` the estimate of K without anchors on fresh prior draws.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ import torch
 from sklearn.cluster import AgglomerativeClustering
 from sklearn.metrics import adjusted_rand_score
 
+from pfn_core.bench.cliffs import cliffs_table, estimate_k_table
 from pfn_core.bench.datasets import load_dataset, resolve_shared_root
 from pfn_core.bench.protocol import standardize_for_protocol
 from pfn_core.estimator import PFNClusterer
@@ -73,9 +78,23 @@ def main(argv=None) -> int:
     parser.add_argument("--draws", type=int, default=6, help="draws per prior family")
     parser.add_argument("--shared", help="the shared folder (default: ../shared)")
     parser.add_argument("--threads", type=int, help="torch CPU threads")
+    parser.add_argument("--cliffs", action="store_true",
+                        help="the cliff families with anchors instead (bench.cliffs)")
+    parser.add_argument("--estimate-k", action="store_true",
+                        help="K estimated without anchors on prior draws instead")
     args = parser.parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
+    if args.cliffs or args.estimate_k:
+        if args.cliffs:
+            print(f"Held-out cliff families, mean ARI on non-anchor rows ({args.draws} draws "
+                  "each, anchor seeds 0-2):\n")
+            print("\n".join(cliffs_table(args.draws)), flush=True)
+        if args.estimate_k:
+            print(f"\nK estimated without anchors on fresh prior draws ({args.draws} per "
+                  "family):\n")
+            print("\n".join(estimate_k_table(args.draws)))
+        return 0
     groups: dict[str, list[dict]] = {}
     for name, X, y in prior_tasks(args.draws):
         groups.setdefault(f"prior: {name.split('/')[0]}", []).append(score_task(X, y))

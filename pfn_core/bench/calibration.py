@@ -1,0 +1,139 @@
+"""``python -m pfn_core.bench.calibration``: is ``proba_`` honest on the dev suite?
+
+For every dataset, anchor level (1, 3, 10 per cluster) and seed (the protocol's draws and
+standardisation), the model clusters the table once with its raw softmax
+(``PFNClusterer(calibrate=False)``); the shipped temperatures (``weights/calibration.json``,
+fitted on prior draws by ``python -m pfn_core.calibrate``, never on this data) are then
+applied to the same output. Expected calibration error (15 bins) on the rows that are not
+anchors, before and after: the mean over datasets of each dataset's ECE (seeds averaged),
+and the ECE of all rows pooled. ``--png`` draws the pooled reliability diagram. Needs
+``../shared`` (skipped with a message when absent).
+
+    python -m pfn_core.bench.calibration --threads 1 --png docs/reliability.png
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+
+import numpy as np
+import torch
+
+from pfn_core.bench.datasets import DEV_SUITE, load_dataset, read_suite, resolve_shared_root
+from pfn_core.bench.protocol import draw_anchors, partial_labels, standardize_for_protocol
+from pfn_core.calibration import (
+    apply_temperature,
+    calibration_error,
+    expected_calibration_error,
+    load_temperatures,
+    reliability_bins,
+    temperature_for,
+)
+from pfn_core.estimator import PFNClusterer
+
+LEVELS = (1, 3, 10)
+
+
+def raw_outputs(X, y, level: int, seed: int) -> tuple[np.ndarray, np.ndarray, float]:
+    """-> (raw proba (R, K) and true class (R,) of the non-anchor rows, mean anchors per
+    class)"""
+    anchors = draw_anchors(y, level, seed)
+    est = PFNClusterer(scale_columns=False, calibrate=False, discover=False).fit(
+        X, partial_labels(y, anchors))
+    rows = ~est.anchor_mask_
+    truth = np.searchsorted(est.classes_, y[rows])
+    return est.proba_[rows], truth, len(anchors) / len(est.classes_)
+
+
+def draw_reliability(pooled: dict, path: str) -> None:
+    """Reliability diagram: accuracy against confidence per level, raw and calibrated.
+    pooled: {level: {"raw": (proba, truth) lists, "calibrated": ...}}"""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(1, len(pooled), figsize=(4 * len(pooled), 4), sharey=True)
+    for axis, (level, kinds) in zip(np.atleast_1d(axes), pooled.items(), strict=True):
+        axis.plot([0, 1], [0, 1], color="grey", linestyle=":", label="perfect")
+        for kind, colour in (("raw", "tab:red"), ("calibrated", "tab:blue")):
+            confidence, correct = kinds[kind]
+            count, mean_conf, accuracy = reliability_bins(confidence, correct)
+            filled = count > 0
+            ece = calibration_error(count, mean_conf, accuracy)
+            axis.plot(mean_conf[filled], accuracy[filled], marker="o", color=colour,
+                      label=f"{kind} (ECE {ece:.3f})")
+        axis.set_title(f"{level} anchor{'s' if level > 1 else ''} per cluster")
+        axis.set_xlabel("confidence (15 bins)")
+        axis.legend(loc="upper left", fontsize=8)
+    np.atleast_1d(axes)[0].set_ylabel("accuracy")
+    figure.suptitle("Reliability on the dev suite (non-anchor rows, 3 seeds pooled)")
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m pfn_core.bench.calibration",
+                                     description=__doc__.split("\n\n")[0])
+    parser.add_argument("--datasets", nargs="+", help="dataset names (default: the dev suite)")
+    parser.add_argument("--levels", nargs="+", type=int, default=list(LEVELS))
+    parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
+    parser.add_argument("--calibration", help="temperatures file (default: the shipped one)")
+    parser.add_argument("--png", help="write the reliability diagram here")
+    parser.add_argument("--shared", help="the shared folder (default: ../shared)")
+    parser.add_argument("--threads", type=int, help="torch CPU threads")
+    parser.add_argument("--results-json", help="also save per-dataset ECE here")
+    args = parser.parse_args(argv)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    root = resolve_shared_root(args.shared)
+    if args.datasets is None and not (root / DEV_SUITE).exists():
+        print(f"skipped: the dev suite ({root / DEV_SUITE}) is absent; it lives in ../shared.")
+        return 0
+    temperatures = load_temperatures(args.calibration)
+    names = args.datasets or read_suite(root / DEV_SUITE)
+    per_dataset = {level: {"raw": [], "calibrated": []} for level in args.levels}
+    pooled = {level: {"raw": ([], []), "calibrated": ([], [])} for level in args.levels}
+    for name in names:
+        X, y = load_dataset(name, root)
+        X = standardize_for_protocol(X)
+        for level in args.levels:
+            eces = {"raw": [], "calibrated": []}
+            for seed in args.seeds:
+                proba, truth, per_class = raw_outputs(X, y, level, seed)
+                temperature = temperature_for(temperatures, per_class, proba.shape[1]) or 1.0
+                for kind, p in (("raw", proba),
+                                ("calibrated", apply_temperature(proba, temperature))):
+                    eces[kind].append(expected_calibration_error(p, truth))
+                    pooled[level][kind][0].append(p.max(1))
+                    pooled[level][kind][1].append(p.argmax(1) == truth)
+            for kind in eces:
+                per_dataset[level][kind].append(statistics.mean(eces[kind]))
+        if args.results_json:
+            with open(args.results_json, "w") as handle:
+                json.dump({"datasets": names[:len(per_dataset[args.levels[0]]["raw"])],
+                           "ece": {str(k): v for k, v in per_dataset.items()}}, handle)
+    flat = {level: {kind: (np.concatenate(c), np.concatenate(k))
+                    for kind, (c, k) in kinds.items()} for level, kinds in pooled.items()}
+    print(f"Calibration on the dev suite ({len(names)} datasets, seeds {args.seeds}); "
+          f"temperatures {temperatures}\n")
+    print("| anchors per cluster | ECE raw (mean over datasets) | ECE calibrated | "
+          "ECE raw (rows pooled) | ECE calibrated (pooled) |\n|---|---|---|---|---|")
+    for level in args.levels:
+        pooled_ece = {}
+        for kind in ("raw", "calibrated"):
+            pooled_ece[kind] = calibration_error(*reliability_bins(*flat[level][kind]))
+        print(f"| {level} | {statistics.mean(per_dataset[level]['raw']):.3f} | "
+              f"{statistics.mean(per_dataset[level]['calibrated']):.3f} | "
+              f"{pooled_ece['raw']:.3f} | {pooled_ece['calibrated']:.3f} |")
+    if args.png:
+        draw_reliability(flat, args.png)
+        print(f"\nreliability diagram: {args.png}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

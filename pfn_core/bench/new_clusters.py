@@ -1,0 +1,169 @@
+"""``python -m pfn_core.bench.new_clusters``: clusters nobody labelled, on the dev suite.
+
+Two checks, both with the protocol's standardisation and seeds 0, 1, 2:
+
+- partial (``--part partial``): anchors (3 per cluster, the protocol's draw) for a random
+  half of the true clusters (``numpy.random.default_rng(seed)`` picks max(1, K // 2) of
+  them); the ARI of the full partition against the reference, on the rows that are not
+  anchors, for the model with discovery (``PFNClusterer(discover=True)``, the default),
+  the model without it, and seeded K-means given the true K (the anchored classes' means,
+  the other centres by k-means++ sampling from ``default_rng(seed)``).
+- full (``--part full``): every cluster anchored at the usual levels (1, 3, 10 per cluster);
+  the mean ARI with discovery and without, which must differ by at most 0.005. A fit that
+  finds no new cluster is the fit without discovery, so it is run once.
+
+Needs ``../shared`` (skipped with a message when absent).
+
+    python -m pfn_core.bench.new_clusters --threads 1
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+
+import numpy as np
+import torch
+from sklearn.cluster import KMeans
+
+from pfn_core.bench.datasets import DEV_SUITE, load_dataset, read_suite, resolve_shared_root
+from pfn_core.bench.protocol import (
+    draw_anchors,
+    partial_labels,
+    score_without_anchors,
+    standardize_for_protocol,
+)
+from pfn_core.estimator import PFNClusterer
+
+PARTIAL_METHODS = ("model, discover", "model, no discovery", "seeded K-means, true K")
+FULL_LEVELS = (1, 3, 10)
+
+
+def half_the_clusters(y: np.ndarray, seed: int) -> np.ndarray:
+    """Anchors for a random half of the clusters: 3 per cluster. y (N,) -> (A,) rows"""
+    classes = np.unique(y)
+    chosen = np.random.default_rng(seed).choice(classes, max(1, len(classes) // 2),
+                                                replace=False)
+    anchors = draw_anchors(y, 3, seed)
+    return anchors[np.isin(y[anchors], chosen)]
+
+
+def seeded_kmeans_true_k(X, y_partial, n_clusters: int, seed: int) -> np.ndarray:
+    """K-means with the anchored classes' means as centres and the rest by k-means++
+    sampling (D^2 weighting) from ``default_rng(seed)``.  X (N, D) -> (N,) labels"""
+    rng = np.random.default_rng(seed)
+    anchored = y_partial != -1
+    classes, which = np.unique(y_partial[anchored], return_inverse=True)
+    centres = [X[anchored][which == c].mean(0) for c in range(len(classes))]
+    while len(centres) < n_clusters:
+        gap = np.min([((X - c) ** 2).sum(1) for c in centres], axis=0)
+        centres.append(X[rng.choice(len(X), p=gap / gap.sum())])
+    return KMeans(n_clusters, init=np.array(centres), n_init=1,
+                  random_state=seed).fit_predict(X)
+
+
+def as_codes(labels: np.ndarray) -> np.ndarray:
+    """Labels of any kinds (ints beside "new 1"...) -> (N,) int codes, for scoring."""
+    _, codes = np.unique(np.asarray([str(v) for v in labels]), return_inverse=True)
+    return codes
+
+
+def partial_records(name: str, X, y, seeds) -> list[dict]:
+    records = []
+    for seed in seeds:
+        anchors = half_the_clusters(y, seed)
+        y_partial = partial_labels(y, anchors)
+        found = PFNClusterer(scale_columns=False).fit(X, y_partial)
+        plain = PFNClusterer(scale_columns=False, discover=False).fit(X, y_partial)
+        labels = {
+            "model, discover": as_codes(found.labels_),
+            "model, no discovery": as_codes(plain.labels_),
+            "seeded K-means, true K": seeded_kmeans_true_k(X, y_partial, len(np.unique(y)),
+                                                           seed),
+        }
+        for method, found_labels in labels.items():
+            records.append({"dataset": name, "seed": seed, "method": method,
+                            "ari": score_without_anchors(y, found_labels, anchors),
+                            "new_clusters": int(found.n_clusters_
+                                                - len(np.unique(y[anchors])))})
+    return records
+
+
+def full_records(name: str, X, y, seeds, levels=FULL_LEVELS) -> list[dict]:
+    records = []
+    for level in levels:
+        for seed in seeds:
+            anchors = draw_anchors(y, level, seed)
+            y_partial = partial_labels(y, anchors)
+            found = PFNClusterer(scale_columns=False).fit(X, y_partial)
+            n_new = found.n_clusters_ - len(np.unique(y[anchors]))
+            plain = found if n_new == 0 else PFNClusterer(
+                scale_columns=False, discover=False).fit(X, y_partial)
+            records.append({
+                "dataset": name, "seed": seed, "level": level, "new_clusters": int(n_new),
+                "ari_discover": score_without_anchors(y, as_codes(found.labels_), anchors),
+                "ari_plain": score_without_anchors(y, as_codes(plain.labels_), anchors),
+            })
+    return records
+
+
+def mean_over_datasets(records: list[dict], key: str, **match) -> float:
+    per_dataset: dict[str, list[float]] = {}
+    for r in records:
+        if all(r.get(k) == v for k, v in match.items()):
+            per_dataset.setdefault(r["dataset"], []).append(r[key])
+    return statistics.mean(statistics.mean(v) for v in per_dataset.values())
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m pfn_core.bench.new_clusters",
+                                     description=__doc__.split("\n\n")[0])
+    parser.add_argument("--part", choices=("partial", "full", "both"), default="both")
+    parser.add_argument("--datasets", nargs="+", help="dataset names (default: the dev suite)")
+    parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
+    parser.add_argument("--shared", help="the shared folder (default: ../shared)")
+    parser.add_argument("--threads", type=int, help="torch CPU threads")
+    parser.add_argument("--results-json", help="also save the records here")
+    args = parser.parse_args(argv)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    root = resolve_shared_root(args.shared)
+    if args.datasets is None and not (root / DEV_SUITE).exists():
+        print(f"skipped: the dev suite ({root / DEV_SUITE}) is absent; it lives in ../shared.")
+        return 0
+    names = args.datasets or read_suite(root / DEV_SUITE)
+    partial, full = [], []
+    for name in names:
+        X, y = load_dataset(name, root)
+        X = standardize_for_protocol(X)
+        if args.part in ("partial", "both"):
+            partial.extend(partial_records(name, X, y, args.seeds))
+        if args.part in ("full", "both"):
+            full.extend(full_records(name, X, y, args.seeds))
+        if args.results_json:
+            with open(args.results_json, "w") as handle:
+                json.dump({"partial": partial, "full": full}, handle)
+    if partial:
+        print("Anchors (3 per cluster) for a random half of the clusters, mean ARI:\n")
+        print("| method | mean ARI |\n|---|---|")
+        for method in PARTIAL_METHODS:
+            print(f"| {method} | {mean_over_datasets(partial, 'ari', method=method):.3f} |")
+        fired = [r for r in partial if r["method"] == PARTIAL_METHODS[0]]
+        print(f"\nnew clusters found in {sum(r['new_clusters'] > 0 for r in fired)} of "
+              f"{len(fired)} runs\n")
+    if full:
+        print("Every cluster anchored, mean ARI with discovery and without:\n")
+        print("| anchors per cluster | discover | no discovery | difference | runs with "
+              "new clusters |\n|---|---|---|---|---|")
+        for level in FULL_LEVELS:
+            on = mean_over_datasets(full, "ari_discover", level=level)
+            off = mean_over_datasets(full, "ari_plain", level=level)
+            fired = sum(r["new_clusters"] > 0 for r in full if r["level"] == level)
+            runs = sum(r["level"] == level for r in full)
+            print(f"| {level} | {on:.3f} | {off:.3f} | {on - off:+.4f} | {fired} / {runs} |")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

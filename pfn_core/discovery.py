@@ -1,0 +1,130 @@
+"""How many clusters: the number of clusters read from the model's own confusion.
+
+With no anchors and no K, the model is over-seeded: ``SUBCLUSTERS`` density peaks
+(``seeding.density_peak_seeds``) each become a sub-cluster with a few pseudo-anchors, and
+one pass of the model scores every (pilot) row against every sub-cluster. Sub-clusters cut
+out of one true cluster share rows the model hesitates about; sub-clusters of different
+clusters do not. Merging them by that confusion (average linkage, as
+``merging.merge_by_confusion`` does) gives, at each step from M groups down to one, the
+confusion of the pair merged (its *height*). The merges inside true clusters are easy (high
+confusion), and the first merge across clusters is much harder, so K is where the height
+falls most: the evidence for candidate K is log(height of the merge that leaves K groups)
+minus log(height of the merge that leaves K - 1), and the estimate is the candidate with the
+most evidence. Everything here is the model's output; no classical clustering is involved.
+
+Chosen on the dev suite (``python -m pfn_core.bench.discovery``): 64 sub-clusters (at most one
+per 20 rows: with fewer rows per sub-cluster nearly every row is a pseudo-anchor), 5
+pseudo-anchors each, candidates 2..32.
+
+Legend: N=rows, R=scored (pilot) rows, M=sub-clusters.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from pfn_core.seeding import density_peak_seeds
+
+SUBCLUSTERS = 64  # density peaks that seed the over-clustering
+SUBCLUSTER_ANCHORS = 5  # pseudo-anchors per sub-cluster
+MIN_ROWS_PER_SUBCLUSTER = 20  # short tables get at most N // 20 sub-clusters
+MAX_CLUSTERS = 32  # the largest candidate K
+
+
+@dataclass(frozen=True)
+class ClusterCountEstimate:
+    """n_clusters: the estimate; scores: candidate K -> evidence (higher = more likely);
+    heights (M-1,): heights[j] is the confusion of the merge that leaves j + 1 groups."""
+
+    n_clusters: int
+    scores: dict[int, float]
+    heights: np.ndarray
+
+
+def merge_heights(proba: np.ndarray, n_anchored: int = 0) -> tuple[np.ndarray, list]:
+    """Average-linkage merging of M sub-clusters by the model's confusion, as far as it goes.
+
+    confusion(a, b) is ``merging.merge_by_confusion``'s score (shared probability mass over
+    n_a * n_b), and the merge order is the same. The first `n_anchored` columns are
+    anchored classes: two groups that both hold one never merge, so merging stops at
+    max(1, n_anchored) groups.
+
+    proba (R, M) rows' probabilities over sub-clusters -> (heights (M-1,) where
+    heights[j] is the confusion of the merge that leaves j + 1 groups (NaN below the
+    stopping point), merges: [(keep, gone)] column pairs in merge order)"""
+    n_sub = proba.shape[1]
+    if n_sub < 2:
+        raise ValueError(f"need at least two sub-clusters to merge, got {n_sub}.")
+    predicted = proba.argmax(1)
+    mass = np.zeros((n_sub, n_sub))
+    np.add.at(mass, predicted, proba)
+    shared = mass + mass.T
+    sizes = np.bincount(predicted, minlength=n_sub).astype(np.float64)
+    alive = np.ones(n_sub, dtype=bool)
+    anchored = np.arange(n_sub) < n_anchored
+    heights = np.full(n_sub - 1, np.nan)
+    merges = []
+    for step in range(n_sub - max(1, n_anchored)):
+        score = shared / np.maximum(np.outer(sizes, sizes), 1e-9)
+        score[~alive] = -np.inf
+        score[:, ~alive] = -np.inf
+        score[np.ix_(anchored, anchored)] = -np.inf
+        np.fill_diagonal(score, -np.inf)
+        keep, gone = np.unravel_index(np.argmax(score), score.shape)
+        heights[n_sub - step - 2] = score[keep, gone]
+        keep, gone = min(keep, gone), max(keep, gone)
+        shared[keep] += shared[gone]
+        shared[:, keep] += shared[:, gone]
+        shared[keep, keep] = 0.0
+        sizes[keep] += sizes[gone]
+        anchored[keep] |= anchored[gone]
+        alive[gone] = False
+        merges.append((int(keep), int(gone)))
+    return heights, merges
+
+
+def groups_after(merges: list, n_sub: int, n_groups: int) -> np.ndarray:
+    """The group of each of `n_sub` columns once `merges` (from ``merge_heights``) have
+    merged them down to `n_groups` groups -> (M,) each column's group, named by its lowest
+    column."""
+    group = np.arange(n_sub)
+    for keep, gone in merges[:n_sub - n_groups]:
+        group[group == gone] = keep
+    return group
+
+
+def cluster_count_scores(heights: np.ndarray, max_clusters: int = MAX_CLUSTERS) -> dict:
+    """Evidence for each candidate K in 2..min(max_clusters, M-1): how much harder the merge
+    to K - 1 groups is than the merge to K (a difference of log confusions).
+
+    heights (M-1,) from ``merge_heights`` -> {K: score}"""
+    log_height = np.log(np.maximum(heights, 0.0) + 1e-12)
+    top = min(max_clusters, len(heights))
+    return {k: float(log_height[k - 1] - log_height[k - 2]) for k in range(2, top + 1)}
+
+
+def estimate_n_clusters(estimator, prepared, max_clusters: int = MAX_CLUSTERS,
+                        n_subclusters: int = SUBCLUSTERS) -> ClusterCountEstimate:
+    """Estimate K for a table without anchors from the model's confusion between sub-clusters.
+
+    estimator: a ``PFNClusterer`` (its ``_pick_anchors`` and ``_pass`` run the model);
+    prepared: its ``PreparedInputs`` for the table. Tables too short for two sub-clusters of
+    ``MIN_ROWS_PER_SUBCLUSTER`` rows get K = 1 with no evidence."""
+    from pfn_core.estimator import pilot_rows  # the estimator imports this module
+
+    if max_clusters < 2:
+        raise ValueError(f"max_clusters must be at least 2, got {max_clusters}.")
+    n_rows = len(prepared.X)
+    n_sub = min(n_subclusters, n_rows // MIN_ROWS_PER_SUBCLUSTER)
+    if n_sub < 3:
+        return ClusterCountEstimate(1, {}, np.zeros(0))
+    peaks = density_peak_seeds(prepared.geometry, prepared.X, n_sub)
+    index, index_class = estimator._pick_anchors(prepared, peaks, np.arange(n_sub), n_sub,
+                                                 SUBCLUSTER_ANCHORS, np.zeros(0, np.int64))
+    proba = estimator._pass(prepared, index, index_class, n_sub, rows=pilot_rows(prepared))
+    heights, _ = merge_heights(proba)
+    scores = cluster_count_scores(heights, max_clusters)
+    best = max(scores, key=lambda k: (scores[k], -k))
+    return ClusterCountEstimate(best, scores, heights)

@@ -1,0 +1,117 @@
+"""Clusters nobody labelled: rows that belong to none of the anchored classes.
+
+With anchors for only some clusters, a plain fit forces every row into one of them. Here
+the model is asked once more, with the user's anchors *and* over-seeded candidate
+sub-clusters (density peaks, ``seeding.density_peak_seeds``, a few pseudo-anchors each) in
+one context. A sub-cluster cut out of an anchored cluster shares rows with it, and the
+model hesitates between them; a sub-cluster of a cluster nobody labelled does not. Merging
+by that confusion (``discovery.merge_heights``, with the anchored classes never merged
+with each other) ends with every sub-cluster absorbed by an anchored class, and the
+merges that absorb an unlabelled cluster are much harder than the rest. So the number of
+new clusters is where the merge heights fall most, provided the fall is at least
+``MIN_LOG_GAP`` (else none); each new cluster's sub-clusters lend their pseudo-anchors to a
+final anchored fit, and it is named ``new 1``, ``new 2``, ... (largest first).
+
+``MIN_LOG_GAP`` and the sub-cluster counts were chosen on the dev suite: with every cluster
+anchored (1, 3 or 10 per cluster, seeds 0-1) the largest fall seen was 2.84 once (ecoli,
+10 anchors) and below 1.9 otherwise, while a random half of the clusters anchored gave
+falls up to 5.2; 2.0 trades missed clusters for no false ones on that suite
+(``python -m pfn_core.bench.new_clusters`` measures both sides).
+
+Legend: N=rows, R=scored (pilot) rows, A=anchors, K=anchored classes, M=sub-clusters.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from pfn_core.discovery import SUBCLUSTER_ANCHORS, groups_after, merge_heights
+from pfn_core.seeding import density_peak_seeds
+
+NEW_SUBCLUSTERS = 48  # candidate sub-clusters beside the anchored classes
+NEW_MIN_ROWS = 5  # short tables get at most N // 5 candidate sub-clusters
+MAX_NEW = 16  # at most this many new clusters
+MIN_LOG_GAP = 2.0  # a fall of at least e^2 in confusion marks a new cluster
+NEW_NAME = "new {}"
+
+
+@dataclass(frozen=True)
+class NewClusters:
+    """index (A',), index_class (A',) in K..K+n_new-1: pseudo-anchors of the new clusters;
+    n_new: how many; evidence: {n_new: log gap} for each candidate count >= 1."""
+
+    index: np.ndarray
+    index_class: np.ndarray
+    n_new: int
+    evidence: dict[int, float]
+
+
+def find_new_clusters(estimator, prepared, max_new: int = MAX_NEW,
+                      min_log_gap: float = MIN_LOG_GAP) -> NewClusters:
+    """Look for clusters that hold no anchor.
+
+    estimator: a ``PFNClusterer`` (its ``_pick_anchors`` and ``_pass`` run the model);
+    prepared: its ``PreparedInputs`` with at least one anchor."""
+    from pfn_core.estimator import pilot_rows  # the estimator imports this module
+
+    n_anchored = len(prepared.classes)
+    none = NewClusters(np.zeros(0, np.int64), np.zeros(0, np.int64), 0, {})
+    n_sub = min(NEW_SUBCLUSTERS, len(prepared.X) // NEW_MIN_ROWS)
+    if n_sub < 2:
+        return none
+    peaks = density_peak_seeds(prepared.geometry, prepared.X, n_sub)
+    sub_index, sub_class = estimator._pick_anchors(
+        prepared, peaks, np.arange(n_sub), n_sub, SUBCLUSTER_ANCHORS, prepared.anchor_index)
+    index = np.concatenate([prepared.anchor_index, sub_index])
+    index_class = np.concatenate([prepared.anchor_class, n_anchored + sub_class])
+    proba = estimator._pass(prepared, index, index_class, n_anchored + n_sub,
+                            rows=pilot_rows(prepared))
+    heights, merges = merge_heights(proba, n_anchored)
+    log_height = np.log(np.maximum(heights, 0.0) + 1e-12)
+    top = min(max_new, n_sub)
+    evidence = {n_new: float(log_height[n_anchored + n_new - 1]
+                             - log_height[n_anchored + n_new - 2])
+                for n_new in range(1, top + 1)
+                if n_anchored + n_new - 2 >= 0 and n_anchored + n_new - 1 < len(heights)}
+    if not evidence:
+        return none
+    n_new = max(evidence, key=lambda n: (evidence[n], -n))
+    if evidence[n_new] < min_log_gap:
+        return NewClusters(none.index, none.index_class, 0, evidence)
+    group = groups_after(merges, n_anchored + n_sub, n_anchored + n_new)
+    holds_anchor = np.zeros(n_anchored + n_sub, dtype=bool)
+    holds_anchor[np.unique(group[:n_anchored])] = True
+    sub_group = group[n_anchored:]
+    new_groups = np.unique(sub_group[~holds_anchor[sub_group]])
+    # Largest first (rows predicted into the group), ties by group number.
+    predicted_group = group[proba.argmax(1)]
+    sizes = np.array([(predicted_group == g).sum() for g in new_groups])
+    new_groups = new_groups[np.lexsort((new_groups, -sizes))]
+    keep = np.isin(sub_group[sub_class], new_groups)
+    rank = {int(g): i for i, g in enumerate(new_groups)}
+    new_class = np.array([n_anchored + rank[int(g)] for g in sub_group[sub_class[keep]]],
+                         dtype=np.int64)
+    return NewClusters(sub_index[keep], new_class, len(new_groups), evidence)
+
+
+def with_new_clusters(estimator, prepared, found: NewClusters):
+    """The anchored fit again, with the new clusters' pseudo-anchors as extra classes.
+
+    -> (classes (K + n_new,) the anchored classes then "new 1", "new 2", ..., proba
+    (N, K + n_new); the user's anchors and the pseudo-anchors are one-hot, and the fit's
+    ``FittedPass``)"""
+    names = [NEW_NAME.format(i + 1) for i in range(found.n_new)]
+    classes = np.array(list(prepared.classes) + names, dtype=object)
+    anchor_labels = np.concatenate([np.asarray(prepared.anchor_labels, dtype=object),
+                                    classes[found.index_class]])
+    widened = replace(
+        prepared,
+        anchor_index=np.concatenate([prepared.anchor_index, found.index]),
+        anchor_labels=anchor_labels,
+        classes=classes,
+        anchor_class=np.concatenate([prepared.anchor_class, found.index_class]),
+    )
+    _, proba, fitted_pass = estimator._cluster_from_anchors(widened)
+    return classes, proba, fitted_pass

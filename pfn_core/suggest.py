@@ -1,0 +1,114 @@
+"""What to label next: rows whose labels should help the model most.
+
+``suggest_rows`` ranks the rows that are not anchors by three things at once:
+
+- uncertain: the model hesitates between its two likeliest classes (a small margin
+  between the top two probabilities of the fitted ``proba_``);
+- representative: the row sits where the data is dense (close to its neighbours, measured
+  against a sample of the table in the model's own geometry), so its label speaks for
+  many rows, not for an outlier;
+- diverse: the list is built greedily, and a row close to one already chosen counts for
+  less, so the suggestions are not all from one spot.
+
+Candidates are the 20 x n_rows most uncertain rows; score = (1 - margin) * density rank
+among them, and each pick damps the rest by how close they are to it (factor
+min(1, distance / ``DIVERSITY_RADIUS`` typical neighbour distances)). No randomness is involved. The
+settings were chosen on the dev suite (``python -m pfn_core.bench.suggest``).
+
+Legend: N=rows, G=geometry columns, P=candidate pool, R=reference rows.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.spatial import cKDTree
+
+from pfn_core.estimator import prepare_inputs
+
+POOL_PER_ROW = 20  # candidates: the 20 x n_rows most uncertain rows
+REFERENCE_ROWS = 2000  # density is measured against this many rows (content order)
+DENSITY_NEIGHBOURS = 10
+DIVERSITY_RADIUS = 3.0  # in units of the typical distance to the 10th neighbour
+
+
+def suggestion_scores(proba: np.ndarray, density_rank: np.ndarray) -> np.ndarray:
+    """(1 - margin between the two likeliest classes) x density rank in [0, 1].
+
+    proba (N, K), density_rank (N,) -> (N,) higher = better to label"""
+    if proba.shape[1] < 2:
+        return density_rank.astype(np.float64)
+    top_two = np.sort(proba, axis=1)[:, -2:]
+    uncertainty = 1.0 - (top_two[:, 1] - top_two[:, 0])
+    return uncertainty * density_rank
+
+
+def local_density(geometry: np.ndarray, rows: np.ndarray, reference: np.ndarray,
+                  n_neighbours: int = DENSITY_NEIGHBOURS) -> tuple[np.ndarray, float]:
+    """Inverse mean distance of `rows` to their nearest reference rows.
+
+    geometry (N, G), rows (P,), reference (R,) -> (density (P,), typical distance: the
+    median distance of a reference row to its n_neighbours-th neighbour)"""
+    tree = cKDTree(geometry[reference])
+    k = min(n_neighbours + 1, len(reference))
+    distances, _ = tree.query(geometry[rows], k=k)
+    distances = np.atleast_2d(distances)[:, 1:] if k > 1 else np.atleast_2d(distances)
+    typical_rows, _ = tree.query(geometry[reference[:200]], k=k)
+    typical = float(np.median(np.atleast_2d(typical_rows)[:, -1]))
+    return 1.0 / (distances.mean(1) + 1e-12), max(typical, 1e-12)
+
+
+def pick_diverse(scores: np.ndarray, points: np.ndarray, n_rows: int,
+                 radius: float) -> np.ndarray:
+    """Greedy picks: the best score, then the best score damped by closeness to any pick
+    (factor min(1, distance / radius)).  scores (P,), points (P, G) -> (n,) positions"""
+    damped = scores.astype(np.float64).copy()
+    nearest = np.full(len(scores), np.inf)
+    chosen: list[int] = []
+    for _ in range(min(n_rows, len(scores))):
+        gain = damped * np.minimum(1.0, nearest / radius)
+        gain[chosen] = -np.inf
+        best = int(np.argmax(gain))
+        chosen.append(best)
+        nearest = np.minimum(nearest, np.linalg.norm(points - points[best], axis=1))
+    return np.asarray(chosen, dtype=np.int64)
+
+
+def suggest_rows(estimator, X, n_rows: int = 5) -> np.ndarray:
+    """Rows worth labelling next, best first.
+
+    estimator: a fitted ``PFNClusterer`` (its ``proba_`` and ``anchor_mask_``), fitted on X
+    (N, D) -> (n_rows,) row indices, never anchors (fewer when fewer rows are left).
+
+    >>> import numpy as np
+    >>> from pfn_core import PFNClusterer
+    >>> rng = np.random.default_rng(0)
+    >>> X = np.concatenate([rng.normal(0, 1, (60, 2)), rng.normal(4, 1, (60, 2))])
+    >>> y = np.full(120, -1); y[0] = 0; y[60] = 1
+    >>> rows = suggest_rows(PFNClusterer().fit(X, y), X, n_rows=5)
+    >>> len(rows), bool(np.isin(rows, [0, 60]).any())
+    (5, False)
+    """
+    if not hasattr(estimator, "proba_"):
+        raise ValueError("fit the estimator on X first: suggest_rows reads its proba_.")
+    if not isinstance(n_rows, (int, np.integer)) or n_rows < 1:
+        raise ValueError(f"n_rows must be a whole number >= 1, got {n_rows!r}.")
+    prepared = prepare_inputs(X, None, estimator.weights, estimator.device,
+                              estimator.scale_columns, False)
+    geometry = prepared.geometry
+    if len(geometry) != len(estimator.proba_):
+        raise ValueError(f"X has {len(geometry)} rows but the estimator was fitted on "
+                         f"{len(estimator.proba_)}: pass the table it was fitted on.")
+    free = np.flatnonzero(~estimator.anchor_mask_)
+    if len(free) == 0:
+        return np.zeros(0, dtype=np.int64)
+    proba = estimator.proba_[free]
+    uncertainty = suggestion_scores(proba, np.ones(len(free)))
+    order = np.lexsort((prepared.content_rank[free], -np.round(uncertainty, 9)))
+    pool = free[order[:POOL_PER_ROW * n_rows]]
+    reference = np.sort(prepared.content_order[:REFERENCE_ROWS])
+    density, typical = local_density(geometry, pool, reference)
+    density_rank = (np.argsort(np.argsort(density)) + 1) / len(density)
+    scores = suggestion_scores(estimator.proba_[pool], density_rank)
+    picks = pick_diverse(scores, geometry[pool].astype(np.float64), n_rows,
+                         DIVERSITY_RADIUS * typical)
+    return pool[picks]

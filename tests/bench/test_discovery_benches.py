@@ -1,0 +1,58 @@
+"""The discovery benchmarks' helpers, on tiny data (none of them needs ../shared)."""
+
+import numpy as np
+from scipy.spatial.distance import pdist
+
+from pfn_core.bench import calibration, discovery, new_clusters, suggest
+from pfn_core.bench.cliffs import (
+    OVERLAP_DISTANCE,
+    overlapping_gaussians_task,
+    principal_components_task,
+)
+
+
+def test__discovery_summary__counts_exact_and_within_one_per_dataset():
+    records = [
+        {"dataset": "a", "method": "model", "true_k": 3, "k": 3, "ari": 1.0},
+        {"dataset": "b", "method": "model", "true_k": 5, "k": 4, "ari": 0.5},
+        {"dataset": "c", "method": "model", "true_k": 2, "k": 6, "ari": 0.0},
+    ]
+    lines = discovery.summarise(records, ["model"])
+    assert lines[2] == "| model (own K) | 1 / 3 | 2 / 3 | 0.500 |"
+    assert list(discovery.candidate_ks(10)) == list(range(2, 10))
+
+
+def test__k_scanning_baselines__find_three_far_blobs():
+    rng = np.random.default_rng(0)
+    X = np.concatenate([rng.normal(c, 0.3, (40, 2)) for c in (0, 6, 12)])
+    assert len(np.unique(discovery.kmeans_silhouette(X, 0))) == 3
+    assert len(np.unique(discovery.gmm_bic(X, 0))) == 3
+
+
+def test__new_clusters_bench__anchors_half_the_clusters_and_kmeans_gets_every_centre():
+    y = np.repeat([1, 2, 3, 4], 30)
+    anchors = new_clusters.half_the_clusters(y, 0)
+    assert len(np.unique(y[anchors])) == 2 and len(anchors) == 6
+    rng = np.random.default_rng(1)
+    X = np.concatenate([rng.normal(c, 0.3, (30, 2)) for c in (0, 5, 10, 15)])
+    y_partial = np.full(120, -1)
+    y_partial[anchors] = y[anchors]
+    labels = new_clusters.seeded_kmeans_true_k(X, y_partial, 4, 0)
+    assert len(np.unique(labels)) == 4
+    codes = new_clusters.as_codes(np.array([1, "new 1", 1, 2], dtype=object))
+    assert codes[0] == codes[2] and len(set(codes)) == 3
+
+
+def test__cliff_families__are_what_they_claim():
+    X, y = principal_components_task(np.random.default_rng(0))
+    assert X.shape == (800, 50) and set(y) == {0, 1}
+    assert X[:, 0].std() > 1.5 * X[:, 10].std()  # the first component carries the clusters
+    X, y = overlapping_gaussians_task(np.random.default_rng(0), 3, 8, 6000)
+    means = np.array([X[y == c].mean(0) for c in range(3)])
+    np.testing.assert_allclose(pdist(means), OVERLAP_DISTANCE, atol=0.12)
+
+
+def test__dev_suite_benches__skip_with_a_message_without_the_shared_folder(tmp_path, capsys):
+    for module in (discovery, new_clusters, suggest, calibration):
+        assert module.main(["--shared", str(tmp_path)]) == 0
+        assert "skipped" in capsys.readouterr().out

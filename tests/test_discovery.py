@@ -1,0 +1,75 @@
+import numpy as np
+import pytest
+from sklearn.metrics import adjusted_rand_score
+
+from pfn_core import PFNClusterer
+from pfn_core.discovery import cluster_count_scores, groups_after, merge_heights
+from pfn_core.merging import merge_by_confusion
+
+
+def _block_proba(blocks: list[int], rows_per_sub: int = 20, leak: float = 0.3,
+                 seed: int = 0) -> np.ndarray:
+    """Rows of sub-clusters that leak `leak` of their mass to the other sub-clusters of
+    their block and almost nothing across blocks. -> (R, M)"""
+    rng = np.random.default_rng(seed)
+    block_of = np.repeat(np.arange(len(blocks)), blocks)
+    n_sub = len(block_of)
+    rows = []
+    for sub in range(n_sub):
+        for _ in range(rows_per_sub):
+            p = np.full(n_sub, 1e-6)
+            mates = np.flatnonzero((block_of == block_of[sub]) & (np.arange(n_sub) != sub))
+            if len(mates):
+                p[mates] = leak * rng.dirichlet(np.ones(len(mates)))
+            p[sub] = 1.0 - p.sum() + p[sub]
+            rows.append(p / p.sum())
+    return np.array(rows)
+
+
+def test__merge_heights__follow_merge_by_confusion_and_fall_at_the_block_count():
+    proba = _block_proba([3, 4, 2, 3])
+    heights, merges = merge_heights(proba)
+    assert heights.shape == (11,) and len(merges) == 11
+    for k in (1, 4, 7):  # same groups as the shipped merging at every level
+        ours = groups_after(merges, 12, k)
+        assert adjusted_rand_score(merge_by_confusion(proba, k), ours) == 1.0
+    scores = cluster_count_scores(heights, max_clusters=10)
+    assert set(scores) == set(range(2, 11)) and max(scores, key=scores.get) == 4
+
+
+def test__merge_heights__never_merges_two_anchored_columns():
+    proba = _block_proba([2, 2])  # columns 0 and 1 share a block, as do 2 and 3
+    heights, merges = merge_heights(proba, n_anchored=2)
+    assert len(merges) == 2 and np.isnan(heights[0])  # stops at two groups
+    group = groups_after(merges, 4, 2)
+    assert group[0] != group[1]
+    with pytest.raises(ValueError, match="at least two"):
+        merge_heights(np.ones((3, 1)))
+
+
+def test__no_anchors_and_no_k__the_model_estimates_k_with_its_evidence():
+    rng = np.random.default_rng(3)
+    centres = [(0, 0), (12, 0), (0, 12), (12, 12)]
+    X = np.concatenate([rng.normal(c, 1.0, (80, 2)) for c in centres])
+    truth = np.repeat(np.arange(4), 80)
+    est = PFNClusterer().fit(X)
+    assert est.n_clusters_ == 4 and len(est.classes_) == 4
+    assert max(est.n_clusters_scores_, key=est.n_clusters_scores_.get) == 4
+    assert min(est.n_clusters_scores_) == 2
+    assert adjusted_rand_score(truth, est.labels_) == 1.0
+
+
+def test__given_k_or_anchors__no_estimate_is_made(two_blobs):
+    X, y = two_blobs
+    given = PFNClusterer(n_clusters=2).fit(X)
+    anchored = PFNClusterer().fit(X, y)
+    assert given.n_clusters_scores_ is None and given.n_clusters_ == 2
+    assert anchored.n_clusters_scores_ is None and anchored.n_clusters_ == 2
+
+
+def test__max_clusters__bounds_the_candidates_and_is_validated(two_blobs):
+    X, _ = two_blobs
+    est = PFNClusterer(max_clusters=3).fit(X)
+    assert max(est.n_clusters_scores_) <= 3
+    with pytest.raises(ValueError, match="max_clusters"):
+        PFNClusterer(max_clusters=1).fit(X)

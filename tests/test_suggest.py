@@ -1,0 +1,56 @@
+import numpy as np
+import pytest
+
+from pfn_core import PFNClusterer
+from pfn_core.suggest import pick_diverse, suggest_rows, suggestion_scores
+
+
+def _touching_blobs():
+    rng = np.random.default_rng(2)
+    X = np.concatenate([rng.normal(0, 1, (150, 2)), rng.normal(3, 1, (150, 2)),
+                        rng.normal([12, 0], 0.5, (50, 2))])
+    y = np.full(350, -1)
+    y[[0, 150, 300]] = [0, 1, 2]
+    return X, y
+
+
+def test__suggest_rows__returns_distinct_unlabelled_rows_where_the_model_hesitates():
+    X, y = _touching_blobs()
+    est = PFNClusterer().fit(X, y)
+    rows = suggest_rows(est, X, n_rows=5)
+    assert len(rows) == 5 and len(set(rows.tolist())) == 5
+    assert not est.anchor_mask_[rows].any()
+    assert not np.isin(rows, np.arange(300, 350)).any()  # the far, sure blob is never asked
+    median_confidence = np.median(est.confidence_[~est.anchor_mask_])
+    assert est.confidence_[rows].mean() < median_confidence
+
+
+def test__suggest_rows__is_deterministic():
+    X, y = _touching_blobs()
+    est = PFNClusterer().fit(X, y)
+    np.testing.assert_array_equal(suggest_rows(est, X, 5), suggest_rows(est, X, 5))
+
+
+def test__pick_diverse__spreads_the_picks_over_equally_good_spots():
+    points = np.concatenate([np.zeros((10, 2)) + [0, 0], np.zeros((10, 2)) + [10, 0]])
+    points += np.random.default_rng(0).normal(0, 0.01, points.shape)
+    scores = np.r_[np.full(10, 1.0), np.full(10, 0.9)]
+    picks = pick_diverse(scores, points, 2, radius=1.0)
+    assert {p // 10 for p in picks} == {0, 1}  # without diversity both would come from spot 0
+
+
+def test__suggestion_scores__prefer_uncertain_and_dense_rows():
+    proba = np.array([[0.5, 0.5], [0.9, 0.1], [0.5, 0.5]])
+    scores = suggestion_scores(proba, np.array([1.0, 1.0, 0.2]))
+    assert scores[0] > scores[2] and scores[0] > scores[1]
+
+
+def test__suggest_rows__refuses_an_unfitted_estimator_or_another_table(two_blobs):
+    X, y = two_blobs
+    with pytest.raises(ValueError, match="fit the estimator"):
+        suggest_rows(PFNClusterer(), X)
+    est = PFNClusterer().fit(X, y)
+    with pytest.raises(ValueError, match="fitted on 100"):
+        suggest_rows(est, X[:60])
+    with pytest.raises(ValueError, match="n_rows"):
+        suggest_rows(est, X, n_rows=0)
