@@ -36,7 +36,7 @@ MAX_LANDMARKS = 8192  # every row up to 8,192 (MNIST's 10,000 rows: 0.56 -> 0.60
 # weights were trained with: a k-d tree breaks near-ties differently (51 of 800 rows of
 # twodiamonds got another 8th neighbour), and twodiamonds without anchors fell from 1.00 to
 # 0.38 ARI on that alone.
-KD_TREE_MAX_DIM = 8
+KD_TREE_MAX_DIM = 16
 # Base graphs of more landmarks than this (tables longer than 4,096 rows) are searched with a
 # k-d tree in as few dimensions: 8,192 landmarks took 0.3-0.5 s with the blocked search (the
 # largest part of a first fit of 10,000 rows), a few hundredths with the tree.
