@@ -85,18 +85,20 @@ def draw_targets(truth: np.ndarray, anchors: str, seed: int):
     return y, truth
 
 
-def run_case(method: str, n_rows: int, anchors: str, repeats: int, device: str) -> dict:
+def run_case(method: str, n_rows: int, anchors: str, repeats: int, device: str,
+             settings: dict | None = None) -> dict:
     """Time one method on one table in this process -> {seconds: [...], ari, peak_mb}."""
     from sklearn.metrics import adjusted_rand_score
 
     X, truth = blobs(n_rows)
+    settings = {"device": device, **(settings or {})}
     if method in ("first_fit", "recluster"):  # untimed: load the model, cache the table
-        _warm_up(method, X, truth, device)
+        _warm_up(method, X, truth, settings)
     seconds, ari = [], []
     for repeat in range(repeats):
         y, reference = draw_targets(truth, anchors, seed=repeat)
         started = time.perf_counter()
-        labels = _run_method(method, X, y, device)
+        labels = _run_method(method, X, y, settings)
         seconds.append(time.perf_counter() - started)
         scored = y < 0
         ari.append(adjusted_rand_score(reference[scored], labels[scored]))
@@ -104,9 +106,9 @@ def run_case(method: str, n_rows: int, anchors: str, repeats: int, device: str) 
     return {"seconds": seconds, "ari": float(np.mean(ari)), "peak_mb": peak_mb}
 
 
-def _run_method(method: str, X: np.ndarray, y: np.ndarray, device: str) -> np.ndarray:
+def _run_method(method: str, X: np.ndarray, y: np.ndarray, settings: dict) -> np.ndarray:
     if method in ("first_fit", "recluster"):
-        return _model(method, X, y, device)
+        return _model(method, X, y, settings)
     anchored = y >= 0
     if method == "kmeans":
         from sklearn.cluster import KMeans
@@ -127,22 +129,22 @@ def _run_method(method: str, X: np.ndarray, y: np.ndarray, device: str) -> np.nd
     raise ValueError(f"unknown method {method!r}")
 
 
-def _warm_up(method: str, X: np.ndarray, truth: np.ndarray, device: str) -> None:
+def _warm_up(method: str, X: np.ndarray, truth: np.ndarray, settings: dict) -> None:
     """Load the model and run torch once on another table; for a re-cluster, fit this
     table once with other anchors so that its views are cached, as in the studio."""
     from pfn_core.estimator import PFNClusterer
 
     warm_X, warm_truth = blobs(2000, seed=99)
-    PFNClusterer(device=device).fit(warm_X, draw_targets(warm_truth, "5", 0)[0])
+    PFNClusterer(**settings).fit(warm_X, draw_targets(warm_truth, "5", 0)[0])
     if method == "recluster":
-        PFNClusterer(device=device).fit(X, draw_targets(truth, "5", 99)[0])
+        PFNClusterer(**settings).fit(X, draw_targets(truth, "5", 99)[0])
 
 
-def _model(method: str, X: np.ndarray, y: np.ndarray, device: str) -> np.ndarray:
+def _model(method: str, X: np.ndarray, y: np.ndarray, settings: dict) -> np.ndarray:
     from pfn_core.estimator import PFNClusterer
     from pfn_core.table_views import clear_table_views
 
-    settings = {"device": device}
+    settings = dict(settings)
     if not (y >= 0).any():
         settings["n_clusters"] = N_CLUSTERS
     if method == "first_fit":
@@ -151,10 +153,10 @@ def _model(method: str, X: np.ndarray, y: np.ndarray, device: str) -> np.ndarray
 
 
 def measure(method: str, n_rows: int, anchors: str, repeats: int, threads: int | None,
-            device: str) -> dict:
+            device: str, settings: str = "{}") -> dict:
     """Run one case in a fresh Python process -> run_case's dict (or {"error": ...})."""
     command = [sys.executable, "-m", "pfn_core.bench.speed", "--one", method, str(n_rows),
-               anchors, "--repeats", str(repeats), "--device", device]
+               anchors, "--repeats", str(repeats), "--device", device, "--settings", settings]
     if threads:
         command += ["--threads", str(threads)]
     done = subprocess.run(command, capture_output=True, text=True)
@@ -248,6 +250,8 @@ def main(argv=None) -> int:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--threads", type=int, help="torch and BLAS threads")
     parser.add_argument("--device", default="cpu", help="the model's device: cpu or cuda")
+    parser.add_argument("--settings", default="{}", metavar="JSON",
+                        help='PFNClusterer settings, e.g. \'{"discover": false}\'')
     parser.add_argument("--ls-max-rows", type=int, default=LABEL_SPREADING_MAX_ROWS,
                         help="time label spreading up to this many rows")
     parser.add_argument("--json", metavar="PATH", help="also save the raw results")
@@ -260,7 +264,8 @@ def main(argv=None) -> int:
         _limit_threads(args.threads)
     if args.one:
         method, n_rows, anchors = args.one
-        print(json.dumps(run_case(method, int(n_rows), anchors, args.repeats, args.device)))
+        print(json.dumps(run_case(method, int(n_rows), anchors, args.repeats, args.device,
+                                  json.loads(args.settings))))
         return 0
     import torch
 
@@ -274,11 +279,11 @@ def main(argv=None) -> int:
     if device.startswith("cuda"):
         device += f" ({torch.cuda.get_device_name(0)})" if torch.cuda.is_available() else ""
     print(f"Machine: {platform.platform()}, {args.threads or 'default'} threads, torch "
-          f"{torch.__version__}, model on {device}; median of {args.repeats} (min-max), each "
-          f"case in a fresh process.\n", flush=True)
+          f"{torch.__version__}, model on {device}, settings {args.settings}; median of "
+          f"{args.repeats} (min-max), each case in a fresh process.\n", flush=True)
     results = {}
     for case in todo:
-        results[case] = measure(*case, args.repeats, args.threads, args.device)
+        results[case] = measure(*case, args.repeats, args.threads, args.device, args.settings)
         print(f"  {case}: {_cell(results[case])}", file=sys.stderr, flush=True)
     rows = sorted({n for _, n, _ in todo})
     print(report(results, rows, args.anchors))
