@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+import render_sessions  # issue 16: labelling sessions (?session=NAME), anchors via SQLite
 from pfn_core import PFNClusterer
 from pfn_core.checkpoint import SHIPPED_WEIGHTS
 from pfn_core.estimator import cached_model
@@ -47,11 +48,6 @@ st.html("<style>[data-testid='stMainBlockContainer']{padding-top:2.2rem}</style>
 def get_model():
     """Load the shipped weights once per server process (the model is never mutated)."""
     return cached_model(str(SHIPPED_WEIGHTS), "cpu")
-
-
-@st.cache_resource
-def get_store(path: str) -> anchor_store.AnchorStore:
-    return anchor_store.AnchorStore(path)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -103,30 +99,17 @@ def kmeans(X: np.ndarray, n_clusters: int, scale_columns: bool, seed: int = 0) -
 
 
 # ---------------------------------------------------------------- anchor actions (callbacks)
-def start_dataset(fp: str, example_anchors: dict[int, str]) -> None:
-    """On a new table: restore its saved anchors, else place the example anchors."""
-    if ss.get("fingerprint") == fp:
-        return
-    store = get_store(str(session.anchor_db_path()))
-    if store.updated_at(fp) is not None:
-        anchors, examples = store.load(fp), set()
-        ss["notice"] = f"Restored {len(anchors)} anchors saved earlier for this table."
-    else:
-        anchors, examples = dict(example_anchors), set(example_anchors)
-        ss["notice"] = None
-    ss.update(fingerprint=fp, anchors=anchors, example_rows=examples, selection=[], epoch=0)
-    ss["history"] = anchor_ops.AnchorHistory(anchors)
-    ss["message"] = None
+def start_dataset(fp: str, example_anchors: dict[int, str], title: str) -> None:
+    """Every run: this tab's labelling session's anchors for the table (issue 16: read from
+    the session store, so other tabs of the session and restarts are seen; the examples are
+    placed the first time the session opens the table)."""
+    render_sessions.start_table(fp, example_anchors, title)
 
 
 def set_anchors(new: dict[int, str], message: str) -> None:
-    """Make ``new`` the anchors: remember for undo, save, and clear the selection."""
-    old = ss["anchors"]
-    ss["example_rows"] = {r for r in ss["example_rows"] if r in new and new[r] == old.get(r)}
-    ss["anchors"] = new
-    ss["history"].push(new)
-    get_store(str(session.anchor_db_path())).save(ss["fingerprint"], new)
-    ss["selection"], ss["epoch"], ss["message"] = [], ss["epoch"] + 1, ("success", message)
+    """Make ``new`` the anchors: committed to the session store (issue 16: one transaction
+    and one event, undoable across restarts) before the page shows them."""
+    render_sessions.commit(new, message)
 
 
 def on_select() -> None:
@@ -156,12 +139,7 @@ def on_remove() -> None:
 
 
 def on_undo() -> None:
-    history = ss["history"]
-    previous = history.undo()
-    ss["anchors"] = previous
-    ss["example_rows"] = {r for r in ss["example_rows"] if r in previous}
-    get_store(str(session.anchor_db_path())).save(ss["fingerprint"], previous)
-    ss["selection"], ss["epoch"], ss["message"] = [], ss["epoch"] + 1, ("success", "Undone.")
+    render_sessions.undo()  # issue 16: undo reads the session's event log
 
 
 def on_clear() -> None:
@@ -191,6 +169,7 @@ def on_anchor_file() -> None:
 
 # ---------------------------------------------------------------- sidebar: data
 with st.sidebar:
+    render_sessions.session_sidebar()  # issue 16: session name, link and picker
     st.header("Data")
     source = st.radio("Source", ["Built-in sample", "Upload a file"], horizontal=True,
                       index=1 if ss.get("uploaded_table") else 0, key="source")
@@ -243,7 +222,7 @@ truth = None if truth_column == NO_TRUTH else frame[truth_column].to_numpy(dtype
 examples = samples.example_anchors(truth, np.random.default_rng(0)) if truth is not None else {}
 if source != "Built-in sample" or len(examples) > 12:
     examples = {}
-start_dataset(fingerprint(frame), examples)
+start_dataset(fingerprint(frame), examples, name)
 ss["n_rows"] = len(frame)
 
 # ---------------------------------------------------------------- sidebar: map and model
@@ -347,7 +326,7 @@ with st.container(border=True):
     top[4].button("Unlabel", on_click=on_remove, width="stretch",
                   disabled=not any(r in anchors for r in selection),
                   help="Remove the selected points from the anchors")
-    top[5].button("Undo", on_click=on_undo, disabled=not ss["history"].can_undo,
+    top[5].button("Undo", on_click=on_undo, disabled=not ss["can_undo"],
                   width="stretch")
     top[6].button("Clear", on_click=on_clear, disabled=not anchors, width="stretch",
                   help="Remove all anchors")
