@@ -150,3 +150,22 @@ def test__row_ids_from_selection__reads_customdata_given_back_as_a_positional_di
     selection = {"points": [{"customdata": {"0": 12, "1": 0.7}, "point_index": 0},
                             {"customdata": {"0": 3.0, "1": 0.2}, "point_index": 1}]}
     assert row_ids_from_selection(selection) == [12, 3]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("row_id,label\n1,a,b\n", "3 cells where 2 are expected"),
+    ("row_id,label\n1," + "x" * 101 + "\n", "keep labels to 100"),
+    ('row_id,label\n1,"two\nlines"\n', "control characters"),
+    ("row_id,label\n1,a\x00b\n", "control characters"),
+    ("row,model,confidence,kmeans\n0,a,0.9,b\n", "found 'row,model,confidence,kmeans'"),
+    ("row_id,label\n1.5,a\n", "not a whole number"),
+])
+def test__anchors_from_csv__refuses_files_that_do_not_match_with_a_message(text, expected):
+    with pytest.raises(ValueError, match=expected):
+        anchors_from_csv(text, n_rows=5)
+
+
+@pytest.mark.parametrize("label", ["", "   ", "x" * 101, "tab\there", "line\nbreak", None])
+def test__assign_label__refuses_empty_long_or_multi_line_labels(label):
+    with pytest.raises(ValueError, match="label"):
+        assign_label({}, [1], label)
