@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+import render_limits  # issue 16: a table over a limit is offered a sample
 import render_sessions  # issue 16: labelling sessions (?session=NAME), anchors via SQLite
 from pfn_core import PFNClusterer
 from pfn_core.checkpoint import SHIPPED_WEIGHTS
@@ -23,6 +24,7 @@ from pfn_core.studio import (
     comparison,
     export,
     figures,
+    plain_text,  # issue 16: upload text is shown as text, not markup
     projection,
     runtime,
     samples,
@@ -30,6 +32,7 @@ from pfn_core.studio import (
     tabular_io,
 )
 from pfn_core.studio import anchors as anchor_ops
+from pfn_core.studio.plain_text import markdown_literal as plain
 
 MAP_KEY = "model_map"
 PROJECTIONS = {"UMAP": "umap", "PCA": "pca", "Two columns": "columns"}
@@ -191,8 +194,9 @@ with st.sidebar:
         try:
             frame = read_table(name, data)
         except ValueError as error:
-            st.error(str(error).capitalize())
+            st.error(plain(str(error).capitalize()))
             st.stop()
+        frame = render_limits.within_limits(frame, name)
         default_truth, description = NO_TRUTH, f"{len(frame):,} rows × {frame.shape[1]} columns"
         default_features = tabular_io.numeric_columns(frame)
     columns = [str(c) for c in frame.columns]
@@ -215,7 +219,7 @@ try:
     if len(frame) < 2:
         raise ValueError("the table has a single row: clustering needs at least two rows.")
 except ValueError as error:
-    st.error(str(error).capitalize())
+    st.error(plain(str(error).capitalize()))
     st.stop()
 X = prepared.X
 truth = None if truth_column == NO_TRUTH else frame[truth_column].to_numpy(dtype=object)
@@ -279,7 +283,7 @@ try:
         result = cluster(X, tuple(sorted(anchors.items())), n_clusters, not same_unit)
         km = kmeans(X, min(k, len(X)), not same_unit)
 except ValueError as error:
-    st.error(str(error).capitalize())
+    st.error(plain(str(error).capitalize()))
     st.stop()
 labels = result["labels"]
 km_matched = comparison.match_labels(labels, km).astype(str).astype(object)
@@ -309,7 +313,7 @@ st.caption(session.run_caption(name, description, len(X), len(anchors), result["
 if ss.get("notice"):
     st.info(ss["notice"], icon="💾")
 for note in prepared.notes:
-    st.caption(f"ℹ️ {note}")
+    st.caption(f"ℹ️ {plain(note)}")
 
 with st.container(border=True):
     selection = ss["selection"]
@@ -338,17 +342,14 @@ with st.container(border=True):
         line[1].button("Remove example anchors", on_click=on_remove_examples, width="stretch")
     message = ss.get("message")
     if message:
-        (st.success if message[0] == "success" else st.error)(message[1])
+        (st.success if message[0] == "success" else st.error)(plain(message[1]))
 
 # ---------------------------------------------------------------- the two maps
 cache_dir = session.projection_cache_dir()
 ready = method != "umap" or len(X) < projection.UMAP_MIN_ROWS or X.shape[1] <= 2 or (
     cache_dir / f"{projection.projection_cache_key(X, method, pair, 0)}.npy").exists()
 customdata = np.column_stack([np.arange(len(X)), np.round(result["confidence"], 3)])
-hover_text = None
-if hover:
-    hover_text = sum((f"<br>{c}: " + frame[c].astype(str) for c in hover), start="")
-    hover_text = hover_text.to_numpy(dtype=object)
+hover_text = plain_text.hover_lines(frame, hover) if hover else None
 left, right = st.columns(2)
 left.subheader(f"Model: {len(set(labels))} clusters from {len(anchors)} anchors")
 right.subheader(f"K-means, K = {k}", help="K-means on the standardised features; "
@@ -397,7 +398,7 @@ with stats:
             "model": comparison.scores_against_truth(truth, labels),
             "K-means": comparison.scores_against_truth(truth, km_matched),
         }).T
-        st.caption(f"Against the ground truth “{truth_column}”")
+        st.caption(f"Against the ground truth “{plain(truth_column)}”")
         st.dataframe(scores.style.format("{:.3f}").highlight_max(axis=0, color="#d4edda"))
     else:
         st.caption("Choose a ground-truth column in the sidebar to score both against it.")
@@ -406,7 +407,8 @@ with sizes:
     with st.container(key="cluster_counts"):
         st.dataframe(figures.sizes_table(labels, km_matched, colours), hide_index=True, height=230)
         st.caption("Model: " + " · ".join(
-            f"{row.label} {row.count}" for row in comparison.cluster_sizes(labels).itertuples()))
+            f"{plain(row.label)} {row.count}"
+            for row in comparison.cluster_sizes(labels).itertuples()))
 with nxt:
     st.subheader("Which to label next")
     st.caption("The rows the model is least sure about (top-2 probabilities closest).")

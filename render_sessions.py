@@ -22,6 +22,7 @@ import streamlit as st
 from pfn_core import limits
 from pfn_core.studio import session as studio_session
 from pfn_core.studio import sessions
+from pfn_core.studio.plain_text import markdown_literal
 
 QUERY_KEY = "session"  # ?session=NAME in the studio's URL
 STATE_KEY = "labelling_session"
@@ -83,7 +84,8 @@ def start_table(fingerprint: str, examples: dict[int, str], title: str) -> None:
     if ss.get("fingerprint") != fingerprint:
         before = store().anchors(name, fingerprint)
         anchors = store().open_table(name, fingerprint, title, examples)
-        ss["notice"] = (f"Restored {len(anchors)} anchors of session “{name}” for this table."
+        ss["notice"] = (f"Restored {len(anchors)} anchors of session “{markdown_literal(name)}” "
+                        "for this table."
                         if before else None)
         ss.update(fingerprint=fingerprint, selection=[], epoch=0, message=None)
     else:

@@ -10,6 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from pfn_core.studio import comparison
+from pfn_core.studio.plain_text import hover_literal
 
 
 def map_figure(Y, labels, confidence, colours, customdata, hover_text=None, *, fade=True,
@@ -20,7 +21,9 @@ def map_figure(Y, labels, confidence, colours, customdata, hover_text=None, *, f
     row id and the confidence; hover_text (N,) extra hover lines or None.
 
     Built from plain dicts in one go, and only numeric arrays per point (opacity, customdata):
-    per-point strings and repeated add_trace calls cost seconds at 10,000 rows."""
+    per-point strings and repeated add_trace calls cost seconds at 10,000 rows. Label names
+    are escaped (``hover_literal``): markup in a label is shown as typed; ``hover_text`` must
+    come escaped already (``plain_text.hover_lines``)."""
     anchors = anchors or {}
     is_anchor = np.zeros(len(Y), dtype=bool)
     is_anchor[list(anchors)] = True
@@ -43,10 +46,11 @@ def map_figure(Y, labels, confidence, colours, customdata, hover_text=None, *, f
         alpha = np.clip((confidence - floor) / max(1e-9, 1 - floor), 0, 1) * 0.8 + 0.2
         for label in dict.fromkeys(labels):
             keep = (labels == label) & ~is_anchor
+            shown = hover_literal(label)
             traces.append(dict(  # the legend entry, with a solid swatch
-                type="scattergl", mode="markers", x=[None], y=[None], name=label,
-                legendgroup=label, marker=dict(size=9, color=colours[label])))
-            traces.append(points(keep, name=label, legendgroup=label, showlegend=False, marker=dict(
+                type="scattergl", mode="markers", x=[None], y=[None], name=shown,
+                legendgroup=shown, marker=dict(size=9, color=colours[label])))
+            traces.append(points(keep, name=shown, legendgroup=shown, showlegend=False, marker=dict(
                 size=6, color=colours[label], opacity=alpha[keep] if fade else 0.85)))
     scale = 1.0 if len(anchors) <= 60 else 0.65  # many anchors: smaller, so points stay visible
     for name, rows, symbol, size in (
@@ -56,7 +60,7 @@ def map_figure(Y, labels, confidence, colours, customdata, hover_text=None, *, f
         if rows:
             traces.append(dict(
                 type="scattergl", mode="markers", name=name, x=Y[rows, 0], y=Y[rows, 1],
-                customdata=customdata[rows], text=[anchors[r] for r in rows],
+                customdata=customdata[rows], text=[hover_literal(anchors[r]) for r in rows],
                 hovertemplate="<b>anchor: %{text}</b><br>row %{customdata[0]}<extra></extra>",
                 marker=dict(size=size, symbol=symbol, color=[colours[anchors[r]] for r in rows],
                             line=dict(width=1.6, color="#111111"))))
