@@ -215,6 +215,7 @@ class LoadReport:
     concurrent: list[float]
     n_sessions: int
     problems: list[str]
+    load_average: float = 0.0  # the machine's 1-minute load average at the end of the run
 
     @property
     def worst_over_single_median(self) -> float:
@@ -224,7 +225,8 @@ class LoadReport:
         ratio = self.worst_over_single_median
         lines = [
             f"{n_rows:,} rows x {n_columns} columns; browser and server on one machine "
-            f"({platform.platform()}, {os.cpu_count()} cores).", "",
+            f"({platform.platform()}, {os.cpu_count()} cores, load average "
+            f"{self.load_average:.1f} at the end, other work included).", "",
             "| phase | browser contexts | round trips | median (s) | worst (s) |",
             "|---|---|---|---|---|",
             f"| single | 1 | {len(self.single)} | {statistics.median(self.single):.2f} | "
@@ -252,7 +254,8 @@ def run_load(rows: int, columns: int, sessions: int, rounds: int) -> LoadReport:
             asyncio.run(run_people(server.url, table, rows, crowd, rounds))
         problems = check_database(folder / "anchors.sqlite", dataset, solo + crowd)
     return LoadReport([t for p in solo for t in p.round_trips],
-                      [t for p in crowd for t in p.round_trips], sessions, problems)
+                      [t for p in crowd for t in p.round_trips], sessions, problems,
+                      os.getloadavg()[0])
 
 
 # ---------------------------------------------------------------- soak

@@ -166,12 +166,27 @@ class SessionStore:
         self.timeout_s = timeout_s
         self.recovered_from: str | None = None  # what SQLite said about the broken file
         self.moved_to: Path | None = None  # where the broken file went
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise ValueError(
+                f"cannot create the folder of the labelling database {self.path} ({error}); "
+                "point PFN_STUDIO_DB at a file in a writable folder.") from None
         try:
             self._initialise()
         except sqlite3.DatabaseError as error:  # not a database, malformed, unreadable
+            if not self.path.exists():  # nothing to move: the folder itself is the problem
+                raise ValueError(
+                    f"cannot create the labelling database {self.path} ({error}); point "
+                    "PFN_STUDIO_DB at a file in a writable folder.") from None
             self.recovered_from = str(error)
-            self.moved_to = self._move_aside()
+            try:
+                self.moved_to = self._move_aside()
+            except OSError as move_error:
+                raise ValueError(
+                    f"the labelling database {self.path} cannot be read ({error}) nor moved "
+                    f"aside ({move_error}); move or delete it, or point PFN_STUDIO_DB at "
+                    "another file.") from None
             self._initialise()
 
     # ------------------------------------------------------------ the file

@@ -233,3 +233,10 @@ def test__anchors_saved_before_sessions__are_imported_into_one_session(db_path):
     assert store.anchors("saved-before-sessions", "t2") == {0: "x"}
     SessionStore(db_path)  # opening again imports nothing twice
     assert len(store.events("saved-before-sessions")) == 2
+
+
+def test__database_path_that_cannot_be_created__says_what_to_do(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    with pytest.raises(ValueError, match="PFN_STUDIO_DB"):
+        SessionStore(blocker / "sessions.sqlite")
