@@ -14,8 +14,10 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-# Every ASCII punctuation mark Markdown (or Streamlit's extensions: :red[...], $math$) reads.
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:&\"'=^])")
+# The marks that start Markdown inside a line: emphasis, code, links and images, raw HTML and
+# autolinks (<, >, and '.', ':' and '/' of www. and http://), entities, Streamlit's :red[...],
+# :emoji: and $math$. Line-start marks (- + 1.) need no escape: the text is never first.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#!|~$:&.])")
 
 
 def markdown_literal(text) -> str:
