@@ -477,13 +477,17 @@ class SessionStore:
                         (session, dataset, _now(), event_id))
             return self._anchors(connection, session, dataset)
 
-    def events(self, session: str, dataset: str | None = None) -> list[Event]:
-        """The session's events, oldest first (of one table when ``dataset`` is given)."""
+    def events(self, session: str, dataset: str | None = None,
+               action: str | None = None) -> list[Event]:
+        """The session's events, oldest first (of one table when ``dataset`` is given, of one
+        kind when ``action`` is)."""
         query = ("SELECT id, session, dataset, at, action, rows, labels, before, undoes "
                  "FROM session_events WHERE session = ?")
         arguments: tuple = (session,)
         if dataset is not None:
-            query, arguments = query + " AND dataset = ?", (session, dataset)
+            query, arguments = query + " AND dataset = ?", (*arguments, dataset)
+        if action is not None:
+            query, arguments = query + " AND action = ?", (*arguments, action)
         with closing(self._connect()) as connection:
             rows = connection.execute(query + " ORDER BY id", arguments).fetchall()
         return [Event(i, s, d, at, action, tuple(json.loads(r)), tuple(json.loads(lab)),
@@ -492,7 +496,7 @@ class SessionStore:
 
     def example_rows(self, session: str, dataset: str) -> set[int]:
         """Rows that still carry the example label they were given when the table opened."""
-        examples = [e for e in self.events(session, dataset) if e.action == "examples"]
+        examples = self.events(session, dataset, action="examples")
         current = self.anchors(session, dataset)
         return {r for e in examples for r, label in zip(e.rows, e.labels, strict=True)
                 if current.get(r) == label}
