@@ -64,9 +64,10 @@ class Person:
 
     tag: str
     session: str = ""
-    assigned: dict[str, int] = field(default_factory=dict)  # label -> rows selected
+    assigned: dict[str, int] = field(default_factory=dict)  # label -> rows it holds now
     round_trips: list[float] = field(default_factory=list)
-    undone: list[str] = field(default_factory=list)  # labels removed again by Undo (soak)
+    last_selected: int = 0  # rows named by the latest Assign (what an Undo takes back)
+    n_undone: int = 0
     saw_others: list[str] = field(default_factory=list)
 
 
@@ -151,7 +152,8 @@ async def label_once(page, label: str, person: Person) -> float:
     await expect(page.locator(COUNTS)).to_contain_text(label, timeout=300_000)
     await _idle(page)
     seconds = time.monotonic() - started
-    person.assigned[label] = n_selected
+    person.assigned[label] = person.assigned.get(label, 0) + n_selected
+    person.last_selected = n_selected
     person.round_trips.append(seconds)
     return seconds
 
@@ -193,8 +195,7 @@ def check_database(db_path: Path, dataset: str, people: list[Person]) -> list[st
         problems.append(f"two people got the same session: {sessions}")
     for person in people:
         anchors = store.anchors(person.session, dataset)
-        expected = {label: count for label, count in person.assigned.items()
-                    if label not in person.undone}
+        expected = {label: count for label, count in person.assigned.items() if count}
         found: dict[str, int] = {}
         for label in anchors.values():
             found[label] = found.get(label, 0) + 1
@@ -282,9 +283,11 @@ class SoakReport:
 
 async def soak_people(server: Server, table: Path, n_rows: int, people: list[Person],
                       minutes: float, interval_s: float, sample_every_s: float,
-                      samples: list[tuple[float, float]]) -> None:
-    """Each person alternates Assign and Undo, one change per ``interval_s``, for
-    ``minutes``; the server's memory is sampled meanwhile."""
+                      samples: list[tuple[float, float]], n_labels: int = 0) -> None:
+    """Each person names the suggested rows, one change per ``interval_s``, and undoes every
+    second change, for ``minutes``; the server's memory is sampled meanwhile. Label names
+    cycle through ``n_labels`` names per person (0: a new name every time, so the number of
+    clusters keeps growing)."""
     from playwright.async_api import async_playwright, expect
 
     started = time.monotonic()
@@ -307,7 +310,8 @@ async def soak_people(server: Server, table: Path, n_rows: int, people: list[Per
                 while time.monotonic() < deadline:
                     tick = time.monotonic()
                     number += 1
-                    label = f"{person.tag} s{number}"
+                    name = number % n_labels if n_labels else number
+                    label = f"{person.tag} s{name}"
                     await label_once(page, label, person)
                     if number % 2 == 0:  # every other change is undone: history grows too
                         await asyncio.sleep(max(0.0, interval_s - (time.monotonic() - tick)))
@@ -315,7 +319,8 @@ async def soak_people(server: Server, table: Path, n_rows: int, people: list[Per
                         await expect(page.locator(COUNTS)).not_to_contain_text(
                             label, timeout=300_000)
                         await _idle(page)
-                        person.undone.append(label)
+                        person.assigned[label] -= person.last_selected
+                        person.n_undone += 1
                     await asyncio.sleep(max(0.0, interval_s - (time.monotonic() - tick)))
                 await context.close()
 
@@ -326,7 +331,7 @@ async def soak_people(server: Server, table: Path, n_rows: int, people: list[Per
 
 
 def run_soak(rows: int, columns: int, sessions: int, minutes: float, interval_s: float,
-             sample_every_s: float) -> SoakReport:
+             sample_every_s: float, n_labels: int = 0) -> SoakReport:
     with tempfile.TemporaryDirectory() as folder:
         folder = Path(folder)
         table = folder / "blobs.csv"
@@ -336,10 +341,10 @@ def run_soak(rows: int, columns: int, sessions: int, minutes: float, interval_s:
         samples: list[tuple[float, float]] = []
         with serving_studio(folder) as server:
             asyncio.run(soak_people(server, table, rows, people, minutes, interval_s,
-                                    sample_every_s, samples))
+                                    sample_every_s, samples, n_labels))
         problems = check_database(folder / "anchors.sqlite", dataset, people)
     trips = [t for p in people for t in p.round_trips]
-    changes = sum(len(p.round_trips) + len(p.undone) for p in people)
+    changes = sum(len(p.round_trips) + p.n_undone for p in people)
     return SoakReport(samples, changes, trips, problems)
 
 
@@ -355,13 +360,15 @@ def main(argv=None) -> int:
                         help="soak: seconds between one person's changes")
     parser.add_argument("--sample-every", type=float, default=60.0,
                         help="soak: seconds between memory samples")
+    parser.add_argument("--soak-labels", type=int, default=0,
+                        help="soak: label names per person, cycled (0: a new one each change)")
     args = parser.parse_args(argv)
     if not CHROMIUM.exists():
         print(f"{CHROMIUM} is missing: install Debian's chromium (make chromium) and rerun.")
         return 2
     if args.soak_minutes > 0:
         soak = run_soak(args.rows, args.columns, args.sessions, args.soak_minutes,
-                        args.interval, args.sample_every)
+                        args.interval, args.sample_every, args.soak_labels)
         print(soak.markdown())
         return 1 if soak.problems else 0
     report = run_load(args.rows, args.columns, args.sessions, args.rounds)
