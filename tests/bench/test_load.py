@@ -69,5 +69,6 @@ def test__full_load__eight_people_on_ten_thousand_rows(capsys):
 @pytest.mark.e2e
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium")
 def test__soak__thirty_minutes_of_bounded_labelling(capsys):
-    assert main(["--soak-minutes", "30", "--sessions", "2", "--interval", "20"]) == 0
+    assert main(["--soak-minutes", "30", "--sessions", "2", "--interval", "20",
+                 "--soak-labels", "4"]) == 0
     assert "Database check: OK." in capsys.readouterr().out
