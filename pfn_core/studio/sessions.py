@@ -119,7 +119,7 @@ def check_session_name(name) -> str:
 
 
 def random_session_name(rng: np.random.Generator) -> str:
-    """A readable name such as 'calm-otter-4821' (one in about 2.5 million)."""
+    """A readable name such as 'calm-otter-4821' (one of about 2.3 million)."""
     return (f"{_ADJECTIVES[rng.integers(len(_ADJECTIVES))]}-"
             f"{_NOUNS[rng.integers(len(_NOUNS))]}-{int(rng.integers(1000, 10000))}")
 
