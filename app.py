@@ -28,9 +28,10 @@ if thread_problem := runtime.share_cores_with_browser():  # leave cores to the b
     st.warning(thread_problem)
 st.html("<style>[data-testid='stMainBlockContainer']{padding-top:2.2rem}</style>")
 
-# The table (sidebar: Data), its anchors restored or the example anchors placed.
+# The labelling session and the table (sidebar), the session's anchors for it read from the
+# session store (the example anchors placed the first time the session opens the table).
 table = data_source.render()
-anchor_actions.start_dataset(cached.fingerprint(table.frame), table.example_anchors())
+anchor_actions.start_dataset(cached.fingerprint(table.frame), table.example_anchors(), table.name)
 st.session_state["n_rows"] = len(table.frame)
 
 # How to map, scale, compare and colour (sidebar: Map, Model).

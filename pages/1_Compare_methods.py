@@ -8,6 +8,7 @@ from pages.studio_ui.navigation import name_main_page
 from pfn_core import PFNClusterer
 from pfn_core.studio import anchors as anchor_ops
 from pfn_core.studio import comparison, projection, runtime, session
+from pfn_core.studio.plain_text import hover_literal, markdown_literal  # issue 16
 
 MODEL = "PFN (this model)"
 st.set_page_config(page_title="Compare methods", page_icon="◆", layout="wide")
@@ -54,7 +55,7 @@ st.title("Compare methods")
 if session.SESSION_KEY not in st.session_state:
     st.info("Showing the default sample: open the studio first to compare on your own data.")
 st.caption(
-    f"**{data.name}**: {len(data.X):,} rows, {len(data.anchors)} anchors. "
+    f"**{markdown_literal(data.name)}**: {len(data.X):,} rows, {len(data.anchors)} anchors. "
     "K-means, the Gaussian mixture, Ward and HDBSCAN ignore the anchors; label spreading and "
     "the model use them. Colours are matched to the model's clusters; ARI against the model "
     "says how alike two clusterings are."
@@ -82,7 +83,8 @@ for index, (name, labels) in enumerate(results.items()):
     fig = go.Figure()
     for label in dict.fromkeys(labels):
         keep = labels == label
-        fig.add_trace(go.Scattergl(x=Y[keep, 0], y=Y[keep, 1], mode="markers", name=label,
+        fig.add_trace(go.Scattergl(x=Y[keep, 0], y=Y[keep, 1], mode="markers",
+                                   name=hover_literal(label),
                                    marker=dict(size=4, color=colours[label])))
     fig.update_layout(height=300, margin=dict(l=5, r=5, t=5, b=5), showlegend=False,
                       plot_bgcolor="white")

@@ -13,6 +13,7 @@ from pfn_core.bench import baselines, datasets, protocol, runner
 from pfn_core.bench.paper import DEFAULT_OUT as PAPER_DIR
 from pfn_core.inference import DEFAULT_CONTEXT_SIZE
 from pfn_core.studio import active, runtime, session
+from pfn_core.studio.plain_text import hover_literal, markdown_literal  # issue 16
 
 ANCHOR_LEVELS = (0, 1, 3, 10)
 CONTEXT_SIZES = (0, 16, 32, 64)
@@ -95,7 +96,8 @@ def scatter(fig, X, labels, colours, row=None, col=None, size=5, **marker):
     for label in dict.fromkeys(np.asarray(labels).astype(str)):
         keep = np.asarray(labels).astype(str) == label
         fig.add_trace(go.Scattergl(
-            x=X[keep, 0], y=X[keep, 1], mode="markers", name=label, legendgroup=label,
+            x=X[keep, 0], y=X[keep, 1], mode="markers", name=hover_literal(label),
+            legendgroup=label,
             customdata=np.flatnonzero(keep).tolist(), showlegend=row in (None, 1) and col in (
                 None, 1), marker=dict(size=size, color=colours[label], **marker),
             hovertemplate="row %{customdata}<extra>%{fullData.name}</extra>",
@@ -171,7 +173,7 @@ else:
         w = view.weights[layer - 1].mean(0) if head == "mean" else view.weights[layer - 1, head - 1]
         predicted = str(labels[query])
         on_own = float(w[[str(lab) == predicted for lab in view.context_labels]].sum())
-        st.metric(f"Attention on “{predicted}” anchors", f"{on_own:.0%}",
+        st.metric(f"Attention on “{markdown_literal(predicted)}” anchors", f"{on_own:.0%}",
                   help="Share of this point's attention that goes to the anchors of the "
                        "cluster it is assigned to.")
         heat = go.Figure(go.Heatmap(
@@ -186,8 +188,9 @@ else:
         st.plotly_chart(heat, key="sharpness", config={"displayModeBar": False})
     with left:
         st.caption(f"Click any point to make it the query (now: row {query}, predicted "
-                   f"“{labels[query]}”). Each context token is drawn as large as the attention it "
-                   "receives: coloured tokens are anchors, grey ones unlabelled points.")
+                   f"“{markdown_literal(labels[query])}”). Each context token is drawn as large "
+                   "as the attention it receives: coloured tokens are anchors, grey ones "
+                   "unlabelled points.")
         fig = go.Figure()
         scatter(fig, X, labels, colours, size=5, opacity=0.35)
         context_colour = [colours[str(lab)] if lab is not None else "#777777"

@@ -1,45 +1,32 @@
 """What the studio's buttons do to the anchors (Streamlit callbacks on ``st.session_state``).
 
-Moved here from ``app.py`` unchanged, except ``on_select``, which now receives the rows the map
-component selected. Every change goes through ``set_anchors`` (or ``on_undo``), which saves the
-anchors and bumps ``epoch``.
+Every change goes through ``set_anchors`` (or ``on_undo``), which commits it to this tab's
+labelling session (``pages.studio_ui.sessions``: one SQLite transaction and one event, undoable
+across restarts) before the page shows it, and bumps ``epoch``.
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
-from pages.studio_ui.cached import get_store
+from pages.studio_ui import sessions
 from pfn_core.studio import anchors as anchor_ops
-from pfn_core.studio import session
 
 ss = st.session_state
 
 
-def start_dataset(fp: str, example_anchors: dict[int, str]) -> None:
-    """On a new table: restore its saved anchors, else place the example anchors."""
-    if ss.get("fingerprint") == fp:
-        return
-    store = get_store(str(session.anchor_db_path()))
-    if store.updated_at(fp) is not None:
-        anchors, examples = store.load(fp), set()
-        ss["notice"] = f"Restored {len(anchors)} anchors saved earlier for this table."
-    else:
-        anchors, examples = dict(example_anchors), set(example_anchors)
-        ss["notice"] = None
-    ss.update(fingerprint=fp, anchors=anchors, example_rows=examples, selection=[], epoch=0)
-    ss["history"] = anchor_ops.AnchorHistory(anchors)
-    ss["message"] = None
+def start_dataset(fp: str, example_anchors: dict[int, str], title: str) -> None:
+    """Every run: this tab's session's anchors for the table ``fp`` (read from the session
+    store, so other tabs of the session and restarts are seen); ``example_anchors`` are
+    placed the first time the session opens the table, which is named ``title`` in the list
+    of sessions."""
+    sessions.start_table(fp, example_anchors, title)
 
 
 def set_anchors(new: dict[int, str], message: str) -> None:
-    """Make ``new`` the anchors: remember for undo, save, and clear the selection."""
-    old = ss["anchors"]
-    ss["example_rows"] = {r for r in ss["example_rows"] if r in new and new[r] == old.get(r)}
-    ss["anchors"] = new
-    ss["history"].push(new)
-    get_store(str(session.anchor_db_path())).save(ss["fingerprint"], new)
-    ss["selection"], ss["epoch"], ss["message"] = [], ss["epoch"] + 1, ("success", message)
+    """Make ``new`` the anchors: committed to the session store before the page shows them,
+    and the selection cleared."""
+    sessions.commit(new, message)
 
 
 def on_select(rows: list[int], additive: bool) -> None:
@@ -68,12 +55,7 @@ def on_remove() -> None:
 
 
 def on_undo() -> None:
-    history = ss["history"]
-    previous = history.undo()
-    ss["anchors"] = previous
-    ss["example_rows"] = {r for r in ss["example_rows"] if r in previous}
-    get_store(str(session.anchor_db_path())).save(ss["fingerprint"], previous)
-    ss["selection"], ss["epoch"], ss["message"] = [], ss["epoch"] + 1, ("success", "Undone.")
+    sessions.undo()  # the session's event log: also a change from before a restart
 
 
 def on_clear() -> None:

@@ -1,4 +1,4 @@
-"""The studio's cached library calls: the model and stores once per process, derived data per
+"""The studio's cached library calls: the model once per process, derived data per
 input (its inputs are its arguments), and slow fits also on disk so a table opened again maps
 at once."""
 
@@ -30,11 +30,6 @@ from pfn_core.studio import anchors as anchor_ops
 def get_model():
     """Load the shipped weights once per server process (the model is never mutated)."""
     return cached_model(str(SHIPPED_WEIGHTS), "cpu")
-
-
-@st.cache_resource
-def get_store(path: str) -> anchor_store.AnchorStore:
-    return anchor_store.AnchorStore(path)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)

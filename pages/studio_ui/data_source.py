@@ -1,4 +1,5 @@
-"""The sidebar's Data section: a built-in sample or an uploaded table, and its columns."""
+"""The sidebar's labelling session and Data sections: a built-in sample or an uploaded table
+(sampled down when it is over a limit), and its columns."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from pages.studio_ui import cached
+from pages.studio_ui import cached, limits, sessions
 from pfn_core.studio import samples, session, tabular_io
+from pfn_core.studio.plain_text import markdown_literal as plain
 
 NO_TRUTH = "(none)"
 MAX_EXAMPLE_ANCHORS = 12
@@ -43,10 +45,12 @@ class Table:
 
 
 def render() -> Table:
-    """Draw the Data section in the sidebar and return the chosen table; stops the script
-    with an error saying what to do when there is nothing to cluster."""
+    """Draw the session and Data sections in the sidebar and return the chosen table; stops
+    the script with an error saying what to do when there is nothing to cluster (or with a
+    button to sample a table over a limit). Text from the upload is shown as text."""
     ss = st.session_state
     with st.sidebar:
+        sessions.session_sidebar()  # the session's name, link and picker
         st.header("Data")
         source = st.radio("Source", ["Built-in sample", "Upload a file"], horizontal=True,
                           index=1 if ss.get("uploaded_table") else 0, key="source")
@@ -68,8 +72,9 @@ def render() -> Table:
             try:
                 frame = cached.read_table(name, data)
             except ValueError as error:
-                st.error(str(error).capitalize())
+                st.error(plain(str(error).capitalize()))
                 st.stop()
+            frame = limits.within_limits(frame, name)
             default_truth = NO_TRUTH
             description = f"{len(frame):,} rows × {frame.shape[1]} columns"
             default_features = tabular_io.numeric_columns(frame)
@@ -93,7 +98,7 @@ def render() -> Table:
         if len(frame) < 2:
             raise ValueError("the table has a single row: clustering needs at least two rows.")
     except ValueError as error:
-        st.error(str(error).capitalize())
+        st.error(plain(str(error).capitalize()))
         st.stop()
     truth = None if truth_column == NO_TRUTH else frame[truth_column].to_numpy(dtype=object)
     return Table(name=name, frame=frame, description=description,

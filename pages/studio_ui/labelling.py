@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from pages.studio_ui import anchor_actions as act
+from pfn_core.studio.plain_text import markdown_literal as plain
 
 
 def render(anchors: dict[int, str], labels) -> None:
@@ -26,7 +27,7 @@ def render(anchors: dict[int, str], labels) -> None:
         top[4].button("Unlabel", on_click=act.on_remove, width="stretch",
                       disabled=not any(r in anchors for r in selection),
                       help="Remove the selected points from the anchors")
-        top[5].button("Undo", on_click=act.on_undo, disabled=not ss["history"].can_undo,
+        top[5].button("Undo", on_click=act.on_undo, disabled=not ss["can_undo"],
                       width="stretch")
         top[6].button("Clear", on_click=act.on_clear, disabled=not anchors, width="stretch",
                       help="Remove all anchors")
@@ -39,4 +40,4 @@ def render(anchors: dict[int, str], labels) -> None:
                            width="stretch")
         message = ss.get("message")
         if message:
-            (st.success if message[0] == "success" else st.error)(message[1])
+            (st.success if message[0] == "success" else st.error)(plain(message[1]))

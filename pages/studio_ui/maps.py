@@ -19,7 +19,8 @@ KMEANS_MAP_KEY = "kmeans_map"
 
 @st.cache_data(show_spinner=False, max_entries=4)
 def hover_lines(frame: pd.DataFrame, columns: tuple[str, ...]) -> np.ndarray | None:
-    """One 'column: value' line per hover column for every row (N,), or None."""
+    """One 'column: value' line per hover column for every row (N,), or None; as typed (the
+    map component shows them as text, not markup)."""
     if not columns:
         return None
     text = pd.Series("", index=frame.index)

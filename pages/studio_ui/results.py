@@ -9,6 +9,7 @@ import streamlit as st
 from pages.studio_ui import anchor_actions as act
 from pfn_core.studio import anchors as anchor_ops
 from pfn_core.studio import comparison, figures
+from pfn_core.studio.plain_text import markdown_literal as plain
 
 
 def render(table, labels, km_matched, result, uncertainty, suggestions, colours,
@@ -31,7 +32,7 @@ def render(table, labels, km_matched, result, uncertainty, suggestions, colours,
                 "model": comparison.scores_against_truth(table.truth, labels),
                 "K-means": comparison.scores_against_truth(table.truth, km_matched),
             }).T
-            st.caption(f"Against the ground truth “{table.truth_column}”")
+            st.caption(f"Against the ground truth “{plain(table.truth_column)}”")
             st.dataframe(scores.style.format("{:.3f}").highlight_max(axis=0, color="#d4edda"))
         else:
             st.caption("Choose a ground-truth column in the sidebar to score both against it.")
@@ -41,7 +42,7 @@ def render(table, labels, km_matched, result, uncertainty, suggestions, colours,
             st.dataframe(figures.sizes_table(labels, km_matched, colours), hide_index=True,
                          height=230)
             st.caption("Model: " + " · ".join(
-                f"{row.label} {row.count}"
+                f"{plain(row.label)} {row.count}"
                 for row in comparison.cluster_sizes(labels).itertuples()))
     with nxt:
         st.subheader("Which to label next")

@@ -14,6 +14,7 @@ from pages.studio_ui.data_source import Table
 from pages.studio_ui.settings import Settings
 from pfn_core.carry import CONTEXT_PER_CLASS
 from pfn_core.studio import active, comparison, export, session
+from pfn_core.studio.plain_text import markdown_literal as plain
 
 N_SUGGESTIONS = 10
 MAX_CLUSTERS = 50
@@ -57,7 +58,7 @@ def render(table: Table, settings: Settings, Y: np.ndarray, map_id: str) -> None
         with st.spinner(f"K-means on {len(X):,} rows…"):
             km = cached.kmeans(X, min(k, len(X)), not settings.same_unit)
     except ValueError as error:
-        st.error(str(error).capitalize())
+        st.error(plain(str(error).capitalize()))
         st.stop()
     labels = result["labels"]
     km_matched = comparison.match_labels(labels, km).astype(str).astype(object)
@@ -91,7 +92,7 @@ def render(table: Table, settings: Settings, Y: np.ndarray, map_id: str) -> None
         if ss.get("notice"):
             st.info(ss["notice"], icon="💾")
         for note in table.prepared.notes:
-            st.caption(f"ℹ️ {note}")
+            st.caption(f"ℹ️ {plain(note)}")
     labelling.render(anchors, labels)
     maps.render(Y, map_id, labels, km_matched, result["confidence"], uncertainty, colours,
                 anchors, suggestions, truth_text, table, settings, k)

@@ -9,9 +9,12 @@ from __future__ import annotations
 import csv
 import io
 import math
+import unicodedata
 from collections.abc import Iterable, Mapping
 
 import numpy as np
+
+from pfn_core import limits
 
 UNLABELLED = -1  # the estimator's marker for rows without an anchor
 
@@ -56,11 +59,25 @@ def row_ids_from_selection(selection) -> list[int]:
     return list(seen)
 
 
-def assign_label(anchors: Mapping[int, str], row_ids: Iterable[int], label: str) -> dict[int, str]:
-    """A copy of ``anchors`` with every row in ``row_ids`` named ``label`` (whitespace trimmed)."""
+def label_name(label) -> str:
+    """``label`` trimmed, or a ValueError when it is empty, longer than
+    ``limits.MAX_LABEL_LENGTH`` or holds control characters (tabs, line breaks, NUL)."""
     name = str(label).strip() if label is not None else ""
     if not name:
         raise ValueError("give the label a name: type one before assigning the selected points.")
+    if len(name) > limits.MAX_LABEL_LENGTH:
+        raise ValueError(f"the label {name[:30]!r}… has {len(name)} characters; "
+                         f"keep labels to {limits.MAX_LABEL_LENGTH} or fewer.")
+    if any(unicodedata.category(c) == "Cc" for c in name):
+        raise ValueError(f"the label {name[:30]!r} holds control characters (tabs, line "
+                         "breaks); type it on one line without them.")
+    return name
+
+
+def assign_label(anchors: Mapping[int, str], row_ids: Iterable[int], label: str) -> dict[int, str]:
+    """A copy of ``anchors`` with every row in ``row_ids`` named ``label`` (whitespace trimmed,
+    checked by ``label_name``)."""
+    name = label_name(label)
     updated = dict(anchors)
     updated.update({int(r): name for r in row_ids})
     return updated
@@ -75,47 +92,6 @@ def remove_anchors(anchors: Mapping[int, str], row_ids: Iterable[int]) -> dict[i
 def clear_anchors() -> dict[int, str]:
     """No anchors at all."""
     return {}
-
-
-class AnchorHistory:
-    """Undo for anchors. The newest pushed state is the current one.
-
-    Push the anchors after every change; ``undo`` drops the current state and returns the one
-    before it (at the start it returns the current state, {} when nothing was pushed). Pushing
-    a state equal to the current one does nothing, so Streamlit reruns add no empty steps.
-    At most ``max_length`` states are kept; the oldest are forgotten.
-
-    >>> history = AnchorHistory()
-    >>> history.push({0: "a"}); history.push({0: "a", 1: "b"})
-    >>> history.undo()
-    {0: 'a'}
-    """
-
-    def __init__(self, initial: Mapping[int, str] | None = None, max_length: int = 50):
-        if max_length < 2:
-            raise ValueError(f"max_length must be at least 2 to allow one undo, got {max_length}.")
-        self.max_length = max_length
-        self._states: list[dict[int, str]] = [dict(initial or {})]
-
-    @property
-    def current(self) -> dict[int, str]:
-        return dict(self._states[-1])
-
-    @property
-    def can_undo(self) -> bool:
-        return len(self._states) > 1
-
-    def push(self, anchors: Mapping[int, str]) -> None:
-        state = dict(anchors)
-        if state == self._states[-1]:
-            return
-        self._states.append(state)
-        del self._states[: -self.max_length]
-
-    def undo(self) -> dict[int, str]:
-        if self.can_undo:
-            self._states.pop()
-        return self.current
 
 
 def anchors_to_targets(anchors: Mapping[int, str], n_rows: int) -> np.ndarray:
@@ -142,29 +118,50 @@ def anchors_to_csv(anchors: Mapping[int, str]) -> str:
 
 
 def anchors_from_csv(text: str, n_rows: int) -> dict[int, str]:
-    """Parse ``anchors_to_csv`` output, checking ids are whole numbers in 0..n_rows-1.
+    """Parse ``anchors_to_csv`` output, checking ids are whole numbers in 0..n_rows-1 and labels
+    pass ``label_name``; ``anchors_from_csv(anchors_to_csv(a), n) == a`` for valid anchors.
 
-    Raises ValueError naming the offending lines (line 1 is the header) and what to fix.
+    Raises ValueError naming the offending lines (line 1 is the header) and what to fix; it
+    returns nothing partial, so a bad file changes nothing.
     """
-    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    try:
+        rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    except csv.Error as error:  # e.g. a NUL byte: not a text CSV
+        raise ValueError(f"the anchors file is not a readable CSV ({error}); export anchors "
+                         "from the studio to see the expected format.") from None
     rows = [row for row in rows if any(cell.strip() for cell in row)]
     if not rows or [cell.strip().lower() for cell in rows[0]] != ["row_id", "label"]:
+        found = ",".join(rows[0])[:60] if rows else "nothing"
         raise ValueError(
-            "the anchors file must start with the header 'row_id,label'; "
+            f"the anchors file must start with the header 'row_id,label' (found {found!r}); "
             "export anchors from the studio to see the expected format."
         )
+    if len(rows) - 1 > limits.MAX_ANCHOR_FILE_ROWS:
+        raise ValueError(f"the anchors file has {len(rows) - 1:,} lines, more than the "
+                         f"{limits.MAX_ANCHOR_FILE_ROWS:,} allowed; is it the right file?")
     anchors: dict[int, str] = {}
     problems: list[str] = []
     for line, row in enumerate(rows[1:], start=2):
-        raw_id, label = (row + ["", ""])[:2] if len(row) <= 2 else (row[0], ",".join(row[1:]))
-        row_id, label = _row_id(raw_id.strip()), label.strip()
+        if len(row) > 2:
+            problems.append(f"line {line}: {len(row)} cells where 2 are expected "
+                            "(quote labels that contain commas)")
+            continue
+        raw_id, label = (row + ["", ""])[:2]
+        row_id = _row_id(raw_id.strip())
         if row_id is None or row_id >= n_rows:
             problems.append(
-                f"line {line}: row id {raw_id!r} is not a whole number in 0..{n_rows - 1}"
+                f"line {line}: row id {raw_id[:20]!r} is not a whole number in 0..{n_rows - 1}"
             )
-        elif not label:
+            continue
+        if not label.strip():
             problems.append(f"line {line}: row {row_id} has an empty label")
-        elif anchors.get(row_id, label) != label:
+            continue
+        try:
+            label = label_name(label)
+        except ValueError as error:
+            problems.append(f"line {line}: row {row_id}: {error}")
+            continue
+        if anchors.get(row_id, label) != label:
             problems.append(f"line {line}: row {row_id} is given two labels")
         else:
             anchors[row_id] = label

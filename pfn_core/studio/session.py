@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from pfn_core.studio import samples, tabular_io
+from pfn_core.studio.plain_text import markdown_literal
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_SAMPLE = "moons"
@@ -113,7 +114,8 @@ def run_caption(name: str, description: str, n_rows: int, n_anchors: int, second
                  "and from three times as many merged where it hesitates) and kept the "
                  "clustering that cuts fewer links between neighbouring rows.")
     return (
-        f"**{name}** — {description} Name a few points and the pre-trained transformer "
+        f"**{markdown_literal(name)}** — {markdown_literal(description)} "
+        f"Name a few points and the pre-trained transformer "
         f"re-clusters all {n_rows:,} rows in two forward passes (the second adds the first "
         f"pass's surer points as extra anchors). "
         f"Re-clustered {n_rows:,} rows from {n_anchors} anchors in {seconds:.2f} s"

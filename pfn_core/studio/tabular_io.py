@@ -2,7 +2,10 @@
 
 ``read_table`` understands CSV, TSV, Parquet and Excel; ``prepare_features`` returns X (N, D')
 with NaN kept (the model's preprocessing imputes medians) plus notes for the analyst about
-what was done to each column.
+what was done to each column. ``check_size`` and ``shrink`` apply ``pfn_core.limits``.
+
+Nothing from an upload is unpickled, evaluated or used as a path: the bytes are parsed by
+pandas' CSV, Parquet and Excel readers only, and the file name only picks the reader.
 """
 
 from __future__ import annotations
@@ -14,7 +17,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-MAX_CATEGORIES = 20  # text columns with more distinct values are refused, not one-hot encoded
+from pfn_core import limits
+
+MAX_CATEGORIES = limits.MAX_CATEGORIES  # more distinct text values are refused, not one-hot
 
 _CSV_EXTENSIONS = {".csv": ",", ".tsv": "\t", ".tab": "\t"}
 _SUPPORTED = ".csv, .tsv, .tab, .parquet, .xlsx, .xls"
@@ -50,11 +55,16 @@ def read_table(file_name: str, data: bytes) -> pd.DataFrame:
     Raises ValueError for an unknown extension, an empty file, unparseable content or a table
     without data rows, saying what to do instead.
     """
-    extension = Path(file_name).suffix.lower()
+    extension = Path(str(file_name)).suffix.lower()
     if extension not in {*_CSV_EXTENSIONS, ".parquet", ".pq", ".xlsx", ".xls"}:
         raise ValueError(
             f"{file_name!r} has an unsupported extension {extension or '(none)'!r}; "
             f"upload one of: {_SUPPORTED}."
+        )
+    if len(data) > limits.MAX_UPLOAD_MB * 1024 * 1024:
+        raise ValueError(
+            f"{file_name!r} is {len(data) / 2**20:,.0f} MB, over the {limits.MAX_UPLOAD_MB} MB "
+            "limit; upload a sample of its rows or only the columns you need."
         )
     if not data or not data.strip():
         raise ValueError(
@@ -78,7 +88,58 @@ def read_table(file_name: str, data: bytes) -> pd.DataFrame:
         raise ValueError(
             f"{file_name!r} has a header but no data rows; upload a table with at least one row."
         )
-    frame.columns = [str(c) for c in frame.columns]
+    frame.columns = unique_column_names(frame.columns)
+    return frame
+
+
+def unique_column_names(names) -> list[str]:
+    """Column names as distinct, non-empty strings: an empty name becomes 'column 3' (its
+    1-based position), a repeated one 'name (2)', 'name (3)'...; others are kept."""
+    result: list[str] = []
+    taken: set[str] = set()
+    for position, name in enumerate(names, start=1):
+        text = str(name).strip() or f"column {position}"
+        candidate, copy = text, 1
+        while candidate in taken:
+            copy += 1
+            candidate = f"{text} ({copy})"
+        taken.add(candidate)
+        result.append(candidate)
+    return result
+
+
+class TableTooLarge(ValueError):
+    """A table over ``limits.MAX_ROWS`` rows or ``limits.MAX_COLUMNS`` columns; ``shrink``
+    makes it fit."""
+
+    def __init__(self, n_rows: int, n_columns: int):
+        self.n_rows, self.n_columns = n_rows, n_columns
+        over = []
+        if n_rows > limits.MAX_ROWS:
+            over.append(f"{n_rows:,} rows (the limit is {limits.MAX_ROWS:,})")
+        if n_columns > limits.MAX_COLUMNS:
+            over.append(f"{n_columns:,} columns (the limit is {limits.MAX_COLUMNS:,})")
+        super().__init__(
+            f"the table has {' and '.join(over)}; sample it down to the limit, or upload a "
+            "smaller extract."
+        )
+
+
+def check_size(frame: pd.DataFrame) -> None:
+    """Raise ``TableTooLarge`` when ``frame`` is over the row or column limit."""
+    n_rows, n_columns = frame.shape
+    if n_rows > limits.MAX_ROWS or n_columns > limits.MAX_COLUMNS:
+        raise TableTooLarge(n_rows, n_columns)
+
+
+def shrink(frame: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+    """``frame`` within the limits: ``limits.MAX_ROWS`` rows drawn at random without
+    replacement (kept in their original order, index reset) and its first
+    ``limits.MAX_COLUMNS`` columns."""
+    frame = frame.iloc[:, : limits.MAX_COLUMNS]
+    if len(frame) > limits.MAX_ROWS:
+        keep = np.sort(rng.choice(len(frame), size=limits.MAX_ROWS, replace=False))
+        frame = frame.iloc[keep].reset_index(drop=True)
     return frame
 
 

@@ -87,12 +87,14 @@ def test__undo_and_clear__restore_and_drop_anchors():
     assert len(maps(at)) == 2  # clustered without anchors, from n_clusters
 
 
-def test__anchors__are_restored_when_the_same_table_is_opened_again():
+def test__anchors__are_restored_when_the_same_session_opens_the_table_again():
     at = open_studio()
     select(at, [1, 2, 3])
     at.text_input(key="new_label").set_value("kept")
     at.button(key="assign").click().run()
-    again = open_studio()
+    again = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    again.query_params["session"] = at.query_params["session"]  # same URL (issue 16)
+    again.run()
     assert not again.exception
     assert again.session_state["anchors"] == at.session_state["anchors"]
     assert any("Restored" in i.value for i in again.info)

@@ -2,7 +2,6 @@ import numpy as np
 import pytest
 
 from pfn_core.studio.anchors import (
-    AnchorHistory,
     anchors_from_csv,
     anchors_to_csv,
     anchors_to_targets,
@@ -71,39 +70,6 @@ def test__remove_anchors__and_clear__leave_the_input_alone():
     assert clear_anchors() == {}
 
 
-def test__anchor_history__undo_steps_back_through_pushed_states():
-    history = AnchorHistory()
-    assert not history.can_undo
-    assert history.undo() == {}
-    history.push({1: "a"})
-    history.push({1: "a", 2: "b"})
-    assert history.can_undo
-    assert history.undo() == {1: "a"}
-    assert history.undo() == {}
-    assert not history.can_undo
-    assert history.undo() == {}
-
-
-def test__anchor_history__ignores_repeated_states_and_copies_them():
-    history = AnchorHistory({0: "x"})
-    state = {0: "x", 1: "y"}
-    history.push(state)
-    history.push(dict(state))
-    state[2] = "z"
-    assert history.current == {0: "x", 1: "y"}
-    assert history.undo() == {0: "x"}
-    assert not history.can_undo
-
-
-def test__anchor_history__forgets_the_oldest_states_beyond_max_length():
-    history = AnchorHistory(max_length=3)
-    for i in range(1, 6):
-        history.push({i: "a"})
-    assert history.undo() == {4: "a"}
-    assert history.undo() == {3: "a"}
-    assert not history.can_undo
-
-
 def test__anchors_to_targets__marks_unlabelled_rows_with_minus_one():
     y = anchors_to_targets({0: "cats", 3: "dogs"}, 5)
     assert y.dtype == object
@@ -150,3 +116,22 @@ def test__row_ids_from_selection__reads_customdata_given_back_as_a_positional_di
     selection = {"points": [{"customdata": {"0": 12, "1": 0.7}, "point_index": 0},
                             {"customdata": {"0": 3.0, "1": 0.2}, "point_index": 1}]}
     assert row_ids_from_selection(selection) == [12, 3]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("row_id,label\n1,a,b\n", "3 cells where 2 are expected"),
+    ("row_id,label\n1," + "x" * 101 + "\n", "keep labels to 100"),
+    ('row_id,label\n1,"two\nlines"\n', "control characters"),
+    ("row_id,label\n1,a\x00b\n", "control characters"),
+    ("row,model,confidence,kmeans\n0,a,0.9,b\n", "found 'row,model,confidence,kmeans'"),
+    ("row_id,label\n1.5,a\n", "not a whole number"),
+])
+def test__anchors_from_csv__refuses_files_that_do_not_match_with_a_message(text, expected):
+    with pytest.raises(ValueError, match=expected):
+        anchors_from_csv(text, n_rows=5)
+
+
+@pytest.mark.parametrize("label", ["", "   ", "x" * 101, "tab\there", "line\nbreak", None])
+def test__assign_label__refuses_empty_long_or_multi_line_labels(label):
+    with pytest.raises(ValueError, match="label"):
+        assign_label({}, [1], label)

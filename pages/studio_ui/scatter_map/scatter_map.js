@@ -214,18 +214,35 @@ function boxPath(path) {
   return [[ax, ay], [bx, ay], [bx, by], [ax, by]];
 }
 
-function renderLegend(state) {
-  const data = state.data, names = data.names || [], colours = data.colours || [];
-  const items = names.map((name, k) =>
-    `<span class="pfn-key"><i style="background:${colours[k]}"></i>${escapeHtml(name)}</span>`);
-  if ((data.anchors || []).some((a) => !a[2])) items.push('<span class="pfn-key">◆ anchors</span>');
-  if ((data.anchors || []).some((a) => a[2])) items.push('<span class="pfn-key">★ example anchors</span>');
-  if ((data.suggested || []).length) items.push('<span class="pfn-key pfn-next">○ label next?</span>');
-  state.legend.innerHTML = (data.legend_title ? `<b>${escapeHtml(data.legend_title)}</b> ` : "") + items.join("");
+// Text from the table (label names, hover lines) reaches the page only as textContent, never
+// as markup: a label "<img onerror=...>" is shown as typed.
+function element(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = String(text);
+  return node;
 }
 
-function escapeHtml(text) {
-  return String(text).replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
+function legendKey(text, colour, className = "pfn-key") {
+  const key = element("span", className);
+  if (colour) {
+    const swatch = element("i");
+    swatch.style.background = colour;
+    key.appendChild(swatch);
+  }
+  key.appendChild(document.createTextNode(String(text)));
+  return key;
+}
+
+function renderLegend(state) {
+  const data = state.data, names = data.names || [], colours = data.colours || [];
+  const keys = [];
+  if (data.legend_title) keys.push(element("b", "", data.legend_title), document.createTextNode(" "));
+  names.forEach((name, k) => keys.push(legendKey(name, colours[k])));
+  if ((data.anchors || []).some((a) => !a[2])) keys.push(legendKey("◆ anchors"));
+  if ((data.anchors || []).some((a) => a[2])) keys.push(legendKey("★ example anchors"));
+  if ((data.suggested || []).length) keys.push(legendKey("○ label next?", null, "pfn-key pfn-next"));
+  state.legend.replaceChildren(...keys);
 }
 
 // ------------------------------------------------------------------ picking
@@ -267,7 +284,12 @@ function showTooltip(state, row, px, py) {
   const name = (data.names || [])[state.code ? state.code[row] : 0] ?? "";
   const confidence = state.confidence ? ` · confidence ${(state.confidence[row] / 255).toFixed(2)}` : "";
   const extra = state.points.hover ? state.points.hover[row] : "";
-  tip.innerHTML = `<b>${escapeHtml(name)}</b><br>row ${row}${confidence}${extra ? "<br>" + escapeHtml(extra).replace(/\n/g, "<br>") : ""}`;
+  const lines = [element("b", "", name), element("br"),
+                 document.createTextNode(`row ${row}${confidence}`)];
+  for (const line of extra ? String(extra).split("\n") : []) {
+    lines.push(element("br"), document.createTextNode(line));
+  }
+  tip.replaceChildren(...lines);
   tip.style.left = `${Math.min(px + 12, state.cssWidth - 180)}px`;
   tip.style.top = `${Math.max(py - 10, 0)}px`;
   tip.hidden = false;
