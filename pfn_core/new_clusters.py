@@ -27,6 +27,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from pfn_core.carry import representative_anchors
 from pfn_core.discovery import SUBCLUSTER_ANCHORS, groups_after, merge_heights
 from pfn_core.seeding import density_peak_seeds
 
@@ -64,8 +65,13 @@ def find_new_clusters(estimator, prepared, max_new: int = MAX_NEW,
     peaks = density_peak_seeds(prepared.geometry, prepared.X, n_sub)
     sub_index, sub_class = estimator._pick_anchors(
         prepared, peaks, np.arange(n_sub), n_sub, SUBCLUSTER_ANCHORS, prepared.anchor_index)
-    index = np.concatenate([prepared.anchor_index, sub_index])
-    index_class = np.concatenate([prepared.anchor_class, n_anchored + sub_class])
+    # The anchors enter as the anchored fit's context does: a spread-out subset of a class
+    # with many (``carry.representative_anchors``), so a lasso of hundreds costs no more.
+    context, context_class = representative_anchors(
+        prepared.geometry, prepared.anchor_index, prepared.anchor_class,
+        prepared.content_rank[prepared.anchor_index])
+    index = np.concatenate([context, sub_index])
+    index_class = np.concatenate([context_class, n_anchored + sub_class])
     proba = estimator._pass(prepared, index, index_class, n_anchored + n_sub,
                             rows=pilot_rows(prepared))
     heights, merges = merge_heights(proba, n_anchored)
