@@ -21,7 +21,7 @@ import statistics
 import numpy as np
 import torch
 
-from pfn_core.bench.datasets import DEV_SUITE, load_dataset, read_suite, resolve_shared_root
+from pfn_core.bench.datasets import load_dataset, resolve_shared_root, suite_or_given
 from pfn_core.bench.protocol import draw_anchors, partial_labels, standardize_for_protocol
 from pfn_core.calibration import (
     apply_temperature,
@@ -90,11 +90,10 @@ def main(argv=None) -> int:
     if args.threads:
         torch.set_num_threads(args.threads)
     root = resolve_shared_root(args.shared)
-    if args.datasets is None and not (root / DEV_SUITE).exists():
-        print(f"skipped: the dev suite ({root / DEV_SUITE}) is absent; it lives in ../shared.")
+    names = suite_or_given(args.datasets, root)
+    if names is None:
         return 0
     temperatures = load_temperatures(args.calibration)
-    names = args.datasets or read_suite(root / DEV_SUITE)
     per_dataset = {level: {"raw": [], "calibrated": []} for level in args.levels}
     pooled = {level: {"raw": ([], []), "calibrated": ([], [])} for level in args.levels}
     for name in names:

@@ -34,6 +34,17 @@ def resolve_shared_root(explicit: str | os.PathLike | None = None) -> Path:
     return Path(from_env) if from_env else DEFAULT_SHARED
 
 
+def suite_or_given(datasets: list[str] | None, root: Path) -> list[str] | None:
+    """The datasets a benchmark command runs: `datasets` when given, else the dev suite
+    under `root`; None (after saying so) when the suite is absent, as on a fresh clone."""
+    if datasets is not None:
+        return list(datasets)
+    if not (root / DEV_SUITE).exists():
+        print(f"skipped: the dev suite ({root / DEV_SUITE}) is absent; it lives in ../shared.")
+        return None
+    return read_suite(root / DEV_SUITE)
+
+
 def read_suite(path: str | os.PathLike) -> list[str]:
     """Dataset names from a suite file: one per line; blank lines and '#' comments skipped."""
     names = []

@@ -33,7 +33,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import adjusted_rand_score, silhouette_score
 from sklearn.mixture import GaussianMixture
 
-from pfn_core.bench.datasets import DEV_SUITE, load_dataset, read_suite, resolve_shared_root
+from pfn_core.bench.datasets import load_dataset, resolve_shared_root, suite_or_given
 from pfn_core.bench.protocol import standardize_for_protocol
 from pfn_core.discovery import MAX_CLUSTERS
 from pfn_core.estimator import PFNClusterer
@@ -164,10 +164,9 @@ def main(argv=None) -> int:
     if args.threads:
         torch.set_num_threads(args.threads)
     root = resolve_shared_root(args.shared)
-    if args.datasets is None and not (root / DEV_SUITE).exists():
-        print(f"skipped: the dev suite ({root / DEV_SUITE}) is absent; it lives in ../shared.")
+    names = suite_or_given(args.datasets, root)
+    if names is None:
         return 0
-    names = args.datasets or read_suite(root / DEV_SUITE)
     records: list[dict] = []
     for name in names:
         X, y = load_dataset(name, root)

@@ -27,7 +27,7 @@ import numpy as np
 import torch
 from sklearn.cluster import KMeans
 
-from pfn_core.bench.datasets import DEV_SUITE, load_dataset, read_suite, resolve_shared_root
+from pfn_core.bench.datasets import load_dataset, resolve_shared_root, suite_or_given
 from pfn_core.bench.protocol import (
     draw_anchors,
     partial_labels,
@@ -129,10 +129,9 @@ def main(argv=None) -> int:
     if args.threads:
         torch.set_num_threads(args.threads)
     root = resolve_shared_root(args.shared)
-    if args.datasets is None and not (root / DEV_SUITE).exists():
-        print(f"skipped: the dev suite ({root / DEV_SUITE}) is absent; it lives in ../shared.")
+    names = suite_or_given(args.datasets, root)
+    if names is None:
         return 0
-    names = args.datasets or read_suite(root / DEV_SUITE)
     partial, full = [], []
     for name in names:
         X, y = load_dataset(name, root)
