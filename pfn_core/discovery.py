@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from pfn_core.prepared_inputs import pilot_rows
 from pfn_core.seeding import density_peak_seeds
 
 SUBCLUSTERS = 64  # density peaks that seed the over-clustering
@@ -112,7 +113,6 @@ def estimate_n_clusters(estimator, prepared, max_clusters: int = MAX_CLUSTERS,
     estimator: a ``PFNClusterer`` (its ``_pick_anchors`` and ``_pass`` run the model);
     prepared: its ``PreparedInputs`` for the table. Tables too short for two sub-clusters of
     ``MIN_ROWS_PER_SUBCLUSTER`` rows get K = 1 with no evidence."""
-    from pfn_core.estimator import pilot_rows  # the estimator imports this module
 
     if max_clusters < 2:
         raise ValueError(f"max_clusters must be at least 2, got {max_clusters}.")

@@ -16,12 +16,11 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass, replace
-from pathlib import Path
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClusterMixin, clone
 
-from pfn_core.anchor_metric import uses_anchor_metric, within_class_whitening
+from pfn_core.anchor_metric import uses_anchor_metric
 from pfn_core.calibration import calibrate_proba, load_temperatures
 from pfn_core.carry import (
     CONTEXT_PER_CLASS,
@@ -30,83 +29,33 @@ from pfn_core.carry import (
     representative_anchors,
     scored_rows,
 )
-from pfn_core.checkpoint import SHIPPED_WEIGHTS, load_model
 from pfn_core.discovery import MAX_CLUSTERS, estimate_n_clusters
 from pfn_core.fitted_io import load_fitted, save_fitted
 from pfn_core.inference import DEFAULT_CONTEXT_SIZE, ScoringContext, predict_proba, score_rows
 from pfn_core.merging import graph_cut_fraction, merge_by_confusion
 from pfn_core.new_clusters import find_new_clusters, with_new_clusters
-from pfn_core.preprocessing import (
-    SCALINGS,
-    resolve_column_scaling,
-    transform_views,
-    validate_features,
+from pfn_core.prepared_inputs import (  # noqa: F401  (cached_model, split_targets: public here too)
+    PILOT_ROWS,
+    PreparedInputs,
+    cached_model,
+    pilot_rows,
+    prepare_inputs,
+    split_targets,
+    views_in_anchor_metric,
 )
+from pfn_core.preprocessing import SCALINGS, transform_views, validate_features
 from pfn_core.seeding import confident_anchors, density_peak_seeds
-from pfn_core.table_views import TableViews, table_views
 
 DEFAULT_REFINE_ROUNDS = 1
 REFINE_POOL = 0.8  # extra anchors come from the surest 80% of each predicted class
-PILOT_ROWS = 4096  # passes that only pick extra anchors score this many rows (content order)
 DEFAULT_OVERSEED = 3  # without anchors, the second start seeds 3 sub-clusters per cluster
 OVERSEED_SCHEDULE = (5, 10, 20, 40)  # and grows its pseudo-anchors per class in these steps
-
-
-@functools.lru_cache(maxsize=4)
-def cached_model(path: str, device: str):
-    """Load a weights file once per process and reuse it (the model is never mutated)."""
-    return load_model(path, device)
 
 
 @functools.lru_cache(maxsize=1)
 def cached_temperatures() -> dict:
     """The shipped calibration temperatures (``calibration.load_temperatures``), read once."""
     return load_temperatures()
-
-
-def split_targets(y, n_rows: int):
-    """Read y into anchors.
-
-    y: length-N array-like; -1, None or NaN mark unlabelled rows; labels may be ints or
-    strings. -> (anchor_index (A,), anchor_labels (A,) as given)"""
-    if y is None:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=object)
-    values = np.asarray(y, dtype=object)
-    if values.ndim != 1:
-        values = values.reshape(-1) if values.ndim == 2 and 1 in values.shape else values
-    if values.ndim != 1 or len(values) != n_rows:
-        raise ValueError(
-            f"y has length {len(values) if values.ndim else 0} but X has {n_rows} rows: pass one "
-            "label per row, with -1 (or None) for unlabelled rows."
-        )
-    numeric = np.asarray(y) if isinstance(y, np.ndarray) else None
-    if numeric is not None and numeric.dtype.kind in "iuf" and numeric.size == n_rows:
-        flat = numeric.reshape(-1)  # numbers: no per-value Python call (1,000,000 rows: ~1 s)
-        unlabelled = (flat == -1) | np.isnan(flat.astype(np.float64))
-    else:
-        unlabelled = np.array([_is_unlabelled(v) for v in values], dtype=bool)
-    anchor_index = np.flatnonzero(~unlabelled)
-    labels = values[anchor_index]
-    kinds = {type(v).__name__ if isinstance(v, str) else "number" for v in labels}
-    if len(kinds) > 1:
-        raise ValueError(
-            "y mixes strings and numbers among the labelled rows; use one kind of label "
-            "(e.g. all strings), with -1 or None for unlabelled rows."
-        )
-    if kinds == {"number"}:
-        labels = np.array(labels.tolist())
-    return anchor_index, labels
-
-
-def _is_unlabelled(value) -> bool:
-    if value is None:
-        return True
-    if isinstance(value, str):
-        return value == ""
-    try:
-        return bool(value == -1) or bool(np.isnan(value))
-    except TypeError:
-        return False
 
 
 @dataclass
@@ -125,72 +74,6 @@ def _feature_names(X) -> np.ndarray | None:
     """Column names of a DataFrame (as strings), None for arrays."""
     columns = getattr(X, "columns", None)
     return None if columns is None else np.asarray([str(c) for c in columns], dtype=object)
-
-
-@dataclass
-class PreparedInputs:
-    """Validated user input and the model's views of it (``table_views``).
-
-    anchor_index (A,), anchor_labels (A,) as given, classes (K,) their sorted distinct
-    values, anchor_class (A,) each anchor's position in classes; X (N, D) float64, features
-    (N, input_dim), geometry (N, G), content_order, content_rank and attachment come from
-    the table's views, shared by every fit of the same table (in_anchor_metric: the views
-    were rebuilt in the anchors' metric for this fit)."""
-
-    anchor_index: np.ndarray
-    anchor_labels: np.ndarray
-    classes: np.ndarray
-    anchor_class: np.ndarray
-    model: object
-    views: TableViews
-    in_anchor_metric: bool = False
-    scaled_columns: bool = True  # whether each column was z-scored (scale_columns resolved)
-
-    X = property(lambda self: self.views.X)
-    features = property(lambda self: self.views.features)
-    geometry = property(lambda self: self.views.geometry)
-    content_order = property(lambda self: self.views.content_order)
-    content_rank = property(lambda self: self.views.content_rank)
-    attachment = property(lambda self: self.views.attachment)
-
-
-def prepare_inputs(X, y, weights=None, device: str = "cpu", scale_columns: bool | str = True,
-                   anchor_metric: bool = True) -> PreparedInputs:
-    """Validate X and y (ValueError on bad input), load the weights once per process and
-    get the model's views of X (`scale_columns`: z-score each column, see
-    ``preprocessing``), computed once per table; with `anchor_metric` and at least
-    ``MIN_MEAN_ANCHORS`` anchors per class on average, the views are re-expressed in the
-    anchors' metric (``anchor_metric``). Shared by the estimator and ``explain``."""
-    X_valid = validate_features(X)
-    anchor_index, anchor_labels = split_targets(y, X_valid.shape[0])
-    model = cached_model(str(Path(weights or SHIPPED_WEIGHTS)), device)
-    scale_columns = resolve_column_scaling(X_valid, scale_columns)
-    views = table_views(X_valid, model.config.input_dim, scale_columns)
-    classes, anchor_class = np.unique(anchor_labels, return_inverse=True)
-    in_metric = anchor_metric and uses_anchor_metric(len(anchor_index), len(classes))
-    if in_metric:
-        views = views_in_anchor_metric(views, anchor_index, anchor_class,
-                                       model.config.input_dim)
-    return PreparedInputs(anchor_index, anchor_labels, classes, anchor_class, model, views,
-                          in_metric, scale_columns)
-
-
-def views_in_anchor_metric(views: TableViews, index: np.ndarray, index_class: np.ndarray,
-                           input_dim: int) -> TableViews:
-    """The table's views rebuilt in the metric of anchors `index` (A,) of classes
-    `index_class` (A,) (``anchor_metric.within_class_whitening``)."""
-    whitening = within_class_whitening(views.geometry, index, index_class,
-                                       views.content_rank[index])
-    return views.in_metric(whitening, input_dim)
-
-
-def pilot_rows(prepared: PreparedInputs) -> np.ndarray:
-    """The rows a pass that only picks anchors scores: all of them, or on tables longer than
-    PILOT_ROWS the first PILOT_ROWS in content order. -> (R,) sorted row ids"""
-    n_rows = len(prepared.X)
-    if n_rows <= PILOT_ROWS:
-        return np.arange(n_rows)
-    return np.sort(prepared.content_order[:PILOT_ROWS])
 
 
 class PFNClusterer(ClusterMixin, BaseEstimator):
@@ -314,13 +197,15 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
             classes, proba, fitted_pass = with_k._cluster_without_anchors(prepared)
         elif len(anchor_index) == 0:
             classes, proba, fitted_pass = self._cluster_without_anchors(prepared)
+        elif self.discover:  # discovery first, so that only one anchored fit runs
+            found = find_new_clusters(self, prepared)
+            self.new_clusters_evidence_ = found.evidence
+            if found.n_new:
+                classes, proba, fitted_pass = with_new_clusters(self, prepared, found)
+            else:
+                classes, proba, fitted_pass = self._cluster_from_anchors(prepared)
         else:
             classes, proba, fitted_pass = self._cluster_from_anchors(prepared)
-            if self.discover:
-                found = find_new_clusters(self, prepared)
-                self.new_clusters_evidence_ = found.evidence
-                if found.n_new:
-                    classes, proba, fitted_pass = with_new_clusters(self, prepared, found)
 
         if self.calibrate and len(anchor_index):
             is_anchor = np.zeros(len(proba), dtype=bool)
@@ -389,22 +274,27 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
 
     def _pick_anchors(self, prepared: PreparedInputs, index, index_class, n_classes,
                       per_class: int, exclude) -> tuple[np.ndarray, np.ndarray]:
-        """A pass whose only use is to pick `per_class` extra anchors per class
-        (``confident_anchors``): on tables longer than PILOT_ROWS it scores only the first
-        PILOT_ROWS rows in content order (queries are independent, so those rows get the
-        same probabilities as in a full pass) and picks among them.
+        """A pass whose only use is to pick `per_class` extra anchors per class: it scores
+        the pilot rows (``pilot_rows``: all rows, or on longer tables the first PILOT_ROWS
+        in content order; queries are independent, so those rows get the same probabilities
+        as in a full pass) and picks among them (``_anchors_from_pilot``).
         -> (rows (A',), classes (A',))"""
+        proba = self._pass(prepared, index, index_class, n_classes, rows=pilot_rows(prepared))
+        return self._anchors_from_pilot(prepared, proba, per_class, exclude)
+
+    @staticmethod
+    def _anchors_from_pilot(prepared: PreparedInputs, pilot_proba, per_class: int,
+                            exclude) -> tuple[np.ndarray, np.ndarray]:
+        """`per_class` extra anchors per class among the pilot rows, spread over the surer
+        part of each predicted class (``seeding.confident_anchors``), none from `exclude`.
+        pilot_proba (R, K) for ``pilot_rows(prepared)`` -> (rows (A',), classes (A',))"""
         n_rows = len(prepared.X)
-        exclude = np.asarray(exclude, dtype=np.int64)
-        if n_rows <= PILOT_ROWS:
-            proba = self._pass(prepared, index, index_class, n_classes)
-        else:
-            pilot = pilot_rows(prepared)
-            proba = np.zeros((n_rows, n_classes))
-            proba[pilot] = self._pass(prepared, index, index_class, n_classes, rows=pilot)
-            unscored = np.ones(n_rows, dtype=bool)
-            unscored[pilot] = False
-            exclude = np.concatenate([exclude, np.flatnonzero(unscored)])
+        pilot = pilot_rows(prepared)
+        proba = np.zeros((n_rows, pilot_proba.shape[1]))
+        proba[pilot] = pilot_proba
+        unscored = np.ones(n_rows, dtype=bool)
+        unscored[pilot] = False
+        exclude = np.concatenate([np.asarray(exclude, dtype=np.int64), np.flatnonzero(unscored)])
         return confident_anchors(proba, per_class, exclude, pool=REFINE_POOL,
                                  tie_break=prepared.content_rank)
 

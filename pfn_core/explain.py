@@ -17,8 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from pfn_core.estimator import prepare_inputs
 from pfn_core.inference import DEFAULT_CONTEXT_SIZE, build_context, inference_codes
+from pfn_core.prepared_inputs import prepare_inputs
 
 
 @dataclass

@@ -29,6 +29,7 @@ import numpy as np
 
 from pfn_core.carry import representative_anchors
 from pfn_core.discovery import SUBCLUSTER_ANCHORS, groups_after, merge_heights
+from pfn_core.prepared_inputs import pilot_rows
 from pfn_core.seeding import density_peak_seeds
 
 NEW_SUBCLUSTERS = 48  # candidate sub-clusters beside the anchored classes
@@ -55,7 +56,6 @@ def find_new_clusters(estimator, prepared, max_new: int = MAX_NEW,
 
     estimator: a ``PFNClusterer`` (its ``_pick_anchors`` and ``_pass`` run the model);
     prepared: its ``PreparedInputs`` with at least one anchor."""
-    from pfn_core.estimator import pilot_rows  # the estimator imports this module
 
     n_anchored = len(prepared.classes)
     none = NewClusters(np.zeros(0, np.int64), np.zeros(0, np.int64), 0, {})

@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.spatial import cKDTree
 
-from pfn_core.estimator import prepare_inputs
+from pfn_core.prepared_inputs import prepare_inputs
 
 POOL_PER_ROW = 20  # candidates: the 20 x n_rows most uncertain rows
 REFERENCE_ROWS = 2000  # density is measured against this many rows (content order)

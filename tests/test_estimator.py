@@ -4,10 +4,10 @@ import pytest
 from sklearn.base import clone
 from sklearn.metrics import adjusted_rand_score
 
-import pfn_core.estimator as estimator_module
+import pfn_core.prepared_inputs as prepared_inputs_module
 from pfn_core import PFNClusterer
-from pfn_core.estimator import prepare_inputs
 from pfn_core.merging import graph_cut_fraction
+from pfn_core.prepared_inputs import prepare_inputs
 
 
 def test__obvious_case__two_far_blobs_with_one_anchor_each_are_perfect(two_blobs):
@@ -195,7 +195,7 @@ def test__bad_settings__raise_a_value_error_naming_the_setting(two_blobs, settin
 def short_pilot(monkeypatch):
     """Passes that only pick extra anchors score 150 rows, so small tables take that path."""
 
-    monkeypatch.setattr(estimator_module, "PILOT_ROWS", 150)
+    monkeypatch.setattr(prepared_inputs_module, "PILOT_ROWS", 150)
 
 
 def _three_blobs(seed: int, per_blob: int = 200):

@@ -12,7 +12,7 @@ import streamlit as st
 
 from pfn_core import PFNClusterer
 from pfn_core.checkpoint import SHIPPED_WEIGHTS
-from pfn_core.estimator import cached_model
+from pfn_core.prepared_inputs import cached_model
 from pfn_core.studio import (
     anchor_store,
     comparison,

@@ -1,0 +1,143 @@
+"""From what a user passes to what every pass of the model reads: X and y validated, the
+labelled rows split out, the weights loaded once per process, and the table's views
+(``table_views``), possibly re-expressed in the anchors' metric.
+
+``prepare_inputs`` is the first step of every fit (``PFNClusterer.fit``), of ``explain``
+and of ``suggest``; ``pilot_rows`` names the rows a pass scores when it only picks anchors.
+
+Legend: N=rows, D=raw columns, A=anchors, K=classes, R=pilot rows.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from pfn_core.anchor_metric import uses_anchor_metric, within_class_whitening
+from pfn_core.checkpoint import SHIPPED_WEIGHTS, load_model
+from pfn_core.preprocessing import resolve_column_scaling, validate_features
+from pfn_core.table_views import TableViews, table_views
+
+PILOT_ROWS = 4096  # passes that only pick extra anchors score this many rows (content order)
+
+
+@functools.lru_cache(maxsize=4)
+def cached_model(path: str, device: str):
+    """Load a weights file once per process and reuse it (the model is never mutated)."""
+    return load_model(path, device)
+
+
+def split_targets(y, n_rows: int):
+    """Read y into anchors.
+
+    y: length-N array-like; -1, None or NaN mark unlabelled rows; labels may be ints or
+    strings. -> (anchor_index (A,), anchor_labels (A,) as given)"""
+    if y is None:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=object)
+    values = np.asarray(y, dtype=object)
+    if values.ndim != 1:
+        values = values.reshape(-1) if values.ndim == 2 and 1 in values.shape else values
+    if values.ndim != 1 or len(values) != n_rows:
+        raise ValueError(
+            f"y has length {len(values) if values.ndim else 0} but X has {n_rows} rows: pass one "
+            "label per row, with -1 (or None) for unlabelled rows."
+        )
+    numeric = np.asarray(y) if isinstance(y, np.ndarray) else None
+    if numeric is not None and numeric.dtype.kind in "iuf" and numeric.size == n_rows:
+        flat = numeric.reshape(-1)  # numbers: no per-value Python call (1,000,000 rows: ~1 s)
+        unlabelled = (flat == -1) | np.isnan(flat.astype(np.float64))
+    else:
+        unlabelled = np.array([_is_unlabelled(v) for v in values], dtype=bool)
+    anchor_index = np.flatnonzero(~unlabelled)
+    labels = values[anchor_index]
+    kinds = {type(v).__name__ if isinstance(v, str) else "number" for v in labels}
+    if len(kinds) > 1:
+        raise ValueError(
+            "y mixes strings and numbers among the labelled rows; use one kind of label "
+            "(e.g. all strings), with -1 or None for unlabelled rows."
+        )
+    if kinds == {"number"}:
+        labels = np.array(labels.tolist())
+    return anchor_index, labels
+
+
+def _is_unlabelled(value) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return value == ""
+    try:
+        return bool(value == -1) or bool(np.isnan(value))
+    except TypeError:
+        return False
+
+
+@dataclass
+class PreparedInputs:
+    """Validated user input and the model's views of it (``table_views``).
+
+    anchor_index (A,), anchor_labels (A,) as given, classes (K,) their sorted distinct
+    values, anchor_class (A,) each anchor's position in classes; X (N, D) float64, features
+    (N, input_dim), geometry (N, G), content_order, content_rank and attachment come from
+    the table's views, shared by every fit of the same table (in_anchor_metric: the views
+    were rebuilt in the anchors' metric for this fit)."""
+
+    anchor_index: np.ndarray
+    anchor_labels: np.ndarray
+    classes: np.ndarray
+    anchor_class: np.ndarray
+    model: object
+    views: TableViews
+    in_anchor_metric: bool = False
+    scaled_columns: bool = True  # whether each column was z-scored (scale_columns resolved)
+
+    X = property(lambda self: self.views.X)
+    features = property(lambda self: self.views.features)
+    geometry = property(lambda self: self.views.geometry)
+    content_order = property(lambda self: self.views.content_order)
+    content_rank = property(lambda self: self.views.content_rank)
+    attachment = property(lambda self: self.views.attachment)
+
+
+def prepare_inputs(X, y, weights=None, device: str = "cpu", scale_columns: bool | str = True,
+                   anchor_metric: bool = True) -> PreparedInputs:
+    """Validate X and y (ValueError on bad input), load the weights once per process and
+    get the model's views of X (`scale_columns`: z-score each column, see
+    ``preprocessing``), computed once per table; with `anchor_metric` and at least
+    ``MIN_MEAN_ANCHORS`` anchors per class on average, the views are re-expressed in the
+    anchors' metric (``anchor_metric``). Shared by the estimator and ``explain``."""
+    X_valid = validate_features(X)
+    anchor_index, anchor_labels = split_targets(y, X_valid.shape[0])
+    model = cached_model(str(Path(weights or SHIPPED_WEIGHTS)), device)
+    scale_columns = resolve_column_scaling(X_valid, scale_columns)
+    views = table_views(X_valid, model.config.input_dim, scale_columns)
+    classes, anchor_class = np.unique(anchor_labels, return_inverse=True)
+    in_metric = anchor_metric and uses_anchor_metric(len(anchor_index), len(classes))
+    if in_metric:
+        views = views_in_anchor_metric(views, anchor_index, anchor_class,
+                                       model.config.input_dim)
+    return PreparedInputs(anchor_index, anchor_labels, classes, anchor_class, model, views,
+                          in_metric, scale_columns)
+
+
+def views_in_anchor_metric(views: TableViews, index: np.ndarray, index_class: np.ndarray,
+                           input_dim: int) -> TableViews:
+    """The table's views rebuilt in the metric of anchors `index` (A,) of classes
+    `index_class` (A,) (``anchor_metric.within_class_whitening``)."""
+    whitening = within_class_whitening(views.geometry, index, index_class,
+                                       views.content_rank[index])
+    return views.in_metric(whitening, input_dim)
+
+
+def pilot_rows(prepared: PreparedInputs) -> np.ndarray:
+    """The rows a pass that only picks anchors scores: all of them, or on tables longer than
+    PILOT_ROWS the first PILOT_ROWS in content order. -> (R,) sorted row ids"""
+    n_rows = len(prepared.X)
+    if n_rows <= PILOT_ROWS:
+        return np.arange(n_rows)
+    return np.sort(prepared.content_order[:PILOT_ROWS])
+
+
