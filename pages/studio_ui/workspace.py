@@ -32,7 +32,10 @@ def render(table: Table, settings: Settings, Y: np.ndarray, map_id: str) -> None
         n_clusters, k_slots = discovery_panel.choose_k(table, anchors)
     header = st.container()
     run_started = time.time()
-    passes = "" if anchors else " without anchors (the model seeds itself: several passes)"
+    passes = ""
+    if not anchors:
+        passes = (f" into {n_clusters} clusters without anchors (the model seeds itself)"
+                  if n_clusters else " without anchors (the model finds K, then seeds itself)")
     try:
         with st.spinner(f"Clustering {len(X):,} rows{passes}…"):
             result = cached.cluster(X, tuple(sorted(anchors.items())), n_clusters,
