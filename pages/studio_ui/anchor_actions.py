@@ -11,6 +11,7 @@ import streamlit as st
 
 from pages.studio_ui import sessions
 from pfn_core.studio import anchors as anchor_ops
+from pfn_core.studio import discovered
 
 ss = st.session_state
 
@@ -65,6 +66,20 @@ def on_clear() -> None:
 def on_remove_examples() -> None:
     set_anchors(anchor_ops.remove_anchors(ss["anchors"], ss["example_rows"]),
                 "Removed the example anchors: now name points yourself.")
+
+
+def on_name_new_cluster(cluster: str, name_key: str, labels, confidence) -> None:
+    """Name the model's new cluster ``cluster`` (e.g. "new 1") with the text typed under
+    ``name_key``: its surest rows (labels, confidence (N,)) become anchors of that name."""
+    name = ss.get(name_key) or ""
+    try:
+        new = discovered.name_new_cluster(ss["anchors"], labels, confidence, cluster, name)
+    except ValueError as error:
+        ss["message"] = ("error", str(error)[:1].upper() + str(error)[1:])
+        return
+    ss[name_key] = ""
+    set_anchors(new, f"Named cluster “{cluster}” “{name.strip()}”: its "
+                     f"{len(new) - len(ss['anchors'])} surest rows are now anchors.")
 
 
 def on_select_suggestions() -> None:

@@ -24,6 +24,7 @@ from pfn_core.studio import (
     tabular_io,
 )
 from pfn_core.studio import anchors as anchor_ops
+from pfn_core.suggest import suggest_rows
 
 
 @st.cache_resource(show_spinner="Loading the model…")
@@ -57,31 +58,48 @@ def project_map(X: np.ndarray, method: str, columns: tuple[int, int] | None, cac
     return projection.project(X, method, columns=columns, seed=0, cache_dir=cache_dir)
 
 
+def model_k(anchors: tuple, n_clusters: int | None) -> int | None:
+    """The ``n_clusters`` a fit is given: None (the model estimates K) or K without anchors;
+    with anchors K comes from them, so every K names the same fit."""
+    return None if anchors else n_clusters
+
+
 @st.cache_data(show_spinner=False, max_entries=64)
-def cluster(X: np.ndarray, anchors: tuple[tuple[int, str], ...], n_clusters: int,
-            scale_columns: bool) -> dict:
-    """PFNClusterer on every row; anchors as sorted (row id, label) pairs. However many
+def cluster(X: np.ndarray, anchors: tuple[tuple[int, str], ...], n_clusters: int | None,
+            scale_columns: bool, n_suggestions: int = 10) -> dict:
+    """PFNClusterer on every row; anchors as sorted (row id, label) pairs; without anchors,
+    ``n_clusters`` None lets the model estimate K ("n_clusters" is the K it used,
+    "n_clusters_scores" the evidence per candidate K, or None when K was given or anchors
+    set it). "suggested" holds the ``n_suggestions`` rows worth labelling next
+    (``pfn_core.suggest.suggest_rows``, which needs the fitted estimator). However many
     anchors a lasso names, the model's context holds at most ``carry.CONTEXT_PER_CLASS`` per
     label, spread over them ("model_anchors" says how many); every anchor keeps its label.
     A fit slower than ``result_cache.SLOW_FIT_SECONDS`` is also kept on disk (e.g. a large
     table's first map)."""
-    key = result_cache.fit_key(X, anchors, n_clusters, scale_columns)
+    k = model_k(anchors, n_clusters)
+    key = result_cache.fit_key(X, anchors, k, scale_columns)
     cache_dir = session.projection_cache_dir().parent / "fits"
     kept = result_cache.load(cache_dir, key)
-    if kept is not None:
+    if kept is not None and len(kept["suggested"]) == min(n_suggestions, len(X) - len(anchors)):
         return {**kept, "computed_at": 0.0}  # read back: the caption says "kept"
-    estimator = PFNClusterer(n_clusters=None if anchors else n_clusters,
-                             scale_columns=scale_columns)
+    estimator = PFNClusterer(n_clusters=k, scale_columns=scale_columns)
     start = time.perf_counter()
     estimator.fit(X, anchor_ops.anchors_to_targets(dict(anchors), len(X)))
+    seconds = time.perf_counter() - start
     proba = estimator.proba_
+    scores = estimator.n_clusters_scores_
     result = {
         "labels": estimator.labels_.astype(str).astype(object),
         "proba": proba,
         "confidence": proba.max(1),
         "in_metric": bool(estimator.in_anchor_metric_),
-        "seconds": time.perf_counter() - start,
+        "seconds": seconds,
         "model_anchors": int(estimator.n_context_anchors_) if anchors else 0,
+        "n_clusters": int(estimator.n_clusters_),
+        "n_clusters_scores": None if scores is None else {
+            int(c): float(v) for c, v in scores.items()},
+        "suggested": (suggest_rows(estimator, X, n_suggestions)
+                      if len(anchors) < len(X) else np.zeros(0, dtype=np.int64)),
     }
     if result["seconds"] >= result_cache.SLOW_FIT_SECONDS:
         result_cache.save(cache_dir, key, result)
@@ -89,11 +107,12 @@ def cluster(X: np.ndarray, anchors: tuple[tuple[int, str], ...], n_clusters: int
 
 
 @st.cache_data(show_spinner="Fitting the model for the download…", max_entries=2)
-def fitted_model(X: np.ndarray, anchors: tuple[tuple[int, str], ...], n_clusters: int,
+def fitted_model(X: np.ndarray, anchors: tuple[tuple[int, str], ...], n_clusters: int | None,
                  scale_columns: bool) -> bytes:
     """The fitted clusterer of these anchors as safetensors bytes, for
-    ``python -m pfn_core predict --model`` (fitted again: the cached results hold no model)."""
-    estimator = PFNClusterer(n_clusters=None if anchors else n_clusters,
+    ``python -m pfn_core predict --model`` (fitted again: the cached results hold no model);
+    ``n_clusters`` as for ``cluster`` (None: K estimated)."""
+    estimator = PFNClusterer(n_clusters=model_k(anchors, n_clusters),
                              scale_columns=scale_columns)
     estimator.fit(X, anchor_ops.anchors_to_targets(dict(anchors), len(X)))
     return export.fitted_model_bytes(estimator)

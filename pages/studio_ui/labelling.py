@@ -31,12 +31,18 @@ def render(anchors: dict[int, str], labels) -> None:
                       width="stretch")
         top[6].button("Clear", on_click=act.on_clear, disabled=not anchors, width="stretch",
                       help="Remove all anchors")
+        line = st.columns([2.2, 4, 2], vertical_alignment="center")
+        line[0].button(
+            "Suggest rows to label", on_click=act.on_select_suggestions, key="suggest_rows",
+            icon=":material/lightbulb:", disabled=not ss.get("suggestions"), width="stretch",
+            help="Selects the rows whose labels would help the model most: ones it is unsure "
+                 "about, typical of many rows and spread over the map (ringed on the map). "
+                 "Then name them with Assign.")
         if ss["example_rows"]:
-            line = st.columns([5, 2], vertical_alignment="center")
             count = len(ss["example_rows"])
-            line[0].caption(f"★ {count} example {'anchor was' if count == 1 else 'anchors were'} "
+            line[1].caption(f"★ {count} example {'anchor was' if count == 1 else 'anchors were'} "
                             "placed from the ground truth to show the idea.")
-            line[1].button("Remove example anchors", on_click=act.on_remove_examples,
+            line[2].button("Remove example anchors", on_click=act.on_remove_examples,
                            width="stretch")
         message = ss.get("message")
         if message:

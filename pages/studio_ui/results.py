@@ -15,7 +15,8 @@ from pfn_core.studio.plain_text import markdown_literal as plain
 def render(table, labels, km_matched, result, uncertainty, suggestions, colours,
            anchors, fitted_model) -> None:
     """table: the ``data_source.Table``; labels, km_matched, uncertainty (N,); result: the
-    cached fit (its "seconds"); suggestions: row ids to label next; fitted_model: a callable
+    cached fit (its "seconds"); suggestions: row ids to label next (``pfn_core.suggest``,
+    best first); uncertainty: the model's hesitation per row; fitted_model: a callable
     giving the fitted clusterer's file (called when its download is clicked)."""
     stats, sizes, nxt = st.columns([1.2, 1, 1.4])
     with stats:
@@ -46,7 +47,8 @@ def render(table, labels, km_matched, result, uncertainty, suggestions, colours,
                 for row in comparison.cluster_sizes(labels).itertuples()))
     with nxt:
         st.subheader("Which to label next")
-        st.caption("The rows the model is least sure about (top-2 probabilities closest).")
+        st.caption("Rows worth naming next: the model is unsure about them, they are typical "
+                   "of many rows, and they are spread over the map.")
         rows = pd.DataFrame({
             "row": suggestions, "predicted": labels[suggestions],
             "uncertainty": np.round(uncertainty[suggestions], 3),

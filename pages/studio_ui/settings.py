@@ -15,7 +15,8 @@ PROJECTIONS = {"UMAP": "umap", "PCA": "pca", "Two columns": "columns"}
 class Settings:
     """method: "umap", "pca" or "columns"; pair: the two column indices for "columns";
     same_unit: the columns share one unit (no z-score); kmeans_k: K for K-means, or None for
-    the number of labels; colour_by, fade, show_suggestions: how the model map is drawn."""
+    the model's number of clusters; colour_by, fade, show_suggestions: how the model map is
+    drawn."""
 
     method: str
     pair: tuple[int, int] | None
@@ -50,7 +51,9 @@ def render(table: Table, n_suggestions: int) -> Settings:
                  "coordinates in one unit or principal components, where z-scoring would blow "
                  "faint directions up to the size of strong ones. Applies to the model and to "
                  "K-means.")
-        auto_k = st.toggle("K-means: K = number of labels", value=True)
+        auto_k = st.toggle("K-means: same K as the model", value=True,
+                           help="On: K-means gets as many clusters as the model shows (the "
+                                "labels and any new clusters, or the K the model found).")
         kmeans_k = None if auto_k else int(st.number_input("K for K-means", 2, 50, 3))
         colour_options = ["Cluster", "Uncertainty"] + (
             ["Ground truth"] if table.truth is not None else [])

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from pages.studio_ui import cached, labelling, maps, results
+from pages.studio_ui import cached, discovery_panel, labelling, maps, results
 from pages.studio_ui.data_source import Table
 from pages.studio_ui.settings import Settings
 from pfn_core.carry import CONTEXT_PER_CLASS
@@ -17,23 +17,6 @@ from pfn_core.studio import active, comparison, export, session
 from pfn_core.studio.plain_text import markdown_literal as plain
 
 N_SUGGESTIONS = 10
-MAX_CLUSTERS = 50
-
-
-def number_of_clusters(table: Table, anchors: dict[int, str]) -> int:
-    """K for a table without anchors, asked for in the main area so that a new user sees it;
-    remembered per table while anchors hide the question."""
-    ss = st.session_state
-    remembered = ss.setdefault("n_clusters_by_table", {})
-    default = len(set(map(str, table.truth))) if table.truth is not None else 3
-    value = remembered.get(table.name, min(max(default, 2), MAX_CLUSTERS))
-    if anchors:
-        return value
-    value = int(st.number_input(
-        "How many clusters? (asked while there are no anchors; name points to steer it)",
-        2, MAX_CLUSTERS, value, key=f"n_clusters_{table.name}"))
-    remembered[table.name] = value
-    return value
 
 
 @st.fragment
@@ -45,16 +28,19 @@ def render(table: Table, settings: Settings, Y: np.ndarray, map_id: str) -> None
     title.title("Clustering by attention")
     # Parts that come and go sit in containers that are always there, so the elements below
     # keep their places and a rerun of this fragment replaces them instead of adding new ones.
-    with st.container():
-        n_clusters = number_of_clusters(table, anchors)
+    with st.container():  # without anchors: the model's K and its evidence, or K by hand
+        n_clusters, k_slots = discovery_panel.choose_k(table, anchors)
     header = st.container()
     run_started = time.time()
-    passes = "" if anchors else " without anchors (the model seeds itself: several passes)"
+    passes = ""
+    if not anchors:
+        passes = (f" into {n_clusters} clusters without anchors (the model seeds itself)"
+                  if n_clusters else " without anchors (the model finds K, then seeds itself)")
     try:
         with st.spinner(f"Clustering {len(X):,} rows{passes}…"):
             result = cached.cluster(X, tuple(sorted(anchors.items())), n_clusters,
-                                    not settings.same_unit)
-        k = settings.kmeans_k or (max(2, len(set(anchors.values()))) if anchors else n_clusters)
+                                    not settings.same_unit, N_SUGGESTIONS)
+        k = settings.kmeans_k or max(2, result["n_clusters"])  # the model's K, also estimated
         with st.spinner(f"K-means on {len(X):,} rows…"):
             km = cached.kmeans(X, min(k, len(X)), not settings.same_unit)
     except ValueError as error:
@@ -69,8 +55,7 @@ def render(table: Table, settings: Settings, Y: np.ndarray, map_id: str) -> None
         *(sorted(pd.unique(truth_text)) if truth_text is not None else []),
     ])
     uncertainty = active.uncertainty(result["proba"])
-    suggestions = active.suggest_next(result["proba"], N_SUGGESTIONS, exclude=anchors)
-    ss["suggestions"] = suggestions
+    ss["suggestions"] = suggestions = [int(r) for r in result["suggested"]]
 
     download.download_button(  # the CSV is built only when clicked, not on every rerun
         "Download results", file_name="clusters.csv", mime="text/csv", type="primary",
@@ -93,6 +78,9 @@ def render(table: Table, settings: Settings, Y: np.ndarray, map_id: str) -> None
             st.info(ss["notice"], icon="💾")
         for note in table.prepared.notes:
             st.caption(f"ℹ️ {plain(note)}")
+    discovery_panel.show_k(k_slots, table, result, n_clusters)
+    with st.container():  # the clusters nobody labelled, each named in one action
+        discovery_panel.new_clusters(anchors, labels, result["confidence"], colours)
     labelling.render(anchors, labels)
     maps.render(Y, map_id, labels, km_matched, result["confidence"], uncertainty, colours,
                 anchors, suggestions, truth_text, table, settings, k)
@@ -105,6 +93,7 @@ def render(table: Table, settings: Settings, Y: np.ndarray, map_id: str) -> None
                    anchors, fitted_model)
     ss[session.SESSION_KEY] = session.StudioData(  # shared with the other pages
         name=table.name, frame=table.frame, X=X, feature_names=table.prepared.feature_names,
-        truth=table.truth, anchors=dict(anchors), projection=Y, n_clusters=n_clusters,
+        truth=table.truth, anchors=dict(anchors), projection=Y,
+        n_clusters=result["n_clusters"],
         scale_columns=not settings.same_unit,
     )

@@ -9,7 +9,9 @@ One module per concern:
 - ``anchor_store``: a table's content fingerprint (the key of its anchors in a session).
 - ``sessions``: labelling sessions in a SQLite file (WAL), every change an event; undo, replay.
 - ``comparison``: K-means and other classical methods, label matching and scores.
-- ``active``: which rows to label next (margin uncertainty).
+- ``active``: the model's uncertainty per row (margin), shown on the map.
+- ``discovered``: what the model found on its own: the evidence for its K, the clusters
+  nobody labelled and naming one (its surest rows become anchors).
 - ``export``: the results table offered for download.
 
 Legend as in the rest of the package: N=rows, D=columns, K=clusters.

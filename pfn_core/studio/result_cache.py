@@ -1,12 +1,14 @@
 """Slow fits of the studio kept on disk, so a large table opened again shows its clustering at
 once instead of re-running the model (its first map without anchors takes ten passes).
 
-A fit is keyed by ``fit_key``: sha256 of X's bytes and shape, the anchors, K, the column
-scaling, the weights file's size and modification time and the model code's bytes
-(``pfn_core/*.py``), so new weights or a changed model never read an old result. Files are
-``<key>.npz`` holding labels (N,) str, proba (N, K) float32, confidence (N,) float32, and the
-fit's seconds, anchors'-metric flag and the number of anchors the model saw. A missing or
-unreadable file is a miss.
+A fit is keyed by ``fit_key``: sha256 of X's bytes and shape, the anchors, K (None when the
+model estimates it), the column scaling, the weights file's size and modification time and the
+model code's bytes (``pfn_core/*.py``), so new weights or a changed model never read an old
+result. Files are ``<key>.npz`` holding labels (N,) str, proba (N, K) float32, confidence (N,)
+float32, the fit's seconds, anchors'-metric flag and the number of anchors the model saw, its
+number of clusters, the evidence per candidate K when it estimated K (``scores_k`` (C,) and
+``scores_value`` (C,), ``has_scores``), and the rows suggested for labelling next (S,). A
+missing, unreadable or older file (without those fields) is a miss.
 """
 
 from __future__ import annotations
@@ -36,19 +38,23 @@ def _model_identity() -> str:
     return digest.hexdigest()
 
 
-def fit_key(X, anchors: tuple[tuple[int, str], ...], n_clusters: int,
+def fit_key(X, anchors: tuple[tuple[int, str], ...], n_clusters: int | None,
             scale_columns: bool) -> str:
-    """sha256 hex digest naming one fit of one X (N, D)."""
+    """sha256 hex digest naming one fit of one X (N, D); ``n_clusters`` None: K estimated."""
     X = np.ascontiguousarray(X, dtype=np.float64)
     digest = hashlib.sha256(X.tobytes())
-    identity = (X.shape, tuple(anchors), int(n_clusters), bool(scale_columns),
+    k = None if n_clusters is None else int(n_clusters)
+    identity = (X.shape, tuple(anchors), k, bool(scale_columns),
                 _model_identity())
     digest.update(repr(identity).encode())
     return digest.hexdigest()
 
 
 def save(cache_dir: Path, key: str, result: dict) -> None:
-    """Write one fit (labels, proba, confidence, seconds, in_metric) atomically."""
+    """Write one fit (labels, proba, confidence, seconds, in_metric, model_anchors,
+    n_clusters, n_clusters_scores, suggested) atomically."""
+    scores = result.get("n_clusters_scores")
+    ks = sorted(scores) if scores else []
     cache_dir = Path(cache_dir)
     cache_dir.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=cache_dir, suffix=".npz.tmp")
@@ -57,7 +63,12 @@ def save(cache_dir: Path, key: str, result: dict) -> None:
                  proba=np.asarray(result["proba"], dtype=np.float32),
                  confidence=np.asarray(result["confidence"], dtype=np.float32),
                  seconds=float(result["seconds"]), in_metric=bool(result["in_metric"]),
-                 model_anchors=int(result.get("model_anchors", 0)))
+                 model_anchors=int(result.get("model_anchors", 0)),
+                 n_clusters=int(result.get("n_clusters", np.shape(result["proba"])[1])),
+                 has_scores=scores is not None,
+                 scores_k=np.asarray(ks, dtype=np.int64),
+                 scores_value=np.asarray([scores[k] for k in ks], dtype=np.float64),
+                 suggested=np.asarray(result.get("suggested", []), dtype=np.int64))
     os.replace(temporary, cache_dir / f"{key}.npz")
 
 
@@ -68,9 +79,13 @@ def load(cache_dir: Path, key: str) -> dict | None:
         return None
     try:
         with np.load(path, allow_pickle=False) as stored:
+            ks, values = stored["scores_k"].tolist(), stored["scores_value"].tolist()
+            scores = dict(zip(ks, values, strict=True)) if bool(stored["has_scores"]) else None
             return {"labels": stored["labels"].astype(object), "proba": stored["proba"],
                     "confidence": stored["confidence"], "seconds": float(stored["seconds"]),
                     "in_metric": bool(stored["in_metric"]),
-                    "model_anchors": int(stored["model_anchors"])}
+                    "model_anchors": int(stored["model_anchors"]),
+                    "n_clusters": int(stored["n_clusters"]), "n_clusters_scores": scores,
+                    "suggested": stored["suggested"].astype(np.int64)}
     except (OSError, ValueError, KeyError):
         return None

@@ -152,17 +152,6 @@ def test__maps__get_their_coordinates_once_and_then_only_the_new_style():
     assert again[0]["selectable"] and not again[1]["selectable"]
 
 
-def test__without_anchors__the_number_of_clusters_is_asked_in_the_main_area():
-    at = open_studio()
-    assert not [n for n in at.main.number_input]  # anchors: no question
-    at.button[[b.label for b in at.button].index("Clear")].click().run()
-    question = [n for n in at.main.number_input if "How many clusters" in n.label]
-    assert len(question) == 1 and question[0].value == 2  # moons has two true classes
-    question[0].set_value(4).run()
-    assert not at.exception
-    assert "4 clusters from 0 anchors" in " ".join(h.value for h in at.subheader)
-
-
 def test__a_new_umap_map__is_computed_in_the_background_with_the_pca_map_shown_meanwhile():
     from pfn_core.studio import background_map, projection
 

@@ -7,7 +7,8 @@ def _fit():
     return {"labels": np.array(["a", "b", "a"], dtype=object),
             "proba": np.array([[0.9, 0.1], [0.2, 0.8], [0.6, 0.4]]),
             "confidence": np.array([0.9, 0.8, 0.6]), "seconds": 12.5, "in_metric": True,
-            "model_anchors": 1}
+            "model_anchors": 1, "n_clusters": 2, "n_clusters_scores": None,
+            "suggested": np.array([2, 0])}
 
 
 def test__save_then_load__gives_the_same_fit(tmp_path):
@@ -19,6 +20,23 @@ def test__save_then_load__gives_the_same_fit(tmp_path):
     np.testing.assert_allclose(loaded["proba"], _fit()["proba"], rtol=1e-6)
     assert loaded["seconds"] == 12.5 and loaded["in_metric"] is True
     assert loaded["model_anchors"] == 1
+    assert loaded["n_clusters"] == 2 and loaded["n_clusters_scores"] is None
+    assert loaded["suggested"].tolist() == [2, 0]
+
+
+def test__save_then_load__keeps_the_evidence_for_an_estimated_k(tmp_path):
+    X = np.arange(6.0).reshape(3, 2)
+    key = result_cache.fit_key(X, (), None, True)
+    result_cache.save(tmp_path, key, {**_fit(), "n_clusters_scores": {2: 1.5, 3: -0.25}})
+    loaded = result_cache.load(tmp_path, key)
+    assert loaded["n_clusters_scores"] == {2: 1.5, 3: -0.25}
+    assert all(type(k) is int for k in loaded["n_clusters_scores"])
+
+
+def test__load__a_file_from_before_the_estimated_k__is_a_miss(tmp_path):
+    np.savez(tmp_path / "old.npz", labels=np.array(["a"]), proba=np.ones((1, 1)),
+             confidence=np.ones(1), seconds=3.0, in_metric=False, model_anchors=0)
+    assert result_cache.load(tmp_path, "old") is None
 
 
 def test__fit_key__changes_with_the_data_the_anchors_k_and_the_scaling():
@@ -28,7 +46,8 @@ def test__fit_key__changes_with_the_data_the_anchors_k_and_the_scaling():
     assert len({base, result_cache.fit_key(X + 1, (), 3, True),
                 result_cache.fit_key(X, ((0, "a"),), 3, True),
                 result_cache.fit_key(X, (), 4, True),
-                result_cache.fit_key(X, (), 3, False)}) == 5
+                result_cache.fit_key(X, (), 3, False),
+                result_cache.fit_key(X, (), None, True)}) == 6
 
 
 def test__load__a_missing_or_broken_file_is_a_miss(tmp_path):

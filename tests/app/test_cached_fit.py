@@ -1,0 +1,41 @@
+"""The studio's cached fit (pages/studio_ui/cached.py): an estimated K keeps its evidence and
+its suggestions through the on-disk result cache, and is kept apart from a K given by hand."""
+
+import numpy as np
+
+from pages.studio_ui import cached
+from pfn_core.studio import result_cache
+
+
+def _two_blobs() -> np.ndarray:
+    rng = np.random.default_rng(0)
+    return np.concatenate([rng.normal(0, 1, (60, 2)), rng.normal(8, 1, (60, 2))])
+
+
+def test__estimated_k__its_evidence_and_suggestions_come_back_from_the_disk_cache(monkeypatch):
+    monkeypatch.setattr(result_cache, "SLOW_FIT_SECONDS", 0.0)  # keep every fit on disk
+    X = _two_blobs()
+    cached.cluster.clear()
+    first = cached.cluster(X, (), None, True, 5)
+    assert first["n_clusters"] == len(set(first["labels"]))
+    assert first["n_clusters"] in first["n_clusters_scores"]
+    assert len(first["suggested"]) == 5
+    cached.cluster.clear()  # a new server process: only the disk cache is left
+    again = cached.cluster(X, (), None, True, 5)
+    assert again["computed_at"] == 0.0  # read back from disk
+    assert again["n_clusters"] == first["n_clusters"]
+    assert again["n_clusters_scores"] == first["n_clusters_scores"]
+    assert again["suggested"].tolist() == list(first["suggested"])
+
+    by_hand = cached.cluster(X, (), 3, True, 5)  # another key: a fit of its own
+    assert by_hand["computed_at"] > 0 and by_hand["n_clusters"] == 3
+    assert by_hand["n_clusters_scores"] is None
+
+
+def test__with_anchors__suggestions_are_never_anchors_and_k_comes_from_the_anchors():
+    X = _two_blobs()
+    anchors = ((0, "left"), (60, "right"))
+    result = cached.cluster(X, anchors, None, True, 10)
+    assert result["n_clusters"] >= 2 and result["n_clusters_scores"] is None
+    assert len(result["suggested"]) == 10 and not {0, 60} & set(result["suggested"].tolist())
+    assert cached.cluster(X, anchors, 4, True, 10)["labels"].tolist() == result["labels"].tolist()

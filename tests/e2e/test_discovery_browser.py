@@ -1,0 +1,108 @@
+"""The studio's discovery actions in a real browser (issue 15): without anchors the model's own
+K is shown with its evidence chart; with anchors for three of the five blobs, a cluster
+nobody labelled is named in one action (its surest rows become anchors, saved in the session);
+the suggest button selects the rows to label next; Undo takes the naming back.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from contextlib import closing
+from pathlib import Path
+
+import pytest
+
+from pfn_core.bench.studio_latency import CHROMIUM, CHROMIUM_ARGS, running_studio
+
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(not CHROMIUM.exists(),
+                       reason="needs Debian's chromium at /usr/bin/chromium"),
+]
+REPO_ROOT = Path(__file__).resolve().parents[2]
+MODEL_MAP = ".st-key-model_map .pfn-map"
+COUNTS = ".st-key-cluster_counts"
+NAME = "east blob"
+THREE_OF_FIVE_BLOBS = "row_id,label\n131,0\n207,1\n306,2\n"  # one anchor each
+
+
+def _wait_until_idle(page, timeout_ms: int = 120_000) -> None:
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout_ms)
+
+
+def _open_blobs(page, url: str) -> None:
+    """The studio on the blobs sample, mapped with PCA (no background UMAP to wait for)."""
+    from playwright.sync_api import expect
+
+    page.goto(url)
+    expect(page.locator(MODEL_MAP)).to_have_attribute("data-drawn", re.compile("."),
+                                                      timeout=180_000)
+    _wait_until_idle(page)
+    sidebar = page.locator("[data-testid='stSidebar']")
+    sidebar.get_by_text("PCA", exact=True).click()
+    _wait_until_idle(page)
+    sidebar.get_by_role("combobox", name="Sample").click()
+    page.get_by_role("option", name="blobs", exact=True).click()
+    expect(page.get_by_text("Re-clustered 600 rows from 5 anchors").first).to_be_visible(
+        timeout=120_000)
+    _wait_until_idle(page)
+
+
+def test__model_k__naming_a_new_cluster__suggest_and_undo(tmp_path):
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as playwright, running_studio(tmp_path) as url:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1500, "height": 1100})
+        try:
+            _open_blobs(page, url)
+
+            # No anchors: the model's own K and its evidence.
+            page.get_by_role("button", name="Remove example anchors").click()
+            expect(page.get_by_text(re.compile(r"The model finds \d+ clusters"))).to_be_visible(
+                timeout=120_000)
+            expect(page.locator("[data-testid='stVegaLiteChart']")).to_be_visible()
+            _wait_until_idle(page)
+
+            # Anchors for three of the five blobs: the other two are candidates to name.
+            page.get_by_text("Anchors file and fitted model").click()
+            page.locator("input[type='file']").set_input_files(files=[{
+                "name": "anchors.csv", "mimeType": "text/csv",
+                "buffer": THREE_OF_FIVE_BLOBS.encode()}])
+            name_it = page.locator(".st-key-name_it_new_1 button")
+            expect(name_it).to_be_visible(timeout=120_000)
+            expect(page.locator(".st-key-new_clusters")).to_contain_text("nobody labelled")
+            _wait_until_idle(page)
+            page.locator(".st-key-name_for_new_1 input").fill(NAME)
+            name_it.click()
+            expect(page.get_by_text(f"Named cluster “new 1” “{NAME}”")).to_be_visible(
+                timeout=120_000)
+            expect(page.locator(COUNTS)).to_contain_text(NAME, timeout=120_000)
+            expect(page.locator(MODEL_MAP).locator(".pfn-legend")).to_contain_text(NAME)
+            _wait_until_idle(page)
+
+            # Suggest: the rows to label next become the selection.
+            # (.first: a button with help text is drawn twice, once only to measure it)
+            page.locator(".st-key-suggest_rows button").first.click()
+            expect(page.get_by_text("10 points selected")).to_be_visible(timeout=60_000)
+            _wait_until_idle(page)
+
+            page.get_by_role("button", name="Undo").click()
+            expect(page.get_by_text("Undone.")).to_be_visible(timeout=60_000)
+            _wait_until_idle(page)
+            assert NAME not in page.locator(COUNTS).inner_text()
+            assert page.locator('[data-testid="stException"]').count() == 0
+        except Exception:
+            artifacts = REPO_ROOT / "tests" / "artifacts"
+            artifacts.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(artifacts / "discovery_failure.png"), full_page=True)
+            raise
+        finally:
+            browser.close()
+
+    with closing(sqlite3.connect(tmp_path / "anchors.sqlite")) as connection:
+        actions = [a for (a,) in connection.execute(
+            "SELECT action FROM session_events ORDER BY id").fetchall()]
+    assert actions[-2:] == ["assign", "undo"]  # the naming was one saved, undone change
