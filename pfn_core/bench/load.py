@@ -17,7 +17,10 @@ and the session's event log replays to its anchors (no change lost).
 
 ``--soak-minutes M`` runs instead a soak: `--sessions` people label and undo in a loop, one
 change every `--interval` seconds each (a bounded request rate), for M minutes, sampling the
-server's resident memory every `--sample-every` seconds.
+server's resident memory every `--sample-every` seconds. The report sets the memory's growth
+over the second half against the stated bound of the server's caches for the soak's table
+(``pfn_core.studio.cache_bounds.in_memory_bytes``): caches filling up may grow it that much,
+anything beyond is a leak.
 
     python -m pfn_core.bench.load                              # 10,000 rows, 8 people
     python -m pfn_core.bench.load --rows 2000 --sessions 3 --rounds 2
@@ -48,6 +51,7 @@ from pfn_core.bench.studio_latency import (
     wait_until_serving,
     write_table,
 )
+from pfn_core.studio import cache_bounds
 from pfn_core.studio.anchor_store import dataset_fingerprint
 from pfn_core.studio.sessions import SessionStore, replay
 from pfn_core.studio.tabular_io import read_table
@@ -266,17 +270,28 @@ class SoakReport:
     changes: int
     round_trips: list[float]
     problems: list[str]
+    bound_mb: float = 0.0  # the caches' stated bound for the soak's table (cache_bounds)
+
+    @property
+    def second_half_growth_mb(self) -> float:
+        """Server RSS at the end minus at the start of the second half (warmed up)."""
+        second_half = [rss for _, rss in self.samples[len(self.samples) // 2:]] or [0.0]
+        return second_half[-1] - second_half[0]
 
     def markdown(self) -> str:
-        lines = ["| minute | server RSS (MB) |", "|---|---|"]
-        lines += [f"| {minute:.1f} | {rss:.0f} |" for minute, rss in self.samples]
-        half = len(self.samples) // 2
-        second_half = [rss for _, rss in self.samples[half:]] or [0.0]
+        lines = ["| minute | server RSS (MB) | stated cache bound (MB) |", "|---|---|---|"]
+        lines += [f"| {minute:.1f} | {rss:.0f} | {self.bound_mb:.0f} |"
+                  for minute, rss in self.samples]
+        second_half = [rss for _, rss in self.samples[len(self.samples) // 2:]] or [0.0]
+        growth = self.second_half_growth_mb
         lines += ["", f"{self.changes} changes; round trip median "
                   f"{statistics.median(self.round_trips):.2f} s, worst "
                   f"{max(self.round_trips):.2f} s; RSS at start of the second half "
                   f"{second_half[0]:.0f} MB, at the end {second_half[-1]:.0f} MB, "
                   f"peak {max(r for _, r in self.samples):.0f} MB.",
+                  f"Growth over the second half: {growth:.0f} MB against the caches' stated "
+                  f"bound of {self.bound_mb:.0f} MB for this table "
+                  f"({'within' if growth <= self.bound_mb else 'BEYOND'} it).",
                   f"Database check: {'OK' if not self.problems else '; '.join(self.problems)}."]
         return "\n".join(lines)
 
@@ -345,7 +360,8 @@ def run_soak(rows: int, columns: int, sessions: int, minutes: float, interval_s:
         problems = check_database(folder / "anchors.sqlite", dataset, people)
     trips = [t for p in people for t in p.round_trips]
     changes = sum(len(p.round_trips) + p.n_undone for p in people)
-    return SoakReport(samples, changes, trips, problems)
+    bound_mb = cache_bounds.in_memory_bytes(rows, columns) / cache_bounds.MB
+    return SoakReport(samples, changes, trips, problems, bound_mb)
 
 
 def main(argv=None) -> int:

@@ -6,7 +6,8 @@ scaling, the weights file's size and modification time and the model code's byte
 (``pfn_core/*.py``), so new weights or a changed model never read an old result. Files are
 ``<key>.npz`` holding labels (N,) str, proba (N, K) float32, confidence (N,) float32, and the
 fit's seconds, anchors'-metric flag and the number of anchors the model saw. A missing or
-unreadable file is a miss.
+unreadable file is a miss. The folder is kept under ``cache_bounds.FITS_DISK_BYTES``, the
+least recently used fits deleted first (``disk_budget``).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from pfn_core.checkpoint import SHIPPED_WEIGHTS
+from pfn_core.studio import cache_bounds, disk_budget
 
 SLOW_FIT_SECONDS = 2.0  # fits faster than this are not worth a file
 
@@ -47,8 +49,18 @@ def fit_key(X, anchors: tuple[tuple[int, str], ...], n_clusters: int,
     return digest.hexdigest()
 
 
-def save(cache_dir: Path, key: str, result: dict) -> None:
-    """Write one fit (labels, proba, confidence, seconds, in_metric) atomically."""
+def shared_labels(labels) -> np.ndarray:
+    """labels (N,) -> (N,) object array of str in which equal labels are one string object,
+    so N labels cost N pointers and K strings (not N strings)."""
+    names, codes = np.unique(np.asarray(labels).astype(str), return_inverse=True)
+    return np.asarray([str(name) for name in names], dtype=object)[codes.reshape(-1)]
+
+
+def save(cache_dir: Path, key: str, result: dict,
+         max_bytes: int | None = None) -> None:
+    """Write one fit (labels, proba, confidence, seconds, in_metric) atomically, then delete
+    the least recently used fits until the folder holds at most ``max_bytes`` (default
+    ``cache_bounds.FITS_DISK_BYTES``)."""
     cache_dir = Path(cache_dir)
     cache_dir.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=cache_dir, suffix=".npz.tmp")
@@ -59,16 +71,19 @@ def save(cache_dir: Path, key: str, result: dict) -> None:
                  seconds=float(result["seconds"]), in_metric=bool(result["in_metric"]),
                  model_anchors=int(result.get("model_anchors", 0)))
     os.replace(temporary, cache_dir / f"{key}.npz")
+    disk_budget.evict_oldest(cache_dir, max_bytes or cache_bounds.FITS_DISK_BYTES, "*.npz")
 
 
 def load(cache_dir: Path, key: str) -> dict | None:
-    """The stored fit as ``save`` got it (labels as an object array), or None."""
+    """The stored fit as ``save`` got it (labels as an object array), or None; a hit marks
+    the file as just used."""
     path = Path(cache_dir) / f"{key}.npz"
     if not path.exists():
         return None
     try:
         with np.load(path, allow_pickle=False) as stored:
-            return {"labels": stored["labels"].astype(object), "proba": stored["proba"],
+            disk_budget.touch(path)
+            return {"labels": shared_labels(stored["labels"]), "proba": stored["proba"],
                     "confidence": stored["confidence"], "seconds": float(stored["seconds"]),
                     "in_metric": bool(stored["in_metric"]),
                     "model_anchors": int(stored["model_anchors"])}

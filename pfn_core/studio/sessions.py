@@ -411,8 +411,15 @@ class SessionStore:
                 raise ValueError(f"row {row_id} would get an empty label; name the label.")
         with self._write() as connection:
             self._ensure_session(connection, session)
+            n_before = len(set(self._anchors(connection, session, dataset).values()))
             self._apply(connection, session, dataset, cleaned, action)
-            return self._anchors(connection, session, dataset)
+            anchors = self._anchors(connection, session, dataset)
+            n_labels = len(set(anchors.values()))
+            if n_labels > max(limits.MAX_LABELS, n_before):  # raising rolls the change back
+                raise ValueError(
+                    f"the change would make {n_labels} distinct labels, over the limit of "
+                    f"{limits.MAX_LABELS}; reuse existing labels or remove some first.")
+            return anchors
 
     def _apply(self, connection: sqlite3.Connection, session: str, dataset: str,
                change: Mapping[int, str | None], action: str | None,

@@ -9,6 +9,7 @@ from contextlib import closing
 import numpy as np
 import pytest
 
+from pfn_core import limits
 from pfn_core.studio.sessions import (
     SessionStore,
     changes_between,
@@ -103,6 +104,16 @@ def test__bad_change__raises_and_changes_nothing(db_path):
         store.change("../etc/passwd", TABLE, {1: "a"})
     assert store.anchors("alice", TABLE) == {1: "a"}
     assert len(store.events("alice")) == 1
+
+
+def test__change__refuses_more_distinct_labels_than_the_limit(db_path, monkeypatch):
+    monkeypatch.setattr(limits, "MAX_LABELS", 2)
+    store = SessionStore(db_path)
+    store.change("alice", TABLE, {1: "a", 2: "b"})
+    with pytest.raises(ValueError, match="3 distinct labels, over the limit of 2"):
+        store.change("alice", TABLE, {3: "c"})
+    assert store.change("alice", TABLE, {1: "b", 3: "b"}) == {1: "b", 2: "b", 3: "b"}
+    assert len(store.events("alice")) == 2
 
 
 def test__rename_duplicate_delete__keep_anchors_and_history(db_path):
