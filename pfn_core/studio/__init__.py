@@ -10,6 +10,8 @@ One module per concern:
 - ``anchors``: anchors as ``dict[int, str]`` (row id -> label name), pure helpers.
 - ``anchor_store``: a table's content fingerprint (the key of its anchors in a session).
 - ``sessions``: labelling sessions in a SQLite file (WAL), every change an event; undo, replay.
+  Beneath it: ``session_database`` (the file, its schema, transactions and recovery),
+  ``session_log`` (how a change and an undo are written, replay) and ``session_names``.
 - ``comparison``: K-means and other classical methods, label matching and scores.
 - ``active``: which rows to label next (margin uncertainty).
 - ``export``: the results table offered for download.
