@@ -3,7 +3,8 @@ version in a real browser (the long one, 8 people on 10,000 rows, and the soak a
 
 import pytest
 
-from pfn_core.bench.load import CHROMIUM, LoadReport, Person, check_database, main
+from pfn_core.bench.load import LoadReport, Person, check_database, main
+from pfn_core.bench.studio_driver import CHROMIUM
 from pfn_core.studio.sessions import SessionStore
 
 TABLE = "fp"
