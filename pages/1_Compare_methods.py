@@ -7,7 +7,7 @@ import streamlit as st
 from pages.studio_ui.navigation import name_main_page
 from pfn_core import PFNClusterer
 from pfn_core.studio import anchors as anchor_ops
-from pfn_core.studio import comparison, projection, runtime, session
+from pfn_core.studio import cache_bounds, comparison, projection, runtime, session
 from pfn_core.studio.plain_text import hover_literal, markdown_literal  # issue 16
 
 MODEL = "PFN (this model)"
@@ -17,12 +17,13 @@ if thread_problem := runtime.share_cores_with_browser():  # leave cores to the b
     st.warning(thread_problem)
 
 
-@st.cache_data(show_spinner=False)
+@st.cache_data(show_spinner=False, max_entries=1)
 def default_data() -> session.StudioData:
     return session.sample_data()
 
 
-@st.cache_data(show_spinner="Running the model and five classical methods…", max_entries=8)
+@st.cache_data(show_spinner="Running the model and five classical methods…",
+               max_entries=cache_bounds.COMPARE_RESULTS)
 def run_methods(X, anchors: tuple, n_clusters: int, seed: int,
                 scale_columns: bool) -> dict[str, np.ndarray]:
     """Every method's labels (N,) as strings, renamed to match the model's clusters."""
@@ -39,7 +40,7 @@ def run_methods(X, anchors: tuple, n_clusters: int, seed: int,
     return results
 
 
-@st.cache_data(show_spinner="Computing a PCA map…")
+@st.cache_data(show_spinner="Computing a PCA map…", max_entries=cache_bounds.MAPS)
 def pca_map(X):
     return projection.project(X, "pca")
 

@@ -12,7 +12,7 @@ from pfn_core import FAMILIES, PFNClusterer, attention_dynamics, explain
 from pfn_core.bench import baselines, datasets, protocol, runner
 from pfn_core.bench.paper import DEFAULT_OUT as PAPER_DIR
 from pfn_core.inference import DEFAULT_CONTEXT_SIZE
-from pfn_core.studio import active, runtime, session
+from pfn_core.studio import active, cache_bounds, runtime, session
 from pfn_core.studio.plain_text import hover_literal, markdown_literal  # issue 16
 
 ANCHOR_LEVELS = (0, 1, 3, 10)
@@ -25,14 +25,14 @@ if thread_problem := runtime.share_cores_with_browser():  # leave cores to the b
     st.warning(thread_problem)
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+@st.cache_data(show_spinner=False, max_entries=cache_bounds.TEACHING)
 def draw(family: str, n_points: int, n_clusters: int, seed: int):
     """X (N, 2), y (N,) from one prior family: the same function training samples from."""
     X, y = FAMILIES[family](np.random.default_rng(seed), n_points, n_clusters, 2)
     return np.asarray(X, dtype=np.float64), np.asarray(y, dtype=np.int64)
 
 
-@st.cache_data(show_spinner="Running the model…", max_entries=32)
+@st.cache_data(show_spinner="Running the model…", max_entries=cache_bounds.TEACHING)
 def model_view(X, y_partial, n_clusters: int, context_size: int):
     """Labels (N,), uncertainty (N,) and, with anchors, the labels after each layer (L, N)."""
     anchored = bool((y_partial != protocol.UNLABELLED).any())
@@ -42,18 +42,19 @@ def model_view(X, y_partial, n_clusters: int, context_size: int):
     return estimator.labels_, active.uncertainty(estimator.proba_), layers
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+@st.cache_data(show_spinner=False, max_entries=cache_bounds.TEACHING)
 def metric_space(X, y_partial):
     """The drawn task in the anchors' metric, (N, 2), or None with too few anchors."""
     return explain.metric_view(X, y_partial)
 
 
-@st.cache_data(show_spinner="Reading the attention…", max_entries=64)
+@st.cache_data(show_spinner="Reading the attention…", max_entries=cache_bounds.TEACHING)
 def attention(X, y_partial, query_row: int, context_size: int) -> explain.AttentionView:
     return explain.attention_view(X, y_partial, query_row, context_size)
 
 
-@st.cache_data(show_spinner="Running the experiment (3 seeds per anchor count)…", max_entries=16)
+@st.cache_data(show_spinner="Running the experiment (3 seeds per anchor count)…",
+               max_entries=cache_bounds.TEACHING)
 def anchors_experiment(name: str, X, y, seeds: tuple[int, ...]) -> pd.DataFrame:
     """Mean ARI (on non-anchor rows) per method and anchors per cluster, via the benchmark."""
     data = {name: None} if X is None else {name: (X, y)}
@@ -66,14 +67,14 @@ def anchors_experiment(name: str, X, y, seeds: tuple[int, ...]) -> pd.DataFrame:
     return frame.groupby(["method", "level"], as_index=False)["ari"].mean()
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+@st.cache_data(show_spinner=False, max_entries=cache_bounds.TEACHING)
 def identity_path(X, beta: float, steps: int, kernel: str):
     """The drawn points (unit scale) after 0..steps identity-attention steps, (T+1, N, 2)."""
     return attention_dynamics.iterate_identity_attention(
         attention_dynamics.unit_scale(X), beta, steps, kernel)
 
 
-@st.cache_data(show_spinner="Training two heads without labels…", max_entries=8)
+@st.cache_data(show_spinner="Training two heads without labels…", max_entries=cache_bounds.TEACHING)
 def two_heads(separation: float, seed: int):
     """Points of a two-Gaussian mixture, its means (2, 2) and two heads trained on it."""
     mean = separation / 2 * np.array([2.0, 1.0]) / np.sqrt(5.0)  # the means are separation apart

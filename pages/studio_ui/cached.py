@@ -15,6 +15,7 @@ from pfn_core.checkpoint import SHIPPED_WEIGHTS
 from pfn_core.prepared_inputs import cached_model
 from pfn_core.studio import (
     anchor_store,
+    cache_bounds,
     comparison,
     export,
     projection,
@@ -33,27 +34,27 @@ def get_model():
     return cached_model(str(SHIPPED_WEIGHTS), "cpu")
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
+@st.cache_data(show_spinner=False, max_entries=cache_bounds.SAMPLES)
 def load_sample(name: str) -> samples.SampleDataset:
     return samples.load_sample(name)
 
 
-@st.cache_data(show_spinner="Reading the file…", max_entries=4)
+@st.cache_data(show_spinner="Reading the file…", max_entries=cache_bounds.TABLES)
 def read_table(file_name: str, data: bytes) -> pd.DataFrame:
     return tabular_io.read_table(file_name, data)
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
+@st.cache_data(show_spinner=False, max_entries=cache_bounds.FEATURES)
 def prepare(frame: pd.DataFrame, columns: tuple[str, ...]) -> tabular_io.PreparedFeatures:
     return tabular_io.prepare_features(frame, list(columns))
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
+@st.cache_data(show_spinner=False, max_entries=cache_bounds.FINGERPRINTS)
 def fingerprint(frame: pd.DataFrame) -> str:
     return anchor_store.dataset_fingerprint(frame)
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
+@st.cache_data(show_spinner=False, max_entries=cache_bounds.MAPS)
 def project_map(X: np.ndarray, method: str, columns: tuple[int, int] | None, cache_dir: str):
     return projection.project(X, method, columns=columns, seed=0, cache_dir=cache_dir)
 
@@ -64,7 +65,7 @@ def model_k(anchors: tuple, n_clusters: int | None) -> int | None:
     return None if anchors else n_clusters
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@st.cache_data(show_spinner=False, max_entries=cache_bounds.FIT_RESULTS)
 def cluster(X: np.ndarray, anchors: tuple[tuple[int, str], ...], n_clusters: int | None,
             scale_columns: bool, n_suggestions: int = 10) -> dict:
     """PFNClusterer on every row; anchors as sorted (row id, label) pairs; without anchors,
@@ -75,7 +76,8 @@ def cluster(X: np.ndarray, anchors: tuple[tuple[int, str], ...], n_clusters: int
     anchors a lasso names, the model's context holds at most ``carry.CONTEXT_PER_CLASS`` per
     label, spread over them ("model_anchors" says how many); every anchor keeps its label.
     A fit slower than ``result_cache.SLOW_FIT_SECONDS`` is also kept on disk (e.g. a large
-    table's first map)."""
+    table's first map). At most ``cache_bounds.FIT_RESULTS`` results are kept in memory, a
+    count chosen from a byte budget (``cache_bounds.fit_result_bytes`` at the limits)."""
     k = model_k(anchors, n_clusters)
     key = result_cache.fit_key(X, anchors, k, scale_columns)
     cache_dir = session.projection_cache_dir().parent / "fits"
@@ -86,10 +88,10 @@ def cluster(X: np.ndarray, anchors: tuple[tuple[int, str], ...], n_clusters: int
     start = time.perf_counter()
     estimator.fit(X, anchor_ops.anchors_to_targets(dict(anchors), len(X)))
     seconds = time.perf_counter() - start
-    proba = estimator.proba_
+    proba = estimator.proba_.astype(np.float32)  # (N, K): half the bytes of float64
     scores = estimator.n_clusters_scores_
     result = {
-        "labels": estimator.labels_.astype(str).astype(object),
+        "labels": result_cache.shared_labels(estimator.labels_),
         "proba": proba,
         "confidence": proba.max(1),
         "in_metric": bool(estimator.in_anchor_metric_),
@@ -106,7 +108,8 @@ def cluster(X: np.ndarray, anchors: tuple[tuple[int, str], ...], n_clusters: int
     return {**result, "computed_at": time.time()}
 
 
-@st.cache_data(show_spinner="Fitting the model for the download…", max_entries=2)
+@st.cache_data(show_spinner="Fitting the model for the download…",
+               max_entries=cache_bounds.FITTED_MODELS)
 def fitted_model(X: np.ndarray, anchors: tuple[tuple[int, str], ...], n_clusters: int | None,
                  scale_columns: bool) -> bytes:
     """The fitted clusterer of these anchors as safetensors bytes, for
@@ -118,6 +121,6 @@ def fitted_model(X: np.ndarray, anchors: tuple[tuple[int, str], ...], n_clusters
     return export.fitted_model_bytes(estimator)
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
+@st.cache_data(show_spinner=False, max_entries=cache_bounds.KMEANS_LABELS)
 def kmeans(X: np.ndarray, n_clusters: int, scale_columns: bool, seed: int = 0) -> np.ndarray:
     return comparison.kmeans_labels(X, n_clusters, seed, scale_columns)

@@ -8,11 +8,11 @@ import pandas as pd
 import streamlit as st
 
 from pfn_core import limits
-from pfn_core.studio import tabular_io
+from pfn_core.studio import cache_bounds, tabular_io
 from pfn_core.studio.plain_text import markdown_literal
 
 
-@st.cache_data(show_spinner="Sampling the table…", max_entries=2)
+@st.cache_data(show_spinner="Sampling the table…", max_entries=cache_bounds.TABLES)
 def shrunk(frame: pd.DataFrame) -> pd.DataFrame:
     """The table within the limits, the same rows every time (seed 0)."""
     return tabular_io.shrink(frame, np.random.default_rng(0))

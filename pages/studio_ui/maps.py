@@ -11,13 +11,13 @@ import streamlit as st
 from pages.studio_ui import anchor_actions as act
 from pages.studio_ui.scatter_map import scatter_map
 from pages.studio_ui.settings import Settings
-from pfn_core.studio import figures
+from pfn_core.studio import cache_bounds, figures
 
 MODEL_MAP_KEY = "model_map"
 KMEANS_MAP_KEY = "kmeans_map"
 
 
-@st.cache_data(show_spinner=False, max_entries=4)
+@st.cache_data(show_spinner=False, max_entries=cache_bounds.HOVER_LINES)
 def hover_lines(frame: pd.DataFrame, columns: tuple[str, ...]) -> np.ndarray | None:
     """One 'column: value' line per hover column for every row (N,), or None; as typed (the
     map component shows them as text, not markup)."""

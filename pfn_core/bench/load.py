@@ -17,7 +17,10 @@ and the session's event log replays to its anchors (no change lost).
 
 ``--soak-minutes M`` runs instead a soak: `--sessions` people label and undo in a loop, one
 change every `--interval` seconds each (a bounded request rate), for M minutes, sampling the
-server's resident memory every `--sample-every` seconds.
+server's resident memory every `--sample-every` seconds. The report sets the memory's growth
+over the second half against the stated bound of the server's caches for the soak's table
+(``pfn_core.studio.cache_bounds.in_memory_bytes``): caches filling up may grow it that much,
+anything beyond is a leak.
 
     python -m pfn_core.bench.load                              # 10,000 rows, 8 people
     python -m pfn_core.bench.load --rows 2000 --sessions 3 --rounds 2
@@ -28,31 +31,28 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import os
 import platform
 import re
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pfn_core.bench.studio_latency import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    REPO_ROOT,
-    free_port,
-    wait_until_serving,
+from pfn_core.bench.studio_driver import (
+    Server,
+    async_browser,
+    chromium_missing,
+    serving_studio,
+    wait_until_idle,
     write_table,
 )
+from pfn_core.studio import cache_bounds
 from pfn_core.studio.anchor_store import dataset_fingerprint
 from pfn_core.studio.sessions import SessionStore, replay
 from pfn_core.studio.tabular_io import read_table
 
-IDLE = "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
 COUNTS = ".st-key-cluster_counts"
 SELECTED = re.compile(r"(\d+) points selected")
 ACTION_TIMEOUT_MS = 300_000  # a click may wait for several people's reruns on a busy machine
@@ -71,49 +71,6 @@ class Person:
     saw_others: list[str] = field(default_factory=list)
 
 
-@dataclass
-class Server:
-    url: str
-    process: subprocess.Popen
-    folder: Path
-
-    def rss_mb(self) -> float:
-        """The server's resident memory (VmRSS), in MB."""
-        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-        raise RuntimeError("no VmRSS line for the streamlit process")
-
-
-@contextlib.contextmanager
-def serving_studio(folder: Path):
-    """``streamlit run app.py`` on a free port with its files in ``folder``; yields a
-    ``Server`` (its URL and process, for memory) and always stops it."""
-    port = free_port()
-    env = {**os.environ, "PFN_STUDIO_DB": str(folder / "anchors.sqlite"),
-           "PFN_STUDIO_CACHE": str(folder / "projections")}
-    command = [sys.executable, "-m", "streamlit", "run", str(REPO_ROOT / "app.py"),
-               "--server.port", str(port), "--server.headless", "true",
-               "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
-    with open(folder / "streamlit.log", "wb") as log:
-        process = subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=log,
-                                   stderr=subprocess.STDOUT)
-        try:
-            url = f"http://127.0.0.1:{port}"
-            wait_until_serving(url, process)
-            yield Server(url, process, folder)
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-
-
-async def _idle(page, timeout_ms: int = 300_000) -> None:
-    await page.wait_for_function(IDLE, timeout=timeout_ms)
-
-
 async def open_with_table(context, url: str, table: Path, n_rows: int, person: Person):
     """A new page on the bare address, the table uploaded and clustered; records the
     session name the studio gave this person."""
@@ -122,19 +79,27 @@ async def open_with_table(context, url: str, table: Path, n_rows: int, person: P
     page = await context.new_page()
     await page.goto(url)
     await expect(page.locator(COUNTS)).to_be_visible(timeout=600_000)
-    await _idle(page)
+    await wait_until_idle(page, ACTION_TIMEOUT_MS)
     person.session = page.url.split("session=")[1].split("&")[0]
     await page.get_by_text("Upload a file").click()
     uploader = page.get_by_role("region", name="CSV, TSV, Parquet or Excel")
     await expect(uploader).to_be_visible(timeout=300_000)
-    await _idle(page)
+    await wait_until_idle(page, ACTION_TIMEOUT_MS)
     async with page.expect_file_chooser() as chooser:
         await uploader.get_by_role("button", name="Upload", exact=True).click(force=True)
     await (await chooser.value).set_files(str(table))
     await expect(page.get_by_text(f"Re-clustered {n_rows:,} rows").first).to_be_visible(
         timeout=600_000)
-    await _idle(page)
+    await wait_until_idle(page, ACTION_TIMEOUT_MS)
     return page
+
+
+async def person_page(browser, url: str, table: Path, n_rows: int, person: Person):
+    """A browser context of its own for ``person`` and its page with the table open:
+    (context, page)."""
+    context = await browser.new_context(viewport={"width": 1400, "height": 950})
+    context.set_default_timeout(ACTION_TIMEOUT_MS)
+    return context, await open_with_table(context, url, table, n_rows, person)
 
 
 async def label_once(page, label: str, person: Person) -> float:
@@ -144,13 +109,13 @@ async def label_once(page, label: str, person: Person) -> float:
     await page.get_by_role("button", name="Select these rows").click()
     selected = page.get_by_text(SELECTED)
     await expect(selected).to_be_visible(timeout=300_000)
-    await _idle(page)
+    await wait_until_idle(page, ACTION_TIMEOUT_MS)
     n_selected = int(SELECTED.search(await selected.inner_text())[1])
     await page.get_by_label("…or a new label").fill(label)
     started = time.monotonic()
     await page.locator(".st-key-assign button").click()
     await expect(page.locator(COUNTS)).to_contain_text(label, timeout=300_000)
-    await _idle(page)
+    await wait_until_idle(page, ACTION_TIMEOUT_MS)
     seconds = time.monotonic() - started
     person.assigned[label] = person.assigned.get(label, 0) + n_selected
     person.last_selected = n_selected
@@ -162,28 +127,19 @@ async def run_people(url: str, table: Path, n_rows: int, people: list[Person],
                      rounds: int) -> None:
     """Every person in ``people`` at once, one browser context each; they start labelling
     together once all have the table."""
-    from playwright.async_api import async_playwright
-
     barrier = asyncio.Barrier(len(people))
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=str(CHROMIUM),
-                                                   args=CHROMIUM_ARGS)
-        try:
-            async def one(person: Person) -> None:
-                context = await browser.new_context(viewport={"width": 1400, "height": 950})
-                context.set_default_timeout(ACTION_TIMEOUT_MS)
-                page = await open_with_table(context, url, table, n_rows, person)
-                await barrier.wait()
-                for number in range(1, rounds + 1):
-                    await label_once(page, f"{person.tag} g{number}", person)
-                counts = await page.locator(COUNTS).inner_text()
-                person.saw_others = [label for other in people if other is not person
-                                     for label in other.assigned if label in counts]
-                await context.close()
+    async with async_browser() as browser:
+        async def one(person: Person) -> None:
+            context, page = await person_page(browser, url, table, n_rows, person)
+            await barrier.wait()
+            for number in range(1, rounds + 1):
+                await label_once(page, f"{person.tag} g{number}", person)
+            counts = await page.locator(COUNTS).inner_text()
+            person.saw_others = [label for other in people if other is not person
+                                 for label in other.assigned if label in counts]
+            await context.close()
 
-            await asyncio.gather(*(one(person) for person in people))
-        finally:
-            await browser.close()
+        await asyncio.gather(*(one(person) for person in people))
 
 
 def check_database(db_path: Path, dataset: str, people: list[Person]) -> list[str]:
@@ -266,17 +222,28 @@ class SoakReport:
     changes: int
     round_trips: list[float]
     problems: list[str]
+    bound_mb: float = 0.0  # the caches' stated bound for the soak's table (cache_bounds)
+
+    @property
+    def second_half_growth_mb(self) -> float:
+        """Server RSS at the end minus at the start of the second half (warmed up)."""
+        second_half = [rss for _, rss in self.samples[len(self.samples) // 2:]] or [0.0]
+        return second_half[-1] - second_half[0]
 
     def markdown(self) -> str:
-        lines = ["| minute | server RSS (MB) |", "|---|---|"]
-        lines += [f"| {minute:.1f} | {rss:.0f} |" for minute, rss in self.samples]
-        half = len(self.samples) // 2
-        second_half = [rss for _, rss in self.samples[half:]] or [0.0]
+        lines = ["| minute | server RSS (MB) | stated cache bound (MB) |", "|---|---|---|"]
+        lines += [f"| {minute:.1f} | {rss:.0f} | {self.bound_mb:.0f} |"
+                  for minute, rss in self.samples]
+        second_half = [rss for _, rss in self.samples[len(self.samples) // 2:]] or [0.0]
+        growth = self.second_half_growth_mb
         lines += ["", f"{self.changes} changes; round trip median "
                   f"{statistics.median(self.round_trips):.2f} s, worst "
                   f"{max(self.round_trips):.2f} s; RSS at start of the second half "
                   f"{second_half[0]:.0f} MB, at the end {second_half[-1]:.0f} MB, "
                   f"peak {max(r for _, r in self.samples):.0f} MB.",
+                  f"Growth over the second half: {growth:.0f} MB against the caches' stated "
+                  f"bound of {self.bound_mb:.0f} MB for this table "
+                  f"({'within' if growth <= self.bound_mb else 'BEYOND'} it).",
                   f"Database check: {'OK' if not self.problems else '; '.join(self.problems)}."]
         return "\n".join(lines)
 
@@ -288,7 +255,7 @@ async def soak_people(server: Server, table: Path, n_rows: int, people: list[Per
     second change, for ``minutes``; the server's memory is sampled meanwhile. Label names
     cycle through ``n_labels`` names per person (0: a new name every time, so the number of
     clusters keeps growing)."""
-    from playwright.async_api import async_playwright, expect
+    from playwright.async_api import expect
 
     started = time.monotonic()
     deadline = started + minutes * 60
@@ -298,35 +265,28 @@ async def soak_people(server: Server, table: Path, n_rows: int, people: list[Per
             samples.append(((time.monotonic() - started) / 60, server.rss_mb()))
             await asyncio.sleep(sample_every_s)
 
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=str(CHROMIUM),
-                                                   args=CHROMIUM_ARGS)
-        try:
-            async def one(person: Person) -> None:
-                context = await browser.new_context(viewport={"width": 1400, "height": 950})
-                context.set_default_timeout(ACTION_TIMEOUT_MS)
-                page = await open_with_table(context, server.url, table, n_rows, person)
-                number = 0
-                while time.monotonic() < deadline:
-                    tick = time.monotonic()
-                    number += 1
-                    name = number % n_labels if n_labels else number
-                    label = f"{person.tag} s{name}"
-                    await label_once(page, label, person)
-                    if number % 2 == 0:  # every other change is undone: history grows too
-                        await asyncio.sleep(max(0.0, interval_s - (time.monotonic() - tick)))
-                        await page.get_by_role("button", name="Undo").click()
-                        await expect(page.locator(COUNTS)).not_to_contain_text(
-                            label, timeout=300_000)
-                        await _idle(page)
-                        person.assigned[label] -= person.last_selected
-                        person.n_undone += 1
+    async with async_browser() as browser:
+        async def one(person: Person) -> None:
+            context, page = await person_page(browser, server.url, table, n_rows, person)
+            number = 0
+            while time.monotonic() < deadline:
+                tick = time.monotonic()
+                number += 1
+                name = number % n_labels if n_labels else number
+                label = f"{person.tag} s{name}"
+                await label_once(page, label, person)
+                if number % 2 == 0:  # every other change is undone: history grows too
                     await asyncio.sleep(max(0.0, interval_s - (time.monotonic() - tick)))
-                await context.close()
+                    await page.get_by_role("button", name="Undo").click()
+                    await expect(page.locator(COUNTS)).not_to_contain_text(
+                        label, timeout=300_000)
+                    await wait_until_idle(page, ACTION_TIMEOUT_MS)
+                    person.assigned[label] -= person.last_selected
+                    person.n_undone += 1
+                await asyncio.sleep(max(0.0, interval_s - (time.monotonic() - tick)))
+            await context.close()
 
-            await asyncio.gather(sample(), *(one(person) for person in people))
-        finally:
-            await browser.close()
+        await asyncio.gather(sample(), *(one(person) for person in people))
     samples.append(((time.monotonic() - started) / 60, server.rss_mb()))
 
 
@@ -345,7 +305,8 @@ def run_soak(rows: int, columns: int, sessions: int, minutes: float, interval_s:
         problems = check_database(folder / "anchors.sqlite", dataset, people)
     trips = [t for p in people for t in p.round_trips]
     changes = sum(len(p.round_trips) + p.n_undone for p in people)
-    return SoakReport(samples, changes, trips, problems)
+    bound_mb = cache_bounds.in_memory_bytes(rows, columns) / cache_bounds.MB
+    return SoakReport(samples, changes, trips, problems, bound_mb)
 
 
 def main(argv=None) -> int:
@@ -363,8 +324,8 @@ def main(argv=None) -> int:
     parser.add_argument("--soak-labels", type=int, default=0,
                         help="soak: label names per person, cycled (0: a new one each change)")
     args = parser.parse_args(argv)
-    if not CHROMIUM.exists():
-        print(f"{CHROMIUM} is missing: install Debian's chromium (make chromium) and rerun.")
+    if missing := chromium_missing():
+        print(missing)
         return 2
     if args.soak_minutes > 0:
         soak = run_soak(args.rows, args.columns, args.sessions, args.soak_minutes,

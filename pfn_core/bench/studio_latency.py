@@ -27,34 +27,30 @@ an analyst runs the studio locally):
 from __future__ import annotations
 
 import argparse
-import contextlib
 import math
 import os
 import platform
 import re
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-import pandas as pd
+from pfn_core.bench.studio_driver import (
+    LONG_MS,
+    browser_page,
+    chromium_missing,
+    lasso,
+    running_studio,
+    wait_until_idle,
+    write_table,
+)
 
-from pfn_core.bench.speed import blobs_with_anchors
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-SERVER_START_TIMEOUT_S = 60
 CAPTION_PATTERN = re.compile(r"Re-clustered ([\d,]+) rows from (\d+) anchors in ([\d.]+) s")
 MODEL_MAP = ".st-key-model_map .pfn-map"
 KMEANS_MAP = ".st-key-kmeans_map .pfn-map"
 VIEWPORT = {"width": 1500, "height": 1000}
-LONG_MS = 600_000
 MIN_LASSO_PX = 8
 LASSO_ATTEMPTS = 3  # one run on a loaded machine saw a lasso select nothing (cause unknown)
 LASSO_WAIT_MS = 60_000
@@ -81,58 +77,6 @@ for column, side in zip(st.columns(2), ("left", "right")):
     column.plotly_chart(figure, key=f"map_{side}")
 st.caption(f"round {st.session_state['round']}")
 """
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_until_serving(url: str, server: subprocess.Popen,
-                       timeout_s: float = SERVER_START_TIMEOUT_S) -> None:
-    """Poll Streamlit's health endpoint until it answers; fail early if the server died."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"streamlit exited early with code {server.returncode}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.5)
-    raise TimeoutError(f"streamlit did not answer at {url} within {timeout_s} s")
-
-
-@contextlib.contextmanager
-def running_studio(folder: Path, app: Path | None = None, extra_env: dict | None = None):
-    """Serve the studio (or another Streamlit script `app`) on a free port, its anchors and
-    map cache in `folder`; yields the URL and always stops the server afterwards (its output
-    goes to folder/streamlit.log)."""
-    app = app or REPO_ROOT / "app.py"
-    if not app.exists():
-        raise FileNotFoundError(f"{app} not found: run this from a checkout of the project.")
-    folder.mkdir(parents=True, exist_ok=True)
-    port = free_port()
-    env = {**os.environ, "PFN_STUDIO_DB": str(folder / "anchors.sqlite"),
-           "PFN_STUDIO_CACHE": str(folder / "projections"), **(extra_env or {})}
-    command = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(port),
-               "--server.headless", "true", "--browser.gatherUsageStats", "false",
-               "--server.fileWatcherType", "none"]
-    with open(folder / "streamlit.log", "ab") as log:
-        server = subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=log,
-                                  stderr=subprocess.STDOUT)
-        try:
-            url = f"http://127.0.0.1:{port}"
-            wait_until_serving(url, server)
-            yield url
-        finally:
-            server.terminate()
-            try:
-                server.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                server.kill()
 
 
 @dataclass(frozen=True)
@@ -166,26 +110,6 @@ def parse_caption(text: str) -> tuple[int, int, float]:
     return int(match[1].replace(",", "")), int(match[2]), float(match[3])
 
 
-def _wait_until_idle(page, timeout_ms: int = LONG_MS) -> None:
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout_ms)
-
-
-def lasso(page, overlay, polygon) -> float:
-    """Drag the mouse around `polygon` (fractions of the `overlay` locator's box), closing it,
-    as an analyst lassos on the map; returns ``time.monotonic()`` when the button is released.
-    """
-    overlay.scroll_into_view_if_needed()  # the mouse only reaches what is on screen
-    box = overlay.bounding_box()
-    points = [(box["x"] + fx * box["width"], box["y"] + fy * box["height"]) for fx, fy in polygon]
-    page.mouse.move(*points[0])
-    page.mouse.down()
-    for x, y in [*points[1:], points[0]]:
-        page.mouse.move(x, y, steps=6)
-    page.mouse.up()
-    return time.monotonic()
-
-
 # Reads the drawn map (coordinates cached by the component, its visible range) to find a circle
 # around row `seed` holding about `target` points; returns it as fractions of the plot area.
 _PLAN_LASSO = """([root, target, seed]) => {
@@ -212,36 +136,24 @@ def planned_lasso(page, target: int, seed: int) -> list[tuple[float, float]]:
             for a in (2 * math.pi * k / 24 for k in range(24))]
 
 
-def _launch(playwright):
-    return playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-
-
 def measure_reference(url: str, rounds: int) -> list[float]:
     """Round trips (s) of the reference page: click to both Plotly maps redrawn."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = _launch(playwright)
-        try:
-            page = browser.new_page(viewport=VIEWPORT)
-            page.goto(url)
-            page.get_by_text("round 0").wait_for(timeout=LONG_MS)
-            _wait_until_idle(page)
-            results = []
-            for number in range(1, rounds + 1):
-                started = time.monotonic()
-                page.get_by_role("button", name="Redraw").click()
-                page.wait_for_function(
-                    """(round) => {
-                        const plots = [...document.querySelectorAll('.js-plotly-plot')];
-                        return plots.length === 2 && plots.every(
-                            (p) => p.layout && p.layout.meta === round);
-                    }""", arg=number, timeout=LONG_MS)
-                _wait_until_idle(page)
-                results.append(time.monotonic() - started)
-            return results
-        finally:
-            browser.close()
+    with browser_page(url, VIEWPORT) as page:
+        page.get_by_text("round 0").wait_for(timeout=LONG_MS)
+        wait_until_idle(page)
+        results = []
+        for number in range(1, rounds + 1):
+            started = time.monotonic()
+            page.get_by_role("button", name="Redraw").click()
+            page.wait_for_function(
+                """(round) => {
+                    const plots = [...document.querySelectorAll('.js-plotly-plot')];
+                    return plots.length === 2 && plots.every(
+                        (p) => p.layout && p.layout.meta === round);
+                }""", arg=number, timeout=LONG_MS)
+            wait_until_idle(page)
+            results.append(time.monotonic() - started)
+        return results
 
 
 def _upload(page, table: Path, n_rows: int) -> float:
@@ -253,7 +165,7 @@ def _upload(page, table: Path, n_rows: int) -> float:
                                                       timeout=LONG_MS)
     page.get_by_text("Upload a file").click()
     page.wait_for_timeout(500)  # the rerun starts; the uploader is redrawn after it
-    _wait_until_idle(page)
+    wait_until_idle(page)
     with page.expect_file_chooser() as chooser:
         page.get_by_role("button", name="Upload", exact=True).click(force=True)
     started = time.monotonic()
@@ -267,80 +179,63 @@ def _upload(page, table: Path, n_rows: int) -> float:
 def measure_upload(url: str, table: Path, n_rows: int) -> tuple[float, float | None]:
     """(seconds to the first clustered map, seconds to the UMAP map or None) on a fresh
     server."""
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
-    with sync_playwright() as playwright:
-        browser = _launch(playwright)
-        try:
-            page = browser.new_page(viewport=VIEWPORT)
-            page.goto(url)
-            first = _upload(page, table, n_rows)
-            started = time.monotonic() - first  # when the file was chosen
-            waiting = page.get_by_text("Computing the UMAP map in the background")
-            if waiting.count() == 0:
-                return first, None
-            expect(waiting).to_have_count(0, timeout=LONG_MS)
-            expect(page.get_by_text(f"Re-clustered {n_rows:,} rows").first).to_be_visible(
-                timeout=LONG_MS)
-            _wait_until_idle(page)
-            return first, time.monotonic() - started
-        finally:
-            browser.close()
+    with browser_page(url, VIEWPORT) as page:
+        first = _upload(page, table, n_rows)
+        started = time.monotonic() - first  # when the file was chosen
+        waiting = page.get_by_text("Computing the UMAP map in the background")
+        if waiting.count() == 0:
+            return first, None
+        expect(waiting).to_have_count(0, timeout=LONG_MS)
+        expect(page.get_by_text(f"Re-clustered {n_rows:,} rows").first).to_be_visible(
+            timeout=LONG_MS)
+        wait_until_idle(page)
+        return first, time.monotonic() - started
 
 
 def measure_rounds(url: str, table: Path, n_rows: int, rounds: int,
                    lasso_points: int) -> tuple[float, list[Round]]:
     """(seconds to the map when the table is opened again, the timed rounds)."""
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
-    with sync_playwright() as playwright:
-        browser = _launch(playwright)
-        try:
-            page = browser.new_page(viewport=VIEWPORT)
-            page.goto(url)
-            reopened = _upload(page, table, n_rows)
-            _wait_until_idle(page)
-            caption = page.get_by_text(f"Re-clustered {n_rows:,} rows").first
-            overlay = page.locator(MODEL_MAP).locator(".pfn-overlay")
-            results = []
-            for number in range(1, rounds + 1):
-                name = f"group {number}"
-                selected = page.get_by_text("points selected")
-                for attempt in range(LASSO_ATTEMPTS):  # a lasso that selected nothing: again
-                    _wait_until_idle(page)
-                    released = lasso(page, overlay, planned_lasso(
-                        page, lasso_points, 7919 * number + 104_729 * attempt))
-                    try:
-                        expect(selected).to_be_visible(timeout=LASSO_WAIT_MS)
-                        break
-                    except AssertionError:
-                        if attempt == LASSO_ATTEMPTS - 1:
-                            raise
-                _wait_until_idle(page)
-                select_seconds = time.monotonic() - released
-                count = int(selected.inner_text().split()[0])
-                page.get_by_label("…or a new label").fill(name)
-                before = [page.locator(m).get_attribute("data-drawn")
-                          for m in (MODEL_MAP, KMEANS_MAP)]
-                started = time.monotonic()
-                page.locator(".st-key-assign button").click()
-                expect(page.locator(".st-key-cluster_counts", has_text=name).first
-                       ).to_be_visible(timeout=LONG_MS)
-                for selector, old in zip((MODEL_MAP, KMEANS_MAP), before, strict=True):
-                    expect(page.locator(selector)).not_to_have_attribute(
-                        "data-drawn", old or "", timeout=LONG_MS)
-                _wait_until_idle(page)
-                round_trip = time.monotonic() - started
-                _, anchors, server = parse_caption(caption.inner_text())
-                results.append(Round(anchors, count, server, round_trip, select_seconds))
-            return reopened, results
-        finally:
-            browser.close()
-
-
-def write_table(path: Path, n_rows: int, n_columns: int) -> None:
-    X, _ = blobs_with_anchors(n_rows, n_columns)
-    pd.DataFrame(X, columns=[f"x{j}" for j in range(n_columns)]).to_csv(path, index=False)
+    with browser_page(url, VIEWPORT) as page:
+        reopened = _upload(page, table, n_rows)
+        wait_until_idle(page)
+        caption = page.get_by_text(f"Re-clustered {n_rows:,} rows").first
+        overlay = page.locator(MODEL_MAP).locator(".pfn-overlay")
+        results = []
+        for number in range(1, rounds + 1):
+            name = f"group {number}"
+            selected = page.get_by_text("points selected")
+            for attempt in range(LASSO_ATTEMPTS):  # a lasso that selected nothing: again
+                wait_until_idle(page)
+                released = lasso(page, overlay, planned_lasso(
+                    page, lasso_points, 7919 * number + 104_729 * attempt))
+                try:
+                    expect(selected).to_be_visible(timeout=LASSO_WAIT_MS)
+                    break
+                except AssertionError:
+                    if attempt == LASSO_ATTEMPTS - 1:
+                        raise
+            wait_until_idle(page)
+            select_seconds = time.monotonic() - released
+            count = int(selected.inner_text().split()[0])
+            page.get_by_label("…or a new label").fill(name)
+            before = [page.locator(m).get_attribute("data-drawn")
+                      for m in (MODEL_MAP, KMEANS_MAP)]
+            started = time.monotonic()
+            page.locator(".st-key-assign button").click()
+            expect(page.locator(".st-key-cluster_counts", has_text=name).first
+                   ).to_be_visible(timeout=LONG_MS)
+            for selector, old in zip((MODEL_MAP, KMEANS_MAP), before, strict=True):
+                expect(page.locator(selector)).not_to_have_attribute(
+                    "data-drawn", old or "", timeout=LONG_MS)
+            wait_until_idle(page)
+            round_trip = time.monotonic() - started
+            _, anchors, server = parse_caption(caption.inner_text())
+            results.append(Round(anchors, count, server, round_trip, select_seconds))
+        return reopened, results
 
 
 def measure(n_rows: int, n_columns: int, rounds: int, lasso_points: int,
@@ -404,8 +299,8 @@ def main(argv=None) -> int:
     parser.add_argument("--lasso", type=int, default=320,
                         help="points per lasso (about; planned from the drawn map)")
     args = parser.parse_args(argv)
-    if not CHROMIUM.exists():
-        print(f"{CHROMIUM} is missing: install Debian's chromium (make chromium) and rerun.")
+    if missing := chromium_missing():
+        print(missing)
         return 2
     measurements = []
     for n_rows in args.rows:

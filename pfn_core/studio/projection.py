@@ -16,7 +16,9 @@ Projections are only for display: the model always clusters the full X.
   every row can be drawn.
 
 A result is keyed by ``projection_cache_key`` (sha256 of X's bytes and shape, the method, the
-columns and the seed); a hit in memory or in ``cache_dir`` returns without recomputing.
+columns and the seed); a hit in memory or in ``cache_dir`` returns without recomputing. Memory
+keeps the latest ``cache_bounds.MAPS`` maps; ``cache_dir`` is kept under
+``cache_bounds.MAPS_DISK_BYTES``, the least recently used maps deleted first (``disk_budget``).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from pathlib import Path
 import numpy as np
 
 from pfn_core.preprocessing import impute_and_standardize
+from pfn_core.studio import cache_bounds, disk_budget
 
 METHODS = ("umap", "pca", "columns")
 UMAP_MIN_ROWS = 10
@@ -38,7 +41,7 @@ UMAP_FEWER_EPOCHS_ABOVE = 20_000  # rows; larger maps use fewer optimisation epo
 UMAP_SAMPLE_ABOVE = 20_000  # rows; larger tables get UMAP on a sample, then the rest placed
 UMAP_SAMPLE_ROWS = 10_000
 EXTEND_NEIGHBOURS = 8
-_MEMORY_LIMIT = 16
+_MEMORY_LIMIT = cache_bounds.MAPS  # maps of (N, 2) float32: 16 x 0.8 MB at the limits
 _memory: OrderedDict[str, np.ndarray] = OrderedDict()
 
 
@@ -156,12 +159,17 @@ def _compute(X: np.ndarray, method: str, columns: tuple[int, int] | None, seed: 
     return _umap_embedding(Z, seed)
 
 
-def _save_atomically(path: Path, Y: np.ndarray) -> None:
+def _save_atomically(path: Path, Y: np.ndarray,
+                     max_bytes: int | None = None) -> None:
+    """Write Y to ``path``, then keep its folder under ``max_bytes`` (default
+    ``cache_bounds.MAPS_DISK_BYTES``), the least recently used maps deleted first."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".npy.tmp")
     with os.fdopen(handle, "wb") as stream:
         np.save(stream, Y)
     os.replace(temporary, path)
+    disk_budget.evict_oldest(path.parent, max_bytes or cache_bounds.MAPS_DISK_BYTES,
+                             "*.npy")
 
 
 def _load_cached(path: Path | None, n_rows: int) -> np.ndarray | None:
@@ -172,6 +180,7 @@ def _load_cached(path: Path | None, n_rows: int) -> np.ndarray | None:
         Y = np.load(path, allow_pickle=False)
     except (OSError, ValueError):
         return None
+    disk_budget.touch(path)
     return Y if Y.shape == (n_rows, 2) else None
 
 

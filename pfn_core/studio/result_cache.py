@@ -8,7 +8,8 @@ result. Files are ``<key>.npz`` holding labels (N,) str, proba (N, K) float32, c
 float32, the fit's seconds, anchors'-metric flag and the number of anchors the model saw, its
 number of clusters, the evidence per candidate K when it estimated K (``scores_k`` (C,) and
 ``scores_value`` (C,), ``has_scores``), and the rows suggested for labelling next (S,). A
-missing, unreadable or older file (without those fields) is a miss.
+missing, unreadable or older file (without those fields) is a miss. The folder is kept under
+``cache_bounds.FITS_DISK_BYTES``, the least recently used fits deleted first (``disk_budget``).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from pfn_core.checkpoint import SHIPPED_WEIGHTS
+from pfn_core.studio import cache_bounds, disk_budget
 
 SLOW_FIT_SECONDS = 2.0  # fits faster than this are not worth a file
 
@@ -50,9 +52,19 @@ def fit_key(X, anchors: tuple[tuple[int, str], ...], n_clusters: int | None,
     return digest.hexdigest()
 
 
-def save(cache_dir: Path, key: str, result: dict) -> None:
+def shared_labels(labels) -> np.ndarray:
+    """labels (N,) -> (N,) object array of str in which equal labels are one string object,
+    so N labels cost N pointers and K strings (not N strings)."""
+    names, codes = np.unique(np.asarray(labels).astype(str), return_inverse=True)
+    return np.asarray([str(name) for name in names], dtype=object)[codes.reshape(-1)]
+
+
+def save(cache_dir: Path, key: str, result: dict,
+         max_bytes: int | None = None) -> None:
     """Write one fit (labels, proba, confidence, seconds, in_metric, model_anchors,
-    n_clusters, n_clusters_scores, suggested) atomically."""
+    n_clusters, n_clusters_scores, suggested) atomically, then delete the least recently
+    used fits until the folder holds at most ``max_bytes`` (default
+    ``cache_bounds.FITS_DISK_BYTES``)."""
     scores = result.get("n_clusters_scores")
     ks = sorted(scores) if scores else []
     cache_dir = Path(cache_dir)
@@ -70,18 +82,21 @@ def save(cache_dir: Path, key: str, result: dict) -> None:
                  scores_value=np.asarray([scores[k] for k in ks], dtype=np.float64),
                  suggested=np.asarray(result.get("suggested", []), dtype=np.int64))
     os.replace(temporary, cache_dir / f"{key}.npz")
+    disk_budget.evict_oldest(cache_dir, max_bytes or cache_bounds.FITS_DISK_BYTES, "*.npz")
 
 
 def load(cache_dir: Path, key: str) -> dict | None:
-    """The stored fit as ``save`` got it (labels as an object array), or None."""
+    """The stored fit as ``save`` got it (labels as an object array), or None; a hit marks
+    the file as just used."""
     path = Path(cache_dir) / f"{key}.npz"
     if not path.exists():
         return None
     try:
         with np.load(path, allow_pickle=False) as stored:
+            disk_budget.touch(path)
             ks, values = stored["scores_k"].tolist(), stored["scores_value"].tolist()
             scores = dict(zip(ks, values, strict=True)) if bool(stored["has_scores"]) else None
-            return {"labels": stored["labels"].astype(object), "proba": stored["proba"],
+            return {"labels": shared_labels(stored["labels"]), "proba": stored["proba"],
                     "confidence": stored["confidence"], "seconds": float(stored["seconds"]),
                     "in_metric": bool(stored["in_metric"]),
                     "model_anchors": int(stored["model_anchors"]),

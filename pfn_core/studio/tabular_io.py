@@ -238,4 +238,9 @@ def prepare_features(frame: pd.DataFrame, columns: list[str]) -> PreparedFeature
             onehot, onehot_names = _categorical(name, values, notes)
             blocks.append(onehot)
             names.extend(onehot_names)
+    if len(names) > limits.MAX_FEATURES:
+        raise ValueError(
+            f"the chosen columns make {len(names):,} feature columns once text columns are "
+            f"one-hot encoded, over the limit of {limits.MAX_FEATURES:,}; choose fewer columns "
+            "or fewer text columns.")
     return PreparedFeatures(np.concatenate(blocks, axis=1), notes, names)

@@ -3,7 +3,8 @@ version in a real browser (the long one, 8 people on 10,000 rows, and the soak a
 
 import pytest
 
-from pfn_core.bench.load import CHROMIUM, LoadReport, Person, check_database, main
+from pfn_core.bench.load import LoadReport, Person, check_database, main
+from pfn_core.bench.studio_driver import CHROMIUM
 from pfn_core.studio.sessions import SessionStore
 
 TABLE = "fp"
@@ -72,3 +73,17 @@ def test__soak__thirty_minutes_of_bounded_labelling(capsys):
     assert main(["--soak-minutes", "30", "--sessions", "2", "--interval", "20",
                  "--soak-labels", "4"]) == 0
     assert "Database check: OK." in capsys.readouterr().out
+
+
+def test__soak_report__sets_the_memory_growth_against_the_stated_cache_bound():
+    from pfn_core.bench.load import SoakReport
+    from pfn_core.studio import cache_bounds
+
+    samples = [(0.0, 300.0), (1.0, 500.0), (2.0, 510.0), (3.0, 530.0)]
+    report = SoakReport(samples, changes=6, round_trips=[1.0, 2.0], problems=[],
+                        bound_mb=cache_bounds.in_memory_bytes(1000, 2) / cache_bounds.MB)
+    assert report.second_half_growth_mb == 20.0
+    text = report.markdown()
+    assert f"| 3.0 | 530 | {report.bound_mb:.0f} |" in text
+    assert "Growth over the second half: 20 MB" in text and "(within it)" in text
+    assert "(BEYOND it)" in SoakReport(samples, 6, [1.0], [], bound_mb=10.0).markdown()

@@ -1,7 +1,7 @@
 import pytest
 
+from pfn_core.bench.studio_driver import CHROMIUM
 from pfn_core.bench.studio_latency import (
-    CHROMIUM,
     Measurement,
     Round,
     main,

@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from pfn_core.bench.studio_latency import CHROMIUM, CHROMIUM_ARGS, running_studio
+from pfn_core.bench.studio_driver import CHROMIUM, CHROMIUM_ARGS, running_studio
 
 pytestmark = [
     pytest.mark.e2e,

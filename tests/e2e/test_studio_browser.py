@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from pfn_core.bench.studio_latency import CHROMIUM, CHROMIUM_ARGS, lasso, running_studio
+from pfn_core.bench.studio_driver import CHROMIUM, CHROMIUM_ARGS, lasso, running_studio
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 NEW_LABEL = "west arc"

@@ -82,6 +82,15 @@ def test__project__a_cache_hit_does_not_recompute(X, tmp_path, monkeypatch):
     np.testing.assert_array_equal(first, third)
 
 
+def test__project__keeps_the_map_folder_under_its_byte_budget(X, tmp_path, monkeypatch):
+    project(X, "pca", cache_dir=tmp_path)
+    one_map = next(tmp_path.glob("*.npy")).stat().st_size
+    monkeypatch.setattr(projection.cache_bounds, "MAPS_DISK_BYTES", 2 * one_map)
+    for seed in range(1, 4):
+        project(X, "columns", columns=(0, seed % 2), seed=seed, cache_dir=tmp_path)
+    assert len(list(tmp_path.glob("*.npy"))) == 2
+
+
 def test__project__returns_copies_so_callers_cannot_corrupt_the_cache(X):
     first = project(X, "pca")
     first[:] = 0

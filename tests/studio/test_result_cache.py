@@ -54,3 +54,23 @@ def test__load__a_missing_or_broken_file_is_a_miss(tmp_path):
     assert result_cache.load(tmp_path, "absent") is None
     (tmp_path / "broken.npz").write_bytes(b"not a zip")
     assert result_cache.load(tmp_path, "broken") is None
+
+
+def test__save__keeps_the_folder_under_its_budget_dropping_the_least_recently_used(tmp_path):
+    import os
+
+    keys = [result_cache.fit_key(np.full((3, 2), float(i)), (), 2, True) for i in range(3)]
+    result_cache.save(tmp_path, keys[0], _fit())
+    one_file = (tmp_path / f"{keys[0]}.npz").stat().st_size
+    result_cache.save(tmp_path, keys[1], _fit(), max_bytes=2 * one_file)
+    for age, key in enumerate(keys[:2]):  # keys[0] saved first, then read again (used last)
+        os.utime(tmp_path / f"{key}.npz", ns=(10**9 * (age + 1),) * 2)
+    assert result_cache.load(tmp_path, keys[0]) is not None
+    result_cache.save(tmp_path, keys[2], _fit(), max_bytes=2 * one_file)
+    assert sorted(p.stem for p in tmp_path.glob("*.npz")) == sorted([keys[0], keys[2]])
+
+
+def test__shared_labels__gives_strings_with_one_object_per_distinct_label():
+    labels = result_cache.shared_labels(np.array([1, 2, 1, 1]))
+    assert labels.tolist() == ["1", "2", "1", "1"] and labels.dtype == object
+    assert labels[0] is labels[2] is labels[3]

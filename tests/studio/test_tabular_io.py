@@ -136,3 +136,13 @@ def test__prepare_features__refuses_no_columns_and_unknown_columns(table):
         prepare_features(table, [])
     with pytest.raises(ValueError, match=r"columns \['weight'\] are not in the table"):
         prepare_features(table, ["age", "weight"])
+
+
+def test__prepare_features__refuses_more_feature_columns_than_the_limit(monkeypatch):
+    from pfn_core import limits
+
+    monkeypatch.setattr(limits, "MAX_FEATURES", 3)
+    frame = pd.DataFrame({"x": [1.0, 2.0, 3.0, 4.0], "kind": ["a", "b", "c", "a"]})
+    assert prepare_features(frame, ["kind"]).X.shape == (4, 3)
+    with pytest.raises(ValueError, match="4 feature columns .* limit of 3; choose fewer"):
+        prepare_features(frame, ["x", "kind"])
