@@ -12,7 +12,8 @@ saved by ``PFNClusterer.save`` (or the studio's "fitted model" download), stream
 chunks (``pfn_core.batch_scoring``), in this process or on a Dask cluster.
 
 ``cluster`` uses the numeric columns (or ``--features``); the label column gives the anchors,
-and its empty cells are the rows to cluster. The output is the input table plus
+and its empty cells are the rows to cluster. With no anchors, ``--n-clusters K`` sets K, or
+the model estimates it (and says so on stderr). The output is the input table plus
 ``predicted_cluster`` and ``confidence`` columns, written to --out or to stdout.
 Bad input ends with a one-line message and exit code 2.
 """
@@ -42,7 +43,8 @@ def build_parser() -> argparse.ArgumentParser:
     cluster.add_argument("--features", metavar="A,B,C",
                          help="comma-separated feature columns (default: every numeric column)")
     cluster.add_argument("--n-clusters", type=int, metavar="K",
-                         help="number of clusters, needed when no row is labelled")
+                         help="number of clusters when no row is labelled (default: the "
+                              "model estimates it)")
     cluster.add_argument("--out", metavar="PATH", help="output file (default: stdout)")
     cluster.add_argument("--sep", help="field separator (default: tab for .tsv/.tab, else ',')")
     cluster.add_argument("--weights", metavar="PATH", help="model weights (.safetensors)")
@@ -102,15 +104,15 @@ def cluster_command(args) -> int:
         raise ValueError(f"{args.input} has no data rows.")
     features = choose_features(table, args.features, args.label_column)
     y = anchor_labels(table, args.label_column)
-    if args.n_clusters is None and all(v is None for v in y):
-        where = (f"column {args.label_column!r} has no labels" if args.label_column
-                 else "no --label-column was given")
-        raise ValueError(f"no anchors: {where}; label some rows or pass --n-clusters K.")
     from pfn_core.estimator import PFNClusterer
 
     estimator = PFNClusterer(weights=args.weights, n_clusters=args.n_clusters,
                              scale_columns=not args.same_unit)
     estimator.fit(table[features], np.array(y, dtype=object))
+    if estimator.n_clusters_scores_ is not None:  # no anchors and no K: the model chose K
+        k = estimator.n_clusters_
+        sys.stderr.write(f"no anchors and no --n-clusters: the model found {k} "
+                         f"cluster{'' if k == 1 else 's'} (pass --n-clusters K to choose)\n")
     result = table.copy()
     if args.label_column is not None and _whole_numbers(result[args.label_column]):
         result[args.label_column] = result[args.label_column].astype("Int64")  # 1.0 -> 1

@@ -64,7 +64,6 @@ def test__cluster__without_anchors_uses_n_clusters_and_prints_tsv(blobs_csv, tmp
     (["--label-column", "nope"], "label column 'nope' not found"),
     (["--label-column", "kind", "--features", "x,zz"], "'zz'"),
     (["--label-column", "kind", "--features", "x,note"], "non-numeric"),
-    ([], "no anchors"),
 ])
 def test__cluster__bad_input_exits_2_with_one_line(blobs_csv, capsys, extra, message):
     assert main(["cluster", str(blobs_csv)] + extra) == 2
@@ -72,12 +71,17 @@ def test__cluster__bad_input_exits_2_with_one_line(blobs_csv, capsys, extra, mes
     assert message in err and "Traceback" not in err
 
 
-def test__cluster__an_unlabelled_label_column_needs_n_clusters(blobs_csv, tmp_path, capsys):
-    table = pd.read_csv(blobs_csv)
-    table["kind"] = np.nan
-    table.to_csv(blobs_csv, index=False)
-    assert main(["cluster", str(blobs_csv), "--label-column", "kind"]) == 2
-    assert "--n-clusters" in capsys.readouterr().err
+@needs_weights
+def test__cluster__without_anchors_or_k_the_model_estimates_k(tmp_path, capsys):
+    rng = np.random.default_rng(2)
+    xy = np.concatenate([rng.normal(0, 0.5, (150, 2)), rng.normal(6, 0.5, (150, 2))])
+    path, out = tmp_path / "two.csv", tmp_path / "out.csv"
+    pd.DataFrame({"x": xy[:, 0], "y": xy[:, 1], "kind": np.nan}).to_csv(path, index=False)
+    assert main(["cluster", str(path), "--label-column", "kind", "--out", str(out)]) == 0
+    assert "the model found 2 clusters" in capsys.readouterr().err
+    predicted = pd.read_csv(out)["predicted_cluster"].to_numpy()
+    assert len(set(predicted[:150])) == 1 and len(set(predicted[150:])) == 1
+    assert predicted[0] != predicted[150]
 
 
 def test__cluster__a_missing_file_exits_2(tmp_path, capsys):
