@@ -39,7 +39,12 @@ from sklearn.metrics import adjusted_rand_score, v_measure_score
 
 from pfn_core.bench import baselines
 from pfn_core.bench.datasets import MNIST_DIR, load_mnist
-from pfn_core.bench.protocol import draw_anchors, partial_labels, standardize_for_protocol
+from pfn_core.bench.protocol import (
+    draw_anchors,
+    label_codes,
+    partial_labels,
+    standardize_for_protocol,
+)
 
 logger = logging.getLogger(__name__)
 DEFAULT_OUT = Path(__file__).resolve().parents[2] / "docs" / "paper"  # shown on the page too
@@ -114,7 +119,7 @@ def _run(method: str, X, y_partial, n_clusters: int, seed: int, model_factory) -
         if method == "model":
             unsupervised = bool((y_partial == -1).all())
             estimator = model_factory(n_clusters if unsupervised else None)
-            return np.asarray(estimator.fit_predict(X, y_partial))
+            return label_codes(estimator.fit_predict(X, y_partial))  # "new 1" beside ints
         baseline = baselines.UNSUPERVISED.get(method) or baselines.ANCHORED[method]
         return np.asarray(baseline(X, y_partial, n_clusters, seed))
 

@@ -72,9 +72,16 @@ def partial_labels(y, anchors: np.ndarray) -> np.ndarray:
     return out
 
 
+def label_codes(labels) -> np.ndarray:
+    """Labels of any kinds as integer codes, one per distinct label (the model names the
+    clusters it finds beside integer anchor labels "new 1", "new 2", ..., which numpy
+    cannot sort together with the integers).  (N,) -> (N,) int"""
+    return np.unique(np.asarray(labels).astype(str), return_inverse=True)[1].reshape(-1)
+
+
 def score_without_anchors(y_true, y_pred, anchors: np.ndarray) -> float:
     """Adjusted Rand index over the rows that are not anchors.  (N,), (N,), (A,) -> float"""
-    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    y_true, y_pred = np.asarray(y_true), label_codes(y_pred)
     if len(y_true) != len(y_pred):
         raise ValueError(f"{len(y_pred)} predictions for {len(y_true)} rows.")
     scored = np.ones(len(y_true), dtype=bool)

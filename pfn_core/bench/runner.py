@@ -23,6 +23,7 @@ from pfn_core.bench.protocol import (
     LEVELS,
     SEEDS,
     draw_anchors,
+    label_codes,
     partial_labels,
     score_without_anchors,
     standardize_for_protocol,
@@ -129,9 +130,6 @@ def _predict(method, X, y_partial, n_clusters, seed, estimator) -> np.ndarray:
             update = {key: value for key, value in update.items() if key in params}
             if update:
                 estimator.set_params(**update)
-            labels = np.asarray(estimator.fit_predict(X, y_partial))
-            # Clusters the model found beside the anchored ones are named "new 1", ...:
-            # score codes, not the mixed int/str labels.
-            return np.unique(labels.astype(str), return_inverse=True)[1]
+            return label_codes(estimator.fit_predict(X, y_partial))  # "new 1" beside ints
         baseline = UNSUPERVISED.get(method) or ANCHORED[method]
         return np.asarray(baseline(X, y_partial, n_clusters, seed))

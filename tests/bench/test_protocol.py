@@ -6,6 +6,7 @@ from sklearn.decomposition import PCA
 
 from pfn_core.bench.protocol import (
     draw_anchors,
+    label_codes,
     partial_labels,
     score_without_anchors,
     standardize_for_protocol,
@@ -100,3 +101,10 @@ def test__partial_labels__keeps_anchor_labels_and_marks_the_rest():
     np.testing.assert_array_equal(partial_labels(y, np.array([1, 2])), [-1, 0, 1, -1])
     with pytest.raises(ValueError, match="-1"):
         partial_labels(np.array([-1, 1]), np.array([1]))
+
+
+def test__score_without_anchors__scores_new_clusters_beside_integer_labels():
+    y = np.array([0, 0, 1, 1, 2, 2])
+    predicted = np.array([0, 0, 1, 1, "new 1", "new 1"], dtype=object)
+    assert score_without_anchors(y, predicted, np.array([0])) == 1.0
+    assert label_codes(predicted).tolist() == [0, 0, 1, 1, 2, 2]
