@@ -30,6 +30,7 @@ from sklearn.cluster import KMeans
 from pfn_core.bench.datasets import load_dataset, resolve_shared_root, suite_or_given
 from pfn_core.bench.protocol import (
     draw_anchors,
+    label_codes,
     partial_labels,
     score_without_anchors,
     standardize_for_protocol,
@@ -40,12 +41,13 @@ PARTIAL_METHODS = ("model, discover", "model, no discovery", "seeded K-means, tr
 FULL_LEVELS = (1, 3, 10)
 
 
-def half_the_clusters(y: np.ndarray, seed: int) -> np.ndarray:
-    """Anchors for a random half of the clusters: 3 per cluster. y (N,) -> (A,) rows"""
+def half_the_clusters(y: np.ndarray, seed: int, per_cluster: int = 3) -> np.ndarray:
+    """Anchors for a random half of the clusters: `per_cluster` per cluster (the protocol's
+    draw). y (N,) -> (A,) rows"""
     classes = np.unique(y)
     chosen = np.random.default_rng(seed).choice(classes, max(1, len(classes) // 2),
                                                 replace=False)
-    anchors = draw_anchors(y, 3, seed)
+    anchors = draw_anchors(y, per_cluster, seed)
     return anchors[np.isin(y[anchors], chosen)]
 
 
@@ -63,22 +65,16 @@ def seeded_kmeans_true_k(X, y_partial, n_clusters: int, seed: int) -> np.ndarray
                   random_state=seed).fit_predict(X)
 
 
-def as_codes(labels: np.ndarray) -> np.ndarray:
-    """Labels of any kinds (ints beside "new 1"...) -> (N,) int codes, for scoring."""
-    _, codes = np.unique(np.asarray([str(v) for v in labels]), return_inverse=True)
-    return codes
-
-
-def partial_records(name: str, X, y, seeds) -> list[dict]:
+def partial_records(name: str, X, y, seeds, per_cluster: int = 3) -> list[dict]:
     records = []
     for seed in seeds:
-        anchors = half_the_clusters(y, seed)
+        anchors = half_the_clusters(y, seed, per_cluster)
         y_partial = partial_labels(y, anchors)
         found = PFNClusterer(scale_columns=False).fit(X, y_partial)
         plain = PFNClusterer(scale_columns=False, discover=False).fit(X, y_partial)
         labels = {
-            "model, discover": as_codes(found.labels_),
-            "model, no discovery": as_codes(plain.labels_),
+            "model, discover": label_codes(found.labels_),
+            "model, no discovery": label_codes(plain.labels_),
             "seeded K-means, true K": seeded_kmeans_true_k(X, y_partial, len(np.unique(y)),
                                                            seed),
         }
@@ -102,8 +98,8 @@ def full_records(name: str, X, y, seeds, levels=FULL_LEVELS) -> list[dict]:
                 scale_columns=False, discover=False).fit(X, y_partial)
             records.append({
                 "dataset": name, "seed": seed, "level": level, "new_clusters": int(n_new),
-                "ari_discover": score_without_anchors(y, as_codes(found.labels_), anchors),
-                "ari_plain": score_without_anchors(y, as_codes(plain.labels_), anchors),
+                "ari_discover": score_without_anchors(y, found.labels_, anchors),
+                "ari_plain": score_without_anchors(y, plain.labels_, anchors),
             })
     return records
 
@@ -124,6 +120,9 @@ def main(argv=None) -> int:
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     parser.add_argument("--shared", help="the shared folder (default: ../shared)")
     parser.add_argument("--threads", type=int, help="torch CPU threads")
+    parser.add_argument("--per-cluster", type=int, default=3,
+                        help="anchors per anchored cluster in the partial part (default 3; "
+                             "lassos give dozens)")
     parser.add_argument("--results-json", help="also save the records here")
     args = parser.parse_args(argv)
     if args.threads:
@@ -137,7 +136,7 @@ def main(argv=None) -> int:
         X, y = load_dataset(name, root)
         X = standardize_for_protocol(X)
         if args.part in ("partial", "both"):
-            partial.extend(partial_records(name, X, y, args.seeds))
+            partial.extend(partial_records(name, X, y, args.seeds, args.per_cluster))
         if args.part in ("full", "both"):
             full.extend(full_records(name, X, y, args.seeds))
         if args.results_json:
