@@ -298,8 +298,13 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
         return confident_anchors(proba, per_class, exclude, pool=REFINE_POOL,
                                  tie_break=prepared.content_rank)
 
-    def _cluster_from_anchors(self, prepared: PreparedInputs):
-        """-> classes (K,) sorted anchor labels, proba (N, K); anchors one-hot."""
+    def _cluster_from_anchors(self, prepared: PreparedInputs, n_user_classes: int | None = None):
+        """-> classes (K,) sorted anchor labels, proba (N, K); anchors one-hot.
+
+        n_user_classes: how many leading classes hold the user's anchors (the rest are new
+        clusters' pseudo-anchors, ``new_clusters.with_new_clusters``); None: all of them.
+        The refining round is skipped once every user class sends a full set of tokens:
+        the new clusters' pseudo-anchors are already spread over their sub-clusters."""
         anchor_index = prepared.anchor_index
         classes, anchor_class = prepared.classes, prepared.anchor_class
         # The context: every anchor of a class with few, a spread-out subset of a class with
@@ -307,7 +312,8 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
         context, context_class = representative_anchors(
             prepared.geometry, anchor_index, anchor_class, prepared.content_rank[anchor_index])
         rounds = self.refine_rounds
-        if np.bincount(context_class, minlength=len(classes)).min() >= CONTEXT_PER_CLASS:
+        tokens = np.bincount(context_class, minlength=len(classes))[:n_user_classes]
+        if tokens.min() >= CONTEXT_PER_CLASS:
             rounds = 0  # every class already sends a full set of tokens: nothing to add
         self.n_context_anchors_ = len(context)
         index, index_class = context, context_class

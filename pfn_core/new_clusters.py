@@ -119,5 +119,5 @@ def with_new_clusters(estimator, prepared, found: NewClusters):
         classes=classes,
         anchor_class=np.concatenate([prepared.anchor_class, found.index_class]),
     )
-    _, proba, fitted_pass = estimator._cluster_from_anchors(widened)
+    _, proba, fitted_pass = estimator._cluster_from_anchors(widened, len(prepared.classes))
     return classes, proba, fitted_pass

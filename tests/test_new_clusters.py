@@ -39,3 +39,18 @@ def test__discover__finds_nothing_new_when_every_cluster_is_anchored():
     assert list(est.classes_) == [0, 1, 2]
     np.testing.assert_array_equal(est.labels_, plain.labels_)
     np.testing.assert_allclose(est.proba_, plain.proba_)
+
+
+def test__discover__with_full_user_classes_the_widened_fit_adds_no_refining_pass(monkeypatch):
+    rng = np.random.default_rng(5)
+    centres, sizes = [(0, 0), (10, 0), (5, 9)], [150, 150, 30]
+    X = np.concatenate([rng.normal(c, 0.8, (n, 2)) for c, n in zip(centres, sizes, strict=True)])
+    y = np.full(len(X), -1)
+    y[:40], y[150:190] = 0, 1  # lassos: 40 anchors each, more than a class's 32 tokens
+    picks = []  # the small unlabelled blob gets fewer than 32 pseudo-anchors
+    original = PFNClusterer._pick_anchors
+    monkeypatch.setattr(PFNClusterer, "_pick_anchors",
+                        lambda self, *a, **k: picks.append(a[3]) or original(self, *a, **k))
+    est = PFNClusterer().fit(X, y)
+    assert list(est.classes_) == [0, 1, "new 1"] and (est.labels_[300:] == "new 1").all()
+    assert len(picks) == 1  # discovery's own pick; the widened fit went straight to its pass
