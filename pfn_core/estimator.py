@@ -35,7 +35,6 @@ from pfn_core.inference import DEFAULT_CONTEXT_SIZE, ScoringContext, predict_pro
 from pfn_core.merging import graph_cut_fraction, merge_by_confusion
 from pfn_core.new_clusters import find_new_clusters, with_new_clusters
 from pfn_core.prepared_inputs import (  # noqa: F401  (cached_model, split_targets: public here too)
-    PILOT_ROWS,
     PreparedInputs,
     cached_model,
     pilot_rows,

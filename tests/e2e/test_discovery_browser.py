@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 import sqlite3
 from contextlib import closing
-from pathlib import Path
 
 import pytest
 
@@ -20,7 +19,6 @@ pytestmark = [
     pytest.mark.skipif(not CHROMIUM.exists(),
                        reason="needs Debian's chromium at /usr/bin/chromium"),
 ]
-REPO_ROOT = Path(__file__).resolve().parents[2]
 MODEL_MAP = ".st-key-model_map .pfn-map"
 COUNTS = ".st-key-cluster_counts"
 NAME = "east blob"
@@ -50,7 +48,7 @@ def _open_blobs(page, url: str) -> None:
     _wait_until_idle(page)
 
 
-def test__model_k__naming_a_new_cluster__suggest_and_undo(tmp_path):
+def test__model_k__naming_a_new_cluster__suggest_and_undo(tmp_path, save_screenshot):
     from playwright.sync_api import expect, sync_playwright
 
     with sync_playwright() as playwright, running_studio(tmp_path) as url:
@@ -95,9 +93,7 @@ def test__model_k__naming_a_new_cluster__suggest_and_undo(tmp_path):
             expect(page.locator(COUNTS)).not_to_contain_text(NAME, timeout=60_000)
             assert page.locator('[data-testid="stException"]').count() == 0
         except Exception:
-            artifacts = REPO_ROOT / "tests" / "artifacts"
-            artifacts.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(artifacts / "discovery_failure.png"), full_page=True)
+            save_screenshot(page, "discovery_failure.png", full_page=True)
             raise
         finally:
             browser.close()

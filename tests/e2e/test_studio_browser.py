@@ -38,7 +38,8 @@ def _counts_text(page) -> str:
 
 
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium")
-def test__lasso_and_name_points__reclusters_the_map_and_keeps_the_zoom(studio_url, tmp_path):
+def test__lasso_and_name_points__reclusters_the_map_and_keeps_the_zoom(studio_url, tmp_path,
+                                                                     save_screenshot):
     from playwright.sync_api import expect, sync_playwright
 
     with sync_playwright() as playwright:
@@ -97,15 +98,11 @@ def test__lasso_and_name_points__reclusters_the_map_and_keeps_the_zoom(studio_ur
             page.mouse.wheel(0, -120)  # back to the whole map for the screenshot
             page.mouse.move(5, 5)  # off the map: no hover box in the screenshot
             page.wait_for_timeout(500)
-            artifacts = REPO_ROOT / "tests" / "artifacts"
-            artifacts.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(artifacts / "studio.png"))
+            shot = save_screenshot(page, "studio.png")
             if os.environ.get("PFN_UPDATE_SCREENSHOT") == "1":
-                shutil.copyfile(artifacts / "studio.png", REPO_ROOT / "docs" / "studio.png")
+                shutil.copyfile(shot, REPO_ROOT / "docs" / "studio.png")
         except Exception:
-            artifacts = REPO_ROOT / "tests" / "artifacts"
-            artifacts.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(artifacts / "studio_failure.png"), full_page=True)
+            save_screenshot(page, "studio_failure.png", full_page=True)
             raise
         finally:
             browser.close()
