@@ -35,6 +35,7 @@ from pfn_core.geodesic import Attachment, BaseGraph, LandmarkPaths
 
 CONTEXT_PER_CLASS = 32  # at most this many anchors of one class are context tokens
 MODEL_ROWS = 4096  # longer tables: the transformer scores this many rows (see above)
+MEAN_CHUNK = 16384  # rows per block of a weighted mean
 
 
 def representative_anchors(geometry: np.ndarray, anchor_index: np.ndarray,
@@ -104,8 +105,11 @@ def carry_to_rows(scored_proba: np.ndarray, rows: np.ndarray, attachment: Attach
         raise ValueError("every row must be linked to base landmarks of this table.")
     carried = np.flatnonzero(~known)
     hop = attachment.hop[carried].astype(np.float64)
-    links = attachment.rows[carried]
-    proba[carried] = _weighted_mean(proba, links, hop)
+    # Gather from the base landmarks' own (B, K) block, small enough to stay in cache.
+    base_position = np.full(n_rows, -1, dtype=np.int64)
+    base_position[base.rows] = np.arange(len(base.rows))
+    links = base_position[attachment.rows[carried]]
+    proba[carried] = _weighted_mean(proba[base.rows], links, hop)
     return proba
 
 
@@ -136,13 +140,16 @@ def _fill_base_landmarks(proba: np.ndarray, known: np.ndarray, base: BaseGraph,
 def _weighted_mean(proba: np.ndarray, links: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     """Mean of proba[links] (m, k, K) weighted by 1 / lengths (m, k) (inf: weight 0; a length
     of 0 takes all the weight). -> (m, K), computed as k gathers of (m, K)."""
-    exact = lengths <= 1e-12
-    weight = np.where(exact.any(1, keepdims=True), exact.astype(np.float64),
-                      1.0 / np.maximum(lengths, 1e-12))
-    weight /= weight.sum(1, keepdims=True)
     out = np.zeros((len(links), proba.shape[1]))
-    for j in range(links.shape[1]):
-        out += weight[:, j, None] * proba[links[:, j]]
+    for start in range(0, len(links), MEAN_CHUNK):  # blocks that stay in cache
+        part = slice(start, start + MEAN_CHUNK)
+        exact = lengths[part] <= 1e-12
+        weight = np.where(exact.any(1, keepdims=True), exact.astype(np.float64),
+                          1.0 / np.maximum(lengths[part], 1e-12))
+        weight /= weight.sum(1, keepdims=True)
+        block = out[part]
+        for j in range(links.shape[1]):
+            block += weight[:, j, None] * proba[links[part, j]]
     return out
 
 

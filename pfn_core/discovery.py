@@ -120,7 +120,8 @@ def estimate_n_clusters(estimator, prepared, max_clusters: int = MAX_CLUSTERS,
     n_sub = min(n_subclusters, n_rows // MIN_ROWS_PER_SUBCLUSTER)
     if n_sub < 3:
         return ClusterCountEstimate(1, {}, np.zeros(0))
-    peaks = density_peak_seeds(prepared.geometry, prepared.X, n_sub)
+    peaks = density_peak_seeds(prepared.geometry, prepared.X, n_sub,
+                               order=prepared.content_order)
     index, index_class = estimator._pick_anchors(prepared, peaks, np.arange(n_sub), n_sub,
                                                  SUBCLUSTER_ANCHORS, np.zeros(0, np.int64))
     proba = estimator._pass(prepared, index, index_class, n_sub, rows=pilot_rows(prepared))

@@ -287,15 +287,12 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
         """`per_class` extra anchors per class among the pilot rows, spread over the surer
         part of each predicted class (``seeding.confident_anchors``), none from `exclude`.
         pilot_proba (R, K) for ``pilot_rows(prepared)`` -> (rows (A',), classes (A',))"""
-        n_rows = len(prepared.X)
-        pilot = pilot_rows(prepared)
-        proba = np.zeros((n_rows, pilot_proba.shape[1]))
-        proba[pilot] = pilot_proba
-        unscored = np.ones(n_rows, dtype=bool)
-        unscored[pilot] = False
-        exclude = np.concatenate([np.asarray(exclude, dtype=np.int64), np.flatnonzero(unscored)])
-        return confident_anchors(proba, per_class, exclude, pool=REFINE_POOL,
-                                 tie_break=prepared.content_rank)
+        pilot = pilot_rows(prepared)  # sorted row ids, so positions keep the rows' order
+        excluded = np.flatnonzero(np.isin(pilot, np.asarray(exclude, dtype=np.int64)))
+        positions, classes = confident_anchors(pilot_proba, per_class, excluded,
+                                               pool=REFINE_POOL,
+                                               tie_break=prepared.content_rank[pilot])
+        return pilot[positions], classes
 
     def _cluster_from_anchors(self, prepared: PreparedInputs, n_user_classes: int | None = None):
         """-> classes (K,) sorted anchor labels, proba (N, K); anchors one-hot.
@@ -340,7 +337,8 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
         k = self.n_clusters
         n_sub = min(self.overseed * k, len(prepared.X))
         # Peaks come best first, so the first k of the n_sub peaks are the k peaks.
-        peaks = density_peak_seeds(prepared.geometry, prepared.X, n_sub)
+        peaks = density_peak_seeds(prepared.geometry, prepared.X, n_sub,
+                                   order=prepared.content_order)
         best = self._grow_from_seeds(prepared, peaks[:k], np.arange(k))
         graph = prepared.views.base_graph
         best_cut = graph_cut_fraction(best[0].argmax(1), graph)

@@ -37,6 +37,17 @@ MAX_LANDMARKS = 8192  # every row up to 8,192 (MNIST's 10,000 rows: 0.56 -> 0.60
 # twodiamonds got another 8th neighbour), and twodiamonds without anchors fell from 1.00 to
 # 0.38 ARI on that alone.
 KD_TREE_MAX_DIM = 16
+# A table's rows join its graph (``inference.attach_rows``, once per table) through an
+# approximate k-d tree search: each neighbour found is within (1 + ATTACH_TREE_EPS) of the
+# true k-th distance. On the speed benchmark's 16-dimensional blobs, 0.5 made that search 1.5
+# times faster and kept the exact set of 3 for 99.5% of the rows; on three held-out tables
+# (100,000 rows, 8 overlapping Gaussians in 10 dimensions, 3 anchors per cluster) labels
+# agreed with the exact search on 99.9% of the rows and ARI moved by -0.0001 to +0.0001 (1.0
+# was faster still but cost up to 0.0006 ARI). Context tokens and new rows (``predict``) are
+# searched exactly; tables of at most MAX_LANDMARKS rows never search (every row is a base
+# landmark).
+ATTACH_TREE_EPS = 0.5
+MEASURE_CHUNK = 65536  # rows per block when hops are measured again in a new geometry
 # Base graphs of more landmarks than this (tables longer than 4,096 rows) are searched with a
 # k-d tree in as few dimensions: 8,192 landmarks took 0.3-0.5 s with the blocked search (the
 # largest part of a first fit of 10,000 rows), a few hundredths with the tree.
@@ -72,8 +83,13 @@ class Attachment:
 
     def measured_in(self, geometry: np.ndarray) -> "Attachment":
         """The same landmarks, each hop measured in another geometry (N, G') of the rows."""
-        hop = np.linalg.norm(geometry[:, None, :] - geometry[self.rows], axis=-1)
-        return Attachment(self.rows, hop.astype(np.float32))
+        hop = np.empty(self.rows.shape, dtype=np.float32)
+        for start in range(0, len(self.rows), MEASURE_CHUNK):  # float32, in bounded chunks
+            rows = self.rows[start:start + MEASURE_CHUNK]
+            own = np.asarray(geometry[start:start + len(rows)], dtype=np.float32)
+            step = own[:, None, :] - np.asarray(geometry[rows], dtype=np.float32)
+            hop[start:start + len(rows)] = np.sqrt(np.einsum("qkg,qkg->qk", step, step))
+        return Attachment(self.rows, hop)
 
     def chunk(self, start: int, stop: int) -> "Attachment":
         return Attachment(self.rows[start:stop], self.hop[start:stop])
@@ -243,11 +259,12 @@ def nearest_others(points: np.ndarray, n_neighbours: int,
     return torch.cat(edges), torch.cat(neighbours)
 
 
-def nearest_base_by_tree(query_geometry: np.ndarray, tree: cKDTree,
-                         base_rows: np.ndarray) -> Attachment:
-    """``attach`` with a k-d tree over the base landmarks (fast in few dimensions)."""
+def nearest_base_by_tree(query_geometry: np.ndarray, tree: cKDTree, base_rows: np.ndarray,
+                         eps: float = 0.0) -> Attachment:
+    """``attach`` with a k-d tree over the base landmarks (fast in few dimensions), each
+    neighbour within (1 + eps) of the exact search's (0: exact); hops are exact."""
     k = min(ATTACH_NEIGHBOURS, len(base_rows))
-    distance, index = tree.query(query_geometry, k, workers=available_cores())
+    distance, index = tree.query(query_geometry, k, eps=eps, workers=available_cores())
     distance, index = distance.reshape(len(query_geometry), k), index.reshape(-1, k)
     return Attachment(base_rows[index], distance.astype(np.float32))
 

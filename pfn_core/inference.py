@@ -15,6 +15,7 @@ from scipy.spatial import cKDTree
 from pfn_core.episode import Context, content_order, content_rank, label_codes, make_context
 from pfn_core.geodesic import (
     ATTACH_NEIGHBOURS,
+    ATTACH_TREE_EPS,
     KD_TREE_MAX_DIM,
     MAX_LANDMARKS,
     Attachment,
@@ -105,12 +106,14 @@ def attach_rows(X: np.ndarray, geometry: np.ndarray, batch_size: int = 4096,
     searched = np.arange(len(X))
     if own is not None:
         rows[base.rows], hop[base.rows] = own.rows, own.hop
-        searched = np.setdiff1d(searched, base.rows)
+        is_base = np.zeros(len(X), dtype=bool)
+        is_base[base.rows] = True
+        searched = np.flatnonzero(~is_base)  # as np.setdiff1d, without its sort
     tree = cKDTree(base_geometry) if geometry.shape[1] <= KD_TREE_MAX_DIM else None
     for start in range(0, len(searched), batch_size):
         part = searched[start:start + batch_size]
         found = (attach(geometry[part], base_geometry, base_rows) if tree is None
-                 else nearest_base_by_tree(geometry[part], tree, base_rows))
+                 else nearest_base_by_tree(geometry[part], tree, base_rows, ATTACH_TREE_EPS))
         rows[part], hop[part] = found.rows, found.hop
     return Attachment(rows, hop)
 

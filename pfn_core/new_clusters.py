@@ -62,7 +62,8 @@ def find_new_clusters(estimator, prepared, max_new: int = MAX_NEW,
     n_sub = min(NEW_SUBCLUSTERS, len(prepared.X) // NEW_MIN_ROWS)
     if n_sub < 2:
         return none
-    peaks = density_peak_seeds(prepared.geometry, prepared.X, n_sub)
+    peaks = density_peak_seeds(prepared.geometry, prepared.X, n_sub,
+                               order=prepared.content_order)
     sub_index, sub_class = estimator._pick_anchors(
         prepared, peaks, np.arange(n_sub), n_sub, SUBCLUSTER_ANCHORS, prepared.anchor_index)
     # The anchors enter as the anchored fit's context does: a spread-out subset of a class

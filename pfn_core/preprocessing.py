@@ -39,6 +39,7 @@ AUTO_MAX_CORRELATION = 0.05  # "auto": columns this uncorrelated keep one common
 AUTO_MIN_SPREAD_RATIO = 1.5  # ... when their spreads differ (else both scalings agree)
 AUTO_SAMPLE_ROWS = 20000  # correlations are measured on at most this many rows
 SCALINGS = {True: "z-score", False: "common unit"}
+SVD_MAX_ROWS = 100_000  # longer tables find their principal axes from the scatter matrix
 
 
 def _column_names(X) -> list[str]:
@@ -214,8 +215,17 @@ def principal_axes(Z: np.ndarray, n_components: int) -> np.ndarray:
 def _principal_rotation(Z: np.ndarray, n_components: int):
     """-> (center (D,), rotation (C, D)) of ``principal_axes``."""
     center = Z.mean(axis=0)
-    _, _, vt = np.linalg.svd(Z - center, full_matrices=False)
-    vt = vt[:n_components]
+    centred = Z - center
+    if len(Z) <= SVD_MAX_ROWS:
+        _, _, vt = np.linalg.svd(centred, full_matrices=False)
+    else:
+        # The right singular vectors are the eigenvectors of the (D, D) scatter matrix: the
+        # same axes (to 1e-14 on a 1,000,000 x 16 table) for 50 times less work (1.1 s ->
+        # 0.02 s there). Only the sign rule below can tell them apart, where two components
+        # of an axis tie in size (e.g. two z-scored columns), so shorter tables keep the SVD.
+        eigenvalues, eigenvectors = np.linalg.eigh(centred.T @ centred)
+        vt = eigenvectors[:, np.argsort(-eigenvalues, kind="stable")].T
+    vt = vt[:min(n_components, len(Z))]
     signs = np.sign(vt[np.arange(len(vt)), np.argmax(np.abs(vt), axis=1)])
     signs[signs == 0] = 1.0
     return center, vt * signs[:, None]
@@ -268,8 +278,8 @@ def views_from_axes(rotated: np.ndarray, input_dim: int, geometry_dim: int = GEO
 
 
 def _views(rotated: np.ndarray, input_dim: int, geometry_dim: int, first_std: float):
-    geometry = rotated[:, :geometry_dim]
-    scaled = rotated[:, :input_dim] / max(first_std, 1e-12)
-    features = np.zeros((rotated.shape[0], input_dim))
+    geometry = rotated[:, :geometry_dim].astype(np.float32)
+    scaled = rotated[:, :input_dim] / max(first_std, 1e-12)  # float64, then rounded once
+    features = np.zeros((rotated.shape[0], input_dim), dtype=np.float32)
     features[:, : scaled.shape[1]] = scaled
-    return features.astype(np.float32), geometry.astype(np.float32)
+    return features, geometry

@@ -18,18 +18,21 @@ from pfn_core.geodesic import neighbour_graph, shortest_paths
 
 
 def density_peak_seeds(geometry: np.ndarray, X: np.ndarray, n_clusters: int,
-                       max_points: int = 1000, n_neighbours: int = 10) -> np.ndarray:
+                       max_points: int = 1000, n_neighbours: int = 10,
+                       order: np.ndarray | None = None) -> np.ndarray:
     """Row indices of `n_clusters` density peaks.
 
     geometry (N, G) distances are measured here; X (N, D) raw values pick the subsample of
     max(max_points, n_clusters) rows by content (so the result does not depend on row
-    order) -> (n_clusters,) row indices, best peak first (so the first k of them are the
-    k best peaks, as long as both counts fit in max_points)"""
+    order; `order`: ``content_order(X)`` if already computed) -> (n_clusters,) row indices,
+    best peak first (so the first k of them are the k best peaks, as long as both counts
+    fit in max_points)"""
     if n_clusters < 1:
         raise ValueError(f"n_clusters must be at least 1, got {n_clusters}.")
     if n_clusters > len(geometry):
         raise ValueError(f"n_clusters={n_clusters} exceeds the number of rows ({len(geometry)}).")
-    sample = np.sort(content_order(X)[:max(max_points, n_clusters)])
+    order = content_order(X) if order is None else order
+    sample = np.sort(order[:max(max_points, n_clusters)])
     points = geometry[sample].astype(np.float64)
     k = min(n_neighbours, len(points) - 1)
     if k < 1:

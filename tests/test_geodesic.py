@@ -3,6 +3,7 @@ from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 
 from pfn_core.geodesic import (
+    ATTACH_TREE_EPS,
     MAX_LANDMARKS,
     attach,
     base_graph,
@@ -118,6 +119,22 @@ def test__nearest_base_by_tree__finds_what_the_full_search_finds():
     queries = rng.normal(size=(200, 3)).astype(np.float32)
     base_rows = rng.permutation(1000)[:300]
     full = attach(queries, base, base_rows)
-    by_tree = nearest_base_by_tree(queries, cKDTree(base), base_rows)
+    by_tree = nearest_base_by_tree(queries, cKDTree(base), base_rows, eps=0.0)
     np.testing.assert_array_equal(by_tree.rows, full.rows)
     np.testing.assert_allclose(by_tree.hop, full.hop, rtol=1e-5)
+
+
+def test__nearest_base_by_tree__approximate_search_stays_within_its_bound():
+    rng = np.random.default_rng(10)
+    base = rng.normal(size=(2000, 8)).astype(np.float32)
+    queries = rng.normal(size=(500, 8)).astype(np.float32)
+    base_rows = np.arange(2000) * 3
+    exact = attach(queries, base, base_rows)
+    found = nearest_base_by_tree(queries, cKDTree(base), base_rows, eps=ATTACH_TREE_EPS)
+    # Each neighbour found is within (1 + eps) of the exact k-th neighbour's distance, its
+    # hop is its true distance, and the neighbours found are distinct landmarks.
+    assert (found.hop <= (1 + ATTACH_TREE_EPS) * exact.hop[:, -1:] * (1 + 1e-5)).all()
+    true_hop = np.linalg.norm(queries[:, None] - base[found.rows // 3], axis=-1)
+    np.testing.assert_allclose(found.hop, true_hop, rtol=1e-4)
+    assert all(len(set(row)) == len(row) for row in found.rows)
+    assert (found.rows[:, 0] == exact.rows[:, 0]).mean() > 0.8

@@ -32,7 +32,8 @@ def test__attach_rows__with_the_base_graph_matches_a_full_search():
     geometry = X.astype(np.float32)
     order = content_order(X)
     base_rows = order[:400]
-    with patch("pfn_core.inference.MAX_LANDMARKS", 400):
+    with (patch("pfn_core.inference.MAX_LANDMARKS", 400),
+          patch("pfn_core.inference.ATTACH_TREE_EPS", 0.0)):  # the exact search to compare
         full = attach_rows(X, geometry, order=order)
         cached = attach_rows(X, geometry, order=order, base=base_graph(geometry, base_rows))
     np.testing.assert_array_equal(cached.rows, full.rows)
