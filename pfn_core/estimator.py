@@ -272,22 +272,24 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
         return proba, FittedPass(prepared.views.steps, scoring[0])
 
     def _pick_anchors(self, prepared: PreparedInputs, index, index_class, n_classes,
-                      per_class: int, exclude) -> tuple[np.ndarray, np.ndarray]:
+                      per_class: int, exclude, pilot=None) -> tuple[np.ndarray, np.ndarray]:
         """A pass whose only use is to pick `per_class` extra anchors per class: it scores
         the pilot rows (``pilot_rows``: all rows, or on longer tables the first PILOT_ROWS
         in content order; queries are independent, so those rows get the same probabilities
-        as in a full pass) and picks among them (``_anchors_from_pilot``).
-        -> (rows (A',), classes (A',))"""
-        proba = self._pass(prepared, index, index_class, n_classes, rows=pilot_rows(prepared))
-        return self._anchors_from_pilot(prepared, proba, per_class, exclude)
+        as in a full pass) and picks among them (``_anchors_from_pilot``); `pilot`: other
+        sorted row ids to score instead. -> (rows (A',), classes (A',))"""
+        pilot = pilot_rows(prepared) if pilot is None else pilot
+        proba = self._pass(prepared, index, index_class, n_classes, rows=pilot)
+        return self._anchors_from_pilot(prepared, proba, per_class, exclude, pilot)
 
     @staticmethod
     def _anchors_from_pilot(prepared: PreparedInputs, pilot_proba, per_class: int,
-                            exclude) -> tuple[np.ndarray, np.ndarray]:
+                            exclude, pilot=None) -> tuple[np.ndarray, np.ndarray]:
         """`per_class` extra anchors per class among the pilot rows, spread over the surer
         part of each predicted class (``seeding.confident_anchors``), none from `exclude`.
-        pilot_proba (R, K) for ``pilot_rows(prepared)`` -> (rows (A',), classes (A',))"""
-        pilot = pilot_rows(prepared)  # sorted row ids, so positions keep the rows' order
+        pilot_proba (R, K) for the rows `pilot` (R,) (default ``pilot_rows(prepared)``)
+        -> (rows (A',), classes (A',))"""
+        pilot = pilot_rows(prepared) if pilot is None else pilot  # sorted row ids
         excluded = np.flatnonzero(np.isin(pilot, np.asarray(exclude, dtype=np.int64)))
         positions, classes = confident_anchors(pilot_proba, per_class, excluded,
                                                pool=REFINE_POOL,

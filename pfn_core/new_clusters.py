@@ -37,6 +37,7 @@ NEW_MIN_ROWS = 5  # short tables get at most N // 5 candidate sub-clusters
 MAX_NEW = 16  # at most this many new clusters
 MIN_LOG_GAP = 2.0  # a fall of at least e^2 in confusion marks a new cluster
 NEW_NAME = "new {}"
+DISCOVERY_ROWS = 2048  # longer tables: both passes score this many rows (content order)
 
 
 @dataclass(frozen=True)
@@ -64,8 +65,10 @@ def find_new_clusters(estimator, prepared, max_new: int = MAX_NEW,
         return none
     peaks = density_peak_seeds(prepared.geometry, prepared.X, n_sub,
                                order=prepared.content_order)
+    rows = pilot_rows(prepared, DISCOVERY_ROWS)
     sub_index, sub_class = estimator._pick_anchors(
-        prepared, peaks, np.arange(n_sub), n_sub, SUBCLUSTER_ANCHORS, prepared.anchor_index)
+        prepared, peaks, np.arange(n_sub), n_sub, SUBCLUSTER_ANCHORS, prepared.anchor_index,
+        rows)
     # The anchors enter as the anchored fit's context does: a spread-out subset of a class
     # with many (``carry.representative_anchors``), so a lasso of hundreds costs no more.
     context, context_class = representative_anchors(
@@ -73,8 +76,7 @@ def find_new_clusters(estimator, prepared, max_new: int = MAX_NEW,
         prepared.content_rank[prepared.anchor_index])
     index = np.concatenate([context, sub_index])
     index_class = np.concatenate([context_class, n_anchored + sub_class])
-    proba = estimator._pass(prepared, index, index_class, n_anchored + n_sub,
-                            rows=pilot_rows(prepared))
+    proba = estimator._pass(prepared, index, index_class, n_anchored + n_sub, rows=rows)
     heights, merges = merge_heights(proba, n_anchored)
     log_height = np.log(np.maximum(heights, 0.0) + 1e-12)
     top = min(max_new, n_sub)

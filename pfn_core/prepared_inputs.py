@@ -132,12 +132,13 @@ def views_in_anchor_metric(views: TableViews, index: np.ndarray, index_class: np
     return views.in_metric(whitening, input_dim)
 
 
-def pilot_rows(prepared: PreparedInputs) -> np.ndarray:
+def pilot_rows(prepared: PreparedInputs, count: int | None = None) -> np.ndarray:
     """The rows a pass that only picks anchors scores: all of them, or on tables longer than
-    PILOT_ROWS the first PILOT_ROWS in content order. -> (R,) sorted row ids"""
+    `count` (default PILOT_ROWS) the first `count` in content order. -> (R,) sorted row ids"""
+    count = PILOT_ROWS if count is None else count
     n_rows = len(prepared.X)
-    if n_rows <= PILOT_ROWS:
+    if n_rows <= count:
         return np.arange(n_rows)
-    return np.sort(prepared.content_order[:PILOT_ROWS])
+    return np.sort(prepared.content_order[:count])
 
 
