@@ -10,7 +10,11 @@ With Dask (``dask.distributed``) the chunks are scored on the workers: the fitte
 bytes are sent to every worker once and the model is rebuilt once per worker process
 (``_worker_clusterer``), at most ``2 x workers`` chunks are in flight, and the results are
 written in order as they come back. The chunks are the same in both modes, and a row's
-result never depends on the other rows of its chunk, so the output is identical.
+result never depends on the other rows of its chunk. Arithmetic does depend on how many
+threads share one matrix product (the last bits of a float), so both modes score each chunk
+on one thread: a Dask worker runs torch and BLAS on one thread each, and one process scores
+as many chunks at once as it has cores, each chunk on one thread (``_score_in_threads``).
+So the output is identical, to the last bit.
 
 Legend: C=rows in a chunk, D=feature columns, K=classes.
 """
@@ -21,6 +25,7 @@ import hashlib
 import tempfile
 from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -147,8 +152,8 @@ def score_table(model_path, input_path, output_path, features: list[str] | None 
     written = 0
     try:
         if client is None:
-            results = (score_chunk(clusterer, chunk, features, method)
-                       for chunk in input_chunks(input_path, chunk_rows))
+            results = _score_in_threads(clusterer, input_chunks(input_path, chunk_rows),
+                                        features, method)
         else:
             results = _score_on_dask(client, model_bytes, input_chunks(input_path, chunk_rows),
                                      features, method)
@@ -162,6 +167,32 @@ def score_table(model_path, input_path, output_path, features: list[str] | None 
         raise
     writer.close()
     return written
+
+
+def _score_in_threads(clusterer, chunks: Iterator[pd.DataFrame], features: list[str] | None,
+                      method: str) -> Iterator[pd.DataFrame]:
+    """Scored chunks, in input order, computed by one thread per core, each chunk with one
+    torch thread and one BLAS thread (the arithmetic of a Dask worker); at most
+    ``2 x threads`` chunks are in flight. Torch's thread count is restored afterwards."""
+    import torch
+    from threadpoolctl import threadpool_limits
+
+    from pfn_core.geodesic import available_cores
+
+    workers = available_cores()
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        with threadpool_limits(limits=1), ThreadPoolExecutor(workers) as pool:
+            in_flight: deque = deque()
+            for chunk in chunks:
+                in_flight.append(pool.submit(score_chunk, clusterer, chunk, features, method))
+                if len(in_flight) >= 2 * workers:
+                    yield in_flight.popleft().result()
+            while in_flight:
+                yield in_flight.popleft().result()
+    finally:
+        torch.set_num_threads(previous)
 
 
 def _score_on_dask(client, model_bytes: bytes, chunks: Iterator[pd.DataFrame],
