@@ -6,7 +6,8 @@ table or with the number of anchors:
 
 - ``representative_anchors``: a class with more than ``CONTEXT_PER_CLASS`` anchors (one
   lasso easily names hundreds of rows) sends a representative subset of them into the
-  context, spread over the class by farthest-point sampling. Every anchor is still used:
+  context: a uniform sample (the first in content order, a pseudo-random order), which is
+  how anchors were drawn for the context in training. Every anchor is still used:
   all of them set the anchors' metric, keep their own label in the output, and are the
   sources the other rows are carried from (below).
 - ``carry_to_rows``: on a table longer than ``MODEL_ROWS`` the transformer scores only the
@@ -41,37 +42,28 @@ MEAN_CHUNK = 16384  # rows per block of a weighted mean
 def representative_anchors(geometry: np.ndarray, anchor_index: np.ndarray,
                            anchor_class: np.ndarray, anchor_rank: np.ndarray,
                            per_class: int = CONTEXT_PER_CLASS) -> tuple[np.ndarray, np.ndarray]:
-    """At most `per_class` anchors of each class, spread over the class: farthest-point
-    sampling in the geometry, started from the anchor of lowest content rank, ties broken by
-    content rank (so the choice depends on neither the order of rows nor the anchor list).
+    """At most `per_class` anchors of each class: the ones of lowest content rank, a uniform
+    pseudo-random sample of the class's anchors that depends on neither the order of rows
+    nor the anchor list.
 
-    geometry (N, G), anchor_index (A,), anchor_class (A,) in 0..K-1, anchor_rank (A,)
-    -> (rows (A',), classes (A',)), A' <= K * per_class; classes with few anchors keep all."""
+    Why uniform: the model was trained with anchors drawn at random from each cluster, so a
+    uniform sample is the context it knows. Farthest-point sampling (spread over the
+    class's extent), used before, filled the context with a class's most outlying anchors
+    and got worse the more anchors there were (``python -m pfn_core.bench.many_anchors``,
+    BENCHMARKS.md "Many anchors": with 30% of the rows labelled, MNIST 0.531 -> 0.757 and
+    engytime 0.560 -> 0.815).
+
+    geometry (N, G) (not used; the signature is the callers'), anchor_index (A,),
+    anchor_class (A,) in 0..K-1, anchor_rank (A,) -> (rows (A',), classes (A',)),
+    A' <= K * per_class; classes with few anchors keep all."""
     if per_class < 1:
         raise ValueError(f"per_class must be at least 1, got {per_class}.")
     keep = []
     for label in np.unique(anchor_class):
         members = np.flatnonzero(anchor_class == label)
-        if len(members) <= per_class:
-            keep.append(members)
-            continue
-        members = members[np.argsort(anchor_rank[members], kind="stable")]
-        keep.append(members[farthest_points(geometry[anchor_index[members]], per_class)])
+        keep.append(members[np.argsort(anchor_rank[members], kind="stable")[:per_class]])
     chosen = np.sort(np.concatenate(keep))
     return anchor_index[chosen], anchor_class[chosen]
-
-
-def farthest_points(points: np.ndarray, count: int) -> np.ndarray:
-    """Greedy farthest-point sampling: start at point 0, then repeatedly take the point
-    farthest from those taken (ties: the lower position).  points (P, G) -> (count,)"""
-    points = points.astype(np.float64)
-    taken = [0]
-    nearest = np.linalg.norm(points - points[0], axis=1)
-    for _ in range(1, min(count, len(points))):
-        nxt = int(np.argmax(nearest))
-        taken.append(nxt)
-        nearest = np.minimum(nearest, np.linalg.norm(points - points[nxt], axis=1))
-    return np.asarray(taken, dtype=np.int64)
 
 
 def scored_rows(n_rows: int, content_order: np.ndarray,

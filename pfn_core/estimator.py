@@ -305,7 +305,7 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
         the new clusters' pseudo-anchors are already spread over their sub-clusters."""
         anchor_index = prepared.anchor_index
         classes, anchor_class = prepared.classes, prepared.anchor_class
-        # The context: every anchor of a class with few, a spread-out subset of a class with
+        # The context: every anchor of a class with few, a uniform sample of a class with
         # many (``carry.representative_anchors``); all anchors keep their labels below.
         context, context_class = representative_anchors(
             prepared.geometry, anchor_index, anchor_class, prepared.content_rank[anchor_index])

@@ -69,7 +69,7 @@ def find_new_clusters(estimator, prepared, max_new: int = MAX_NEW,
     sub_index, sub_class = estimator._pick_anchors(
         prepared, peaks, np.arange(n_sub), n_sub, SUBCLUSTER_ANCHORS, prepared.anchor_index,
         rows)
-    # The anchors enter as the anchored fit's context does: a spread-out subset of a class
+    # The anchors enter as the anchored fit's context does: a uniform sample of a class
     # with many (``carry.representative_anchors``), so a lasso of hundreds costs no more.
     context, context_class = representative_anchors(
         prepared.geometry, prepared.anchor_index, prepared.anchor_class,

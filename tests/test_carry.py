@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from pfn_core import PFNClusterer
-from pfn_core.carry import carry_to_rows, farthest_points, representative_anchors, scored_rows
+from pfn_core.carry import carry_to_rows, representative_anchors, scored_rows
 from pfn_core.geodesic import Attachment, BaseGraph
 
 
@@ -33,10 +33,17 @@ def test__representative_anchors__do_not_depend_on_the_order_of_the_anchor_list(
     assert sorted(a) == sorted(b)
 
 
-def test__farthest_points__spread_over_the_extent():
-    points = np.linspace(0, 1, 101)[:, None]
-    taken = farthest_points(points, 3)
-    assert sorted(points[taken, 0].tolist()) == [0.0, 0.5, 1.0]
+def test__representative_anchors__are_typical_of_the_class_not_its_outliers():
+    # 270 anchors in the body of a class and 30 far out: a uniform sample takes about a
+    # tenth of its 32 from the outliers (a spread-out sample would take all 30 first).
+    rng = np.random.default_rng(3)
+    body = rng.normal(0, 1, (270, 2))
+    outliers = rng.normal(0, 1, (30, 2)) + rng.choice([-12.0, 12.0], (30, 2))
+    X = np.concatenate([body, outliers])
+    rank = rng.permutation(300)  # a content order, independent of position
+    rows, _ = representative_anchors(X, np.arange(300), np.zeros(300, int), rank, 32)
+    assert len(rows) == 32
+    assert (rows >= 270).sum() <= 8
 
 
 def test__scored_rows__all_rows_up_to_the_limit_else_the_first_in_content_order():

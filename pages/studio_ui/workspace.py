@@ -72,7 +72,7 @@ def render(table: Table, settings: Settings, Y: np.ndarray, map_id: str) -> None
         if result["model_anchors"] < len(anchors):
             st.caption(f"The model's context held {result['model_anchors']} of the "
                        f"{len(anchors):,} anchors: at most {CONTEXT_PER_CLASS} per label, "
-                       "spread over each label's anchors. Every anchor keeps its own label "
+                       "a uniform sample of each label's anchors. Every anchor keeps its own label "
                        "and sets the anchors' metric.")
         if ss.get("notice"):
             st.info(ss["notice"], icon="💾")

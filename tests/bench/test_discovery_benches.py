@@ -3,7 +3,7 @@
 import numpy as np
 from scipy.spatial.distance import pdist
 
-from pfn_core.bench import calibration, discovery, new_clusters, suggest
+from pfn_core.bench import calibration, discovery, many_anchors, new_clusters, suggest
 from pfn_core.bench.cliffs import (
     OVERLAP_DISTANCE,
     overlapping_gaussians_task,
@@ -51,6 +51,18 @@ def test__cliff_families__are_what_they_claim():
 
 
 def test__dev_suite_benches__skip_with_a_message_without_the_shared_folder(tmp_path, capsys):
-    for module in (discovery, new_clusters, suggest, calibration):
+    for module in (discovery, new_clusters, suggest, calibration, many_anchors):
         assert module.main(["--shared", str(tmp_path)]) == 0
         assert "skipped" in capsys.readouterr().out
+
+
+def test__many_anchors__draws_a_share_of_the_rows_and_scores_every_method():
+    rows = many_anchors.random_anchors(1000, 0.1, seed=0)
+    assert len(rows) == 100 and len(set(rows)) == 100
+    assert (rows == many_anchors.random_anchors(1000, 0.1, seed=0)).all()
+    rng = np.random.default_rng(0)
+    y = np.repeat([0, 1], 150)
+    X = np.concatenate([rng.normal(0, 1, (150, 2)), rng.normal(8, 1, (150, 2))])
+    got = many_anchors.scores(X, y, many_anchors.random_anchors(300, 0.1, seed=1))
+    assert set(got) == set(many_anchors.METHODS)
+    assert all(value > 0.95 for value in got.values())
