@@ -17,14 +17,12 @@ when absent).
 
 from __future__ import annotations
 
-import argparse
 import json
 import statistics
 
 import numpy as np
-import torch
 
-from pfn_core.bench.datasets import load_dataset, resolve_shared_root, suite_or_given
+from pfn_core.bench.datasets import load_dataset, open_suite, suite_parser
 from pfn_core.bench.protocol import draw_anchors, partial_labels, standardize_for_protocol
 from pfn_core.calibration import (
     apply_temperature,
@@ -80,23 +78,15 @@ def draw_reliability(pooled: dict, path: str) -> None:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m pfn_core.bench.calibration",
-                                     description=__doc__.split("\n\n")[0])
-    parser.add_argument("--datasets", nargs="+", help="dataset names (default: the dev suite)")
+    parser = suite_parser("python -m pfn_core.bench.calibration", __doc__)
     parser.add_argument("--levels", nargs="+", type=int, default=list(LEVELS))
-    parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     parser.add_argument("--calibration", help="temperatures file (default: the shipped one)")
     parser.add_argument("--png", help="write the reliability diagram here")
-    parser.add_argument("--shared", help="the shared folder (default: ../shared)")
-    parser.add_argument("--threads", type=int, help="torch CPU threads")
-    parser.add_argument("--results-json", help="also save per-dataset ECE here")
     args = parser.parse_args(argv)
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    root = resolve_shared_root(args.shared)
-    names = suite_or_given(args.datasets, root)
-    if names is None:
+    suite = open_suite(args)
+    if suite is None:
         return 0
+    root, names = suite
     temperatures = load_temperatures(args.calibration)
     per_dataset = {level: {"raw": [], "calibrated": [], "best": []} for level in args.levels}
     pooled = {level: {"raw": ([], []), "calibrated": ([], [])} for level in args.levels}

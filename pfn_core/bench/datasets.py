@@ -13,6 +13,7 @@ Nothing here is copied into the repository.
 
 from __future__ import annotations
 
+import argparse
 import gzip
 import os
 from pathlib import Path
@@ -117,3 +118,29 @@ def load_mnist(folder: Path, count: int) -> tuple[np.ndarray, np.ndarray]:
         labels = np.frombuffer(handle.read(count), dtype=np.uint8)
     X = pixels.reshape(count, n_rows * n_cols).astype(np.float64)
     return X, labels.astype(np.int64)
+
+
+def suite_parser(prog: str, doc: str, seeds=(0, 1, 2)) -> argparse.ArgumentParser:
+    """A parser with the options every dev-suite benchmark takes (--datasets, --seeds,
+    --shared, --threads, --results-json); the benchmark adds its own. `doc`: the module's
+    docstring, whose first paragraph becomes the description."""
+    parser = argparse.ArgumentParser(prog=prog, description=doc.split("\n\n")[0])
+    parser.add_argument("--datasets", nargs="+", help="dataset names (default: the dev suite)")
+    parser.add_argument("--seeds", nargs="+", type=int, default=list(seeds))
+    parser.add_argument("--shared", help="the shared folder (default: ../shared)")
+    parser.add_argument("--threads", type=int, help="torch CPU threads")
+    parser.add_argument("--results-json", help="also save the records here")
+    return parser
+
+
+def open_suite(args) -> tuple[Path, list[str]] | None:
+    """Apply --threads and find the shared folder and the datasets to run (from a
+    ``suite_parser``'s arguments) -> (root, names), or None when the shared folder is
+    missing (``suite_or_given`` has said so)."""
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)
+    root = resolve_shared_root(args.shared)
+    names = suite_or_given(args.datasets, root)
+    return None if names is None else (root, names)

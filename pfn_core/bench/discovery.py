@@ -20,20 +20,18 @@ mean over seeds is reported). Needs ``../shared`` (skipped with a message when a
 
 from __future__ import annotations
 
-import argparse
 import json
 import statistics
 import time
 import warnings
 
 import numpy as np
-import torch
 from sklearn.cluster import HDBSCAN, KMeans
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import adjusted_rand_score, silhouette_score
 from sklearn.mixture import GaussianMixture
 
-from pfn_core.bench.datasets import load_dataset, resolve_shared_root, suite_or_given
+from pfn_core.bench.datasets import load_dataset, open_suite, suite_parser
 from pfn_core.bench.protocol import standardize_for_protocol
 from pfn_core.discovery import MAX_CLUSTERS
 from pfn_core.estimator import PFNClusterer
@@ -152,21 +150,13 @@ def per_dataset_table(records: list[dict], methods) -> list[str]:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m pfn_core.bench.discovery",
-                                     description=__doc__.split("\n\n")[0])
-    parser.add_argument("--datasets", nargs="+", help="dataset names (default: the dev suite)")
+    parser = suite_parser("python -m pfn_core.bench.discovery", __doc__, seeds=(0,))
     parser.add_argument("--methods", nargs="+", choices=METHODS, default=list(METHODS))
-    parser.add_argument("--seeds", nargs="+", type=int, default=[0])
-    parser.add_argument("--shared", help="the shared folder (default: ../shared)")
-    parser.add_argument("--threads", type=int, help="torch CPU threads")
-    parser.add_argument("--results-json", help="also save the records here")
     args = parser.parse_args(argv)
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    root = resolve_shared_root(args.shared)
-    names = suite_or_given(args.datasets, root)
-    if names is None:
+    suite = open_suite(args)
+    if suite is None:
         return 0
+    root, names = suite
     records: list[dict] = []
     for name in names:
         X, y = load_dataset(name, root)

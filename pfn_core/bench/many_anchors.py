@@ -15,17 +15,15 @@ same anchors. Needs ``../shared`` (skipped with a message when absent).
 
 from __future__ import annotations
 
-import argparse
 import json
 import statistics
 
 import numpy as np
-import torch
 from sklearn.metrics import adjusted_rand_score
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.semi_supervised import LabelSpreading
 
-from pfn_core.bench.datasets import load_dataset, resolve_shared_root, suite_or_given
+from pfn_core.bench.datasets import load_dataset, open_suite, suite_parser
 from pfn_core.bench.protocol import label_codes, standardize_for_protocol
 from pfn_core.estimator import PFNClusterer
 
@@ -55,21 +53,13 @@ def scores(X: np.ndarray, y: np.ndarray, anchors: np.ndarray) -> dict[str, float
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m pfn_core.bench.many_anchors",
-                                     description=__doc__.split("\n\n")[0])
-    parser.add_argument("--datasets", nargs="+", help="dataset names (default: the dev suite)")
+    parser = suite_parser("python -m pfn_core.bench.many_anchors", __doc__)
     parser.add_argument("--fractions", nargs="+", type=float, default=list(FRACTIONS))
-    parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
-    parser.add_argument("--shared", help="the shared folder (default: ../shared)")
-    parser.add_argument("--threads", type=int, help="torch CPU threads")
-    parser.add_argument("--results-json", help="also save the records here")
     args = parser.parse_args(argv)
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    root = resolve_shared_root(args.shared)
-    names = suite_or_given(args.datasets, root)
-    if names is None:
+    suite = open_suite(args)
+    if suite is None:
         return 0
+    root, names = suite
     records = []
     for name in names:
         X, y = load_dataset(name, root)

@@ -19,15 +19,13 @@ Needs ``../shared`` (skipped with a message when absent).
 
 from __future__ import annotations
 
-import argparse
 import json
 import statistics
 
 import numpy as np
-import torch
 from sklearn.cluster import KMeans
 
-from pfn_core.bench.datasets import load_dataset, resolve_shared_root, suite_or_given
+from pfn_core.bench.datasets import load_dataset, open_suite, suite_parser
 from pfn_core.bench.protocol import (
     draw_anchors,
     label_codes,
@@ -113,24 +111,16 @@ def mean_over_datasets(records: list[dict], key: str, **match) -> float:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m pfn_core.bench.new_clusters",
-                                     description=__doc__.split("\n\n")[0])
+    parser = suite_parser("python -m pfn_core.bench.new_clusters", __doc__)
     parser.add_argument("--part", choices=("partial", "full", "both"), default="both")
-    parser.add_argument("--datasets", nargs="+", help="dataset names (default: the dev suite)")
-    parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
-    parser.add_argument("--shared", help="the shared folder (default: ../shared)")
-    parser.add_argument("--threads", type=int, help="torch CPU threads")
     parser.add_argument("--per-cluster", type=int, default=3,
                         help="anchors per anchored cluster in the partial part (default 3; "
                              "lassos give dozens)")
-    parser.add_argument("--results-json", help="also save the records here")
     args = parser.parse_args(argv)
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    root = resolve_shared_root(args.shared)
-    names = suite_or_given(args.datasets, root)
-    if names is None:
+    suite = open_suite(args)
+    if suite is None:
         return 0
+    root, names = suite
     partial, full = [], []
     for name in names:
         X, y = load_dataset(name, root)

@@ -16,14 +16,12 @@ mean gains. Needs ``../shared`` (skipped with a message when absent).
 
 from __future__ import annotations
 
-import argparse
 import json
 import statistics
 
 import numpy as np
-import torch
 
-from pfn_core.bench.datasets import load_dataset, resolve_shared_root, suite_or_given
+from pfn_core.bench.datasets import load_dataset, open_suite, suite_parser
 from pfn_core.bench.protocol import (
     draw_anchors,
     partial_labels,
@@ -62,20 +60,12 @@ def labelling_run(X, y, seed: int, strategy: str) -> tuple[float, float]:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m pfn_core.bench.suggest",
-                                     description=__doc__.split("\n\n")[0])
-    parser.add_argument("--datasets", nargs="+", help="dataset names (default: the dev suite)")
-    parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
-    parser.add_argument("--shared", help="the shared folder (default: ../shared)")
-    parser.add_argument("--threads", type=int, help="torch CPU threads")
-    parser.add_argument("--results-json", help="also save the per-dataset gains here")
+    parser = suite_parser("python -m pfn_core.bench.suggest", __doc__)
     args = parser.parse_args(argv)
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    root = resolve_shared_root(args.shared)
-    names = suite_or_given(args.datasets, root)
-    if names is None:
+    suite = open_suite(args)
+    if suite is None:
         return 0
+    root, names = suite
     gains: dict[str, dict[str, float]] = {}
     print("| dataset | start ARI | gain, suggested | gain, random |\n|---|---|---|---|")
     for name in names:
