@@ -39,8 +39,8 @@ MODEL_ROWS = 4096  # longer tables: the transformer scores this many rows (see a
 MEAN_CHUNK = 16384  # rows per block of a weighted mean
 
 
-def representative_anchors(geometry: np.ndarray, anchor_index: np.ndarray,
-                           anchor_class: np.ndarray, anchor_rank: np.ndarray,
+def representative_anchors(anchor_index: np.ndarray, anchor_class: np.ndarray,
+                           anchor_rank: np.ndarray,
                            per_class: int = CONTEXT_PER_CLASS) -> tuple[np.ndarray, np.ndarray]:
     """At most `per_class` anchors of each class: the ones of lowest content rank, a uniform
     pseudo-random sample of the class's anchors that depends on neither the order of rows
@@ -53,9 +53,8 @@ def representative_anchors(geometry: np.ndarray, anchor_index: np.ndarray,
     BENCHMARKS.md "Many anchors": with 30% of the rows labelled, MNIST 0.531 -> 0.757 and
     engytime 0.560 -> 0.815).
 
-    geometry (N, G) (not used; the signature is the callers'), anchor_index (A,),
-    anchor_class (A,) in 0..K-1, anchor_rank (A,) -> (rows (A',), classes (A',)),
-    A' <= K * per_class; classes with few anchors keep all."""
+    anchor_index (A,), anchor_class (A,) in 0..K-1, anchor_rank (A,) -> (rows (A',),
+    classes (A',)), A' <= K * per_class; classes with few anchors keep all."""
     if per_class < 1:
         raise ValueError(f"per_class must be at least 1, got {per_class}.")
     keep = []

@@ -308,7 +308,7 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
         # The context: every anchor of a class with few, a uniform sample of a class with
         # many (``carry.representative_anchors``); all anchors keep their labels below.
         context, context_class = representative_anchors(
-            prepared.geometry, anchor_index, anchor_class, prepared.content_rank[anchor_index])
+            anchor_index, anchor_class, prepared.content_rank[anchor_index])
         rounds = self.refine_rounds
         tokens = np.bincount(context_class, minlength=len(classes))[:n_user_classes]
         if tokens.min() >= CONTEXT_PER_CLASS:

@@ -72,7 +72,7 @@ def find_new_clusters(estimator, prepared, max_new: int = MAX_NEW,
     # The anchors enter as the anchored fit's context does: a uniform sample of a class
     # with many (``carry.representative_anchors``), so a lasso of hundreds costs no more.
     context, context_class = representative_anchors(
-        prepared.geometry, prepared.anchor_index, prepared.anchor_class,
+        prepared.anchor_index, prepared.anchor_class,
         prepared.content_rank[prepared.anchor_index])
     index = np.concatenate([context, sub_index])
     index_class = np.concatenate([context_class, n_anchored + sub_class])
