@@ -284,12 +284,10 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
 
     @staticmethod
     def _anchors_from_pilot(prepared: PreparedInputs, pilot_proba, per_class: int,
-                            exclude, pilot=None) -> tuple[np.ndarray, np.ndarray]:
+                            exclude, pilot) -> tuple[np.ndarray, np.ndarray]:
         """`per_class` extra anchors per class among the pilot rows, spread over the surer
         part of each predicted class (``seeding.confident_anchors``), none from `exclude`.
-        pilot_proba (R, K) for the rows `pilot` (R,) (default ``pilot_rows(prepared)``)
-        -> (rows (A',), classes (A',))"""
-        pilot = pilot_rows(prepared) if pilot is None else pilot  # sorted row ids
+        pilot_proba (R, K) for the sorted rows `pilot` (R,) -> (rows (A',), classes (A',))"""
         excluded = np.flatnonzero(np.isin(pilot, np.asarray(exclude, dtype=np.int64)))
         positions, classes = confident_anchors(pilot_proba, per_class, excluded,
                                                pool=REFINE_POOL,
