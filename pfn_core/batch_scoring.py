@@ -184,13 +184,9 @@ def _score_in_threads(clusterer, chunks: Iterator[pd.DataFrame], features: list[
     torch.set_num_threads(1)
     try:
         with threadpool_limits(limits=1), ThreadPoolExecutor(workers) as pool:
-            in_flight: deque = deque()
-            for chunk in chunks:
-                in_flight.append(pool.submit(score_chunk, clusterer, chunk, features, method))
-                if len(in_flight) >= 2 * workers:
-                    yield in_flight.popleft().result()
-            while in_flight:
-                yield in_flight.popleft().result()
+            yield from _in_order(
+                lambda chunk: pool.submit(score_chunk, clusterer, chunk, features, method),
+                chunks, 2 * workers)
     finally:
         torch.set_num_threads(previous)
 
@@ -201,10 +197,19 @@ def _score_on_dask(client, model_bytes: bytes, chunks: Iterator[pd.DataFrame],
     model = client.scatter(model_bytes, broadcast=True)
     digest = hashlib.sha256(model_bytes).hexdigest()
     window = 2 * max(len(client.scheduler_info().get("workers", {})), 1)
+    yield from _in_order(
+        lambda chunk: client.submit(_score_on_worker, model, digest, chunk, features, method,
+                                    pure=False),
+        chunks, window)
+
+
+def _in_order(submit: Callable, chunks: Iterator[pd.DataFrame],
+              window: int) -> Iterator[pd.DataFrame]:
+    """The result of `submit(chunk)` (a future: thread pool or Dask) for each chunk, in input
+    order, with at most `window` futures in flight."""
     in_flight: deque = deque()
     for chunk in chunks:
-        in_flight.append(client.submit(_score_on_worker, model, digest, chunk, features,
-                                       method, pure=False))
+        in_flight.append(submit(chunk))
         if len(in_flight) >= window:
             yield in_flight.popleft().result()
     while in_flight:
