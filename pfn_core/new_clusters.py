@@ -3,14 +3,17 @@
 With anchors for only some clusters, a plain fit forces every row into one of them. Here
 the model is asked once more, with the user's anchors *and* over-seeded candidate
 sub-clusters (density peaks, ``seeding.density_peak_seeds``, a few pseudo-anchors each) in
-one context. A sub-cluster cut out of an anchored cluster shares rows with it, and the
-model hesitates between them; a sub-cluster of a cluster nobody labelled does not. Merging
-by that confusion (``discovery.merge_heights``, with the anchored classes never merged
-with each other) ends with every sub-cluster absorbed by an anchored class, and the
-merges that absorb an unlabelled cluster are much harder than the rest. So the number of
-new clusters is where the merge heights fall most, provided the fall is at least
-``MIN_LOG_GAP`` (else none); each new cluster's sub-clusters lend their pseudo-anchors to a
-final anchored fit, and it is named ``new 1``, ``new 2``, ... (largest first).
+one context. The sub-clusters are the table's, found in its own metric whatever the labels
+(``candidate_subclusters``, computed once per table, so a re-cluster with other anchors
+costs one pass less). A sub-cluster cut out of an anchored cluster shares rows with it,
+and the model hesitates between them; a sub-cluster of a cluster nobody labelled does
+not. Merging by that confusion (``discovery.merge_heights``, with the anchored classes
+never merged with each other) ends with every sub-cluster absorbed by an anchored class,
+and the merges that absorb an unlabelled cluster are much harder than the rest. So the
+number of new clusters is where the merge heights fall most, provided the fall is at
+least ``MIN_LOG_GAP`` (else none); each new cluster's sub-clusters lend their
+pseudo-anchors to a final anchored fit, and it is named ``new 1``, ``new 2``, ...
+(largest first).
 
 ``MIN_LOG_GAP`` and the sub-cluster counts were chosen on the dev suite: with every cluster
 anchored (1, 3 or 10 per cluster, seeds 0-1) the largest fall seen was 2.84 once (ecoli,
@@ -51,11 +54,27 @@ class NewClusters:
     evidence: dict[int, float]
 
 
+def candidate_subclusters(estimator, table, n_sub: int, rows: np.ndarray) -> np.ndarray:
+    """The candidate sub-clusters: `n_sub` density peaks of the table, each the one anchor
+    of its own class in one pass that scores `rows` (R,). They do not depend on the labels
+    (`table`: the ``PreparedInputs`` in the table's own metric), so they are computed once
+    per table and kept on its views: a re-cluster with other anchors only picks each
+    sub-cluster's pseudo-anchors again, away from the new anchors.
+    -> (R, n_sub) the rows' probabilities over the sub-clusters"""
+    key = ("candidate_subclusters", table.model, estimator.device, estimator.n_ensemble,
+           estimator.context_size, n_sub, len(rows))
+    derived = table.views.derived
+    if key not in derived:
+        peaks = density_peak_seeds(table.geometry, table.X, n_sub, order=table.content_order)
+        derived[key] = estimator._pass(table, peaks, np.arange(n_sub), n_sub, rows=rows)
+    return derived[key]
+
+
 def find_new_clusters(estimator, prepared, max_new: int = MAX_NEW,
                       min_log_gap: float = MIN_LOG_GAP) -> NewClusters:
     """Look for clusters that hold no anchor.
 
-    estimator: a ``PFNClusterer`` (its ``_pick_anchors`` and ``_pass`` run the model);
+    estimator: a ``PFNClusterer`` (its ``_pass`` runs the model);
     prepared: its ``PreparedInputs`` with at least one anchor."""
 
     n_anchored = len(prepared.classes)
@@ -63,12 +82,10 @@ def find_new_clusters(estimator, prepared, max_new: int = MAX_NEW,
     n_sub = min(NEW_SUBCLUSTERS, len(prepared.X) // NEW_MIN_ROWS)
     if n_sub < 2:
         return none
-    peaks = density_peak_seeds(prepared.geometry, prepared.X, n_sub,
-                               order=prepared.content_order)
     rows = pilot_rows(prepared, DISCOVERY_ROWS)
-    sub_index, sub_class = estimator._pick_anchors(
-        prepared, peaks, np.arange(n_sub), n_sub, SUBCLUSTER_ANCHORS, prepared.anchor_index,
-        rows)
+    sub_proba = candidate_subclusters(estimator, prepared.in_table_metric(), n_sub, rows)
+    sub_index, sub_class = estimator._anchors_from_pilot(
+        prepared, sub_proba, SUBCLUSTER_ANCHORS, prepared.anchor_index, rows)
     # The anchors enter as the anchored fit's context does: a uniform sample of a class
     # with many (``carry.representative_anchors``), so a lasso of hundreds costs no more.
     context, context_class = representative_anchors(

@@ -11,7 +11,7 @@ Legend: N=rows, D=raw columns, A=anchors, K=classes, R=pilot rows.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -93,6 +93,7 @@ class PreparedInputs:
     views: TableViews
     in_anchor_metric: bool = False
     scaled_columns: bool = True  # whether each column was z-scored (scale_columns resolved)
+    table: TableViews | None = None  # the table's own views, before any anchors' metric
 
     X = property(lambda self: self.views.X)
     features = property(lambda self: self.views.features)
@@ -100,6 +101,13 @@ class PreparedInputs:
     content_order = property(lambda self: self.views.content_order)
     content_rank = property(lambda self: self.views.content_rank)
     attachment = property(lambda self: self.views.attachment)
+
+    def in_table_metric(self) -> PreparedInputs:
+        """The same inputs seen in the table's own metric (as without enough anchors for
+        the anchors' metric): for work that should not depend on the labels."""
+        if not self.in_anchor_metric or self.table is None:
+            return self
+        return replace(self, views=self.table, in_anchor_metric=False)
 
 
 def prepare_inputs(X, y, weights=None, device: str = "cpu", scale_columns: bool | str = True,
@@ -116,11 +124,12 @@ def prepare_inputs(X, y, weights=None, device: str = "cpu", scale_columns: bool 
     views = table_views(X_valid, model.config.input_dim, scale_columns)
     classes, anchor_class = np.unique(anchor_labels, return_inverse=True)
     in_metric = anchor_metric and uses_anchor_metric(len(anchor_index), len(classes))
+    table = views
     if in_metric:
         views = views_in_anchor_metric(views, anchor_index, anchor_class,
                                        model.config.input_dim)
     return PreparedInputs(anchor_index, anchor_labels, classes, anchor_class, model, views,
-                          in_metric, scale_columns)
+                          in_metric, scale_columns, table)
 
 
 def views_in_anchor_metric(views: TableViews, index: np.ndarray, index_class: np.ndarray,

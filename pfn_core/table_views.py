@@ -17,7 +17,7 @@ import functools
 import hashlib
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -40,6 +40,9 @@ class TableViews:
     features: np.ndarray
     geometry: np.ndarray
     steps: tuple = ()  # the fitted preprocessing (``preprocessing.transform_views``)
+    # Label-free results computed once per table by other modules (a few small arrays, e.g.
+    # ``new_clusters.candidate_subclusters``), keyed by what they depend on.
+    derived: dict = field(default_factory=dict, repr=False)
 
     @functools.cached_property
     def content_order(self) -> np.ndarray:

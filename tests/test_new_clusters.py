@@ -47,10 +47,39 @@ def test__discover__with_full_user_classes_the_widened_fit_adds_no_refining_pass
     X = np.concatenate([rng.normal(c, 0.8, (n, 2)) for c, n in zip(centres, sizes, strict=True)])
     y = np.full(len(X), -1)
     y[:40], y[150:190] = 0, 1  # lassos: 40 anchors each, more than a class's 32 tokens
-    picks = []  # the small unlabelled blob gets fewer than 32 pseudo-anchors
-    original = PFNClusterer._pick_anchors
-    monkeypatch.setattr(PFNClusterer, "_pick_anchors",
-                        lambda self, *a, **k: picks.append(a[3]) or original(self, *a, **k))
+    from pfn_core.table_views import clear_table_views
+
+    passes = []  # the small unlabelled blob gets fewer than 32 pseudo-anchors
+    original = PFNClusterer._pass
+    monkeypatch.setattr(PFNClusterer, "_pass",
+                        lambda self, *a, **k: passes.append(a[3]) or original(self, *a, **k))
+    clear_table_views()
     est = PFNClusterer().fit(X, y)
     assert list(est.classes_) == [0, 1, "new 1"] and (est.labels_[300:] == "new 1").all()
-    assert len(picks) == 1  # discovery's own pick; the widened fit went straight to its pass
+    # The table's sub-clusters, discovery's pass, then the widened fit's last pass: no
+    # refining pass in between.
+    assert len(passes) == 3 and passes[-1] == 3
+
+
+def test__candidate_subclusters__are_found_once_per_table_in_its_own_metric(monkeypatch):
+    # 10 anchors per class: the fit runs in the anchors' metric, the sub-clusters do not.
+    from pfn_core import new_clusters
+    from pfn_core.table_views import clear_table_views
+
+    X, y, _ = _three_blobs_two_anchored()
+    first, second = y.copy(), y.copy()
+    first[[3, 4, 5, 6, 7, 8, 9, 73, 74, 75, 76, 77, 78, 79]] = [0] * 7 + [1] * 7
+    second[[10, 11, 12, 13, 14, 15, 16, 80, 81, 82, 83, 84, 85, 86]] = [0] * 7 + [1] * 7
+    seeded = []
+    real_seeds = new_clusters.density_peak_seeds
+    monkeypatch.setattr(new_clusters, "density_peak_seeds",
+                        lambda *a, **k: seeded.append(1) or real_seeds(*a, **k))
+    clear_table_views()
+    PFNClusterer().fit(X, first)
+    kept = PFNClusterer().fit(X, second)  # other anchors, same table: sub-clusters kept
+    assert kept.in_anchor_metric_ and len(seeded) == 1
+    clear_table_views()
+    fresh = PFNClusterer().fit(X, second)
+    assert len(seeded) == 2
+    np.testing.assert_array_equal(kept.proba_, fresh.proba_)
+    assert list(kept.classes_) == [0, 1, "new 1"]

@@ -133,7 +133,8 @@ def main(argv=None) -> int:
             with open(args.results_json, "w") as handle:
                 json.dump({"partial": partial, "full": full}, handle)
     if partial:
-        print("Anchors (3 per cluster) for a random half of the clusters, mean ARI:\n")
+        print(f"Anchors ({args.per_cluster} per cluster) for a random half of the clusters, "
+              "mean ARI:\n")
         print("| method | mean ARI |\n|---|---|")
         for method in PARTIAL_METHODS:
             print(f"| {method} | {mean_over_datasets(partial, 'ari', method=method):.3f} |")
