@@ -4,6 +4,7 @@ at once."""
 
 from __future__ import annotations
 
+import hashlib
 import time
 
 import numpy as np
@@ -26,6 +27,26 @@ from pfn_core.studio import (
 )
 from pfn_core.studio import anchors as anchor_ops
 from pfn_core.suggest import suggest_rows
+
+
+class AnchorPairs(tuple):
+    """The anchors as sorted (row id, label) pairs, the form ``cluster`` and ``fitted_model``
+    take, with a digest computed once. Streamlit's cache would otherwise hash every pair on
+    every rerun, a click on the map included (25,000 anchors: 0.25 s each time); it hashes
+    the digest instead (``hash_funcs``). Still a tuple of pairs everywhere else."""
+
+    digest: str
+
+    def __new__(cls, anchors: dict[int, str]) -> AnchorPairs:
+        pairs = super().__new__(cls, sorted(anchors.items()))
+        rows = np.fromiter((row for row, _ in pairs), dtype=np.int64, count=len(pairs))
+        digest = hashlib.blake2b(rows.tobytes(), digest_size=16)
+        digest.update("\x1f".join(str(label) for _, label in pairs).encode())
+        pairs.digest = digest.hexdigest()
+        return pairs
+
+
+ANCHOR_HASH = {AnchorPairs: lambda pairs: pairs.digest}
 
 
 @st.cache_resource(show_spinner="Loading the model…")
@@ -65,14 +86,17 @@ def model_k(anchors: tuple, n_clusters: int | None) -> int | None:
     return None if anchors else n_clusters
 
 
-@st.cache_data(show_spinner=False, max_entries=cache_bounds.FIT_RESULTS)
+@st.cache_data(show_spinner=False, max_entries=cache_bounds.FIT_RESULTS,
+               hash_funcs=ANCHOR_HASH)
 def cluster(X: np.ndarray, anchors: tuple[tuple[int, str], ...], n_clusters: int | None,
             scale_columns: bool, n_suggestions: int = 10) -> dict:
-    """PFNClusterer on every row; anchors as sorted (row id, label) pairs; without anchors,
+    """PFNClusterer on every row; anchors as sorted (row id, label) pairs (``AnchorPairs``
+    in the studio, hashed by their digest); without anchors,
     ``n_clusters`` None lets the model estimate K ("n_clusters" is the K it used,
     "n_clusters_scores" the evidence per candidate K, or None when K was given or anchors
-    set it). "suggested" holds the ``n_suggestions`` rows worth labelling next
-    (``pfn_core.suggest.suggest_rows``, which needs the fitted estimator). However many
+    set it); "key" names the fit (``result_cache.fit_key``). "suggested" holds the
+    ``n_suggestions`` rows worth labelling next (``pfn_core.suggest.suggest_rows``, which
+    needs the fitted estimator). However many
     anchors a lasso names, the model's context holds at most ``carry.CONTEXT_PER_CLASS`` per
     label, spread over them ("model_anchors" says how many); every anchor keeps its label.
     A fit slower than ``result_cache.SLOW_FIT_SECONDS`` is also kept on disk (e.g. a large
@@ -83,7 +107,7 @@ def cluster(X: np.ndarray, anchors: tuple[tuple[int, str], ...], n_clusters: int
     cache_dir = session.projection_cache_dir().parent / "fits"
     kept = result_cache.load(cache_dir, key)
     if kept is not None and len(kept["suggested"]) == min(n_suggestions, len(X) - len(anchors)):
-        return {**kept, "computed_at": 0.0}  # read back: the caption says "kept"
+        return {**kept, "computed_at": 0.0, "key": key}  # read back: the caption says "kept"
     estimator = PFNClusterer(n_clusters=k, scale_columns=scale_columns)
     start = time.perf_counter()
     estimator.fit(X, anchor_ops.anchors_to_targets(dict(anchors), len(X)))
@@ -105,11 +129,11 @@ def cluster(X: np.ndarray, anchors: tuple[tuple[int, str], ...], n_clusters: int
     }
     if result["seconds"] >= result_cache.SLOW_FIT_SECONDS:
         result_cache.save(cache_dir, key, result)
-    return {**result, "computed_at": time.time()}
+    return {**result, "computed_at": time.time(), "key": key}
 
 
 @st.cache_data(show_spinner="Fitting the model for the download…",
-               max_entries=cache_bounds.FITTED_MODELS)
+               max_entries=cache_bounds.FITTED_MODELS, hash_funcs=ANCHOR_HASH)
 def fitted_model(X: np.ndarray, anchors: tuple[tuple[int, str], ...], n_clusters: int | None,
                  scale_columns: bool) -> bytes:
     """The fitted clusterer of these anchors as safetensors bytes, for

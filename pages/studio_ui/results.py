@@ -13,17 +13,18 @@ from pfn_core.studio.plain_text import markdown_literal as plain
 
 
 def render(table, labels, km_matched, result, uncertainty, suggestions, colours,
-           anchors, fitted_model) -> None:
+           anchors, fitted_model, agreement: float) -> None:
     """table: the ``data_source.Table``; labels, km_matched, uncertainty (N,); result: the
     cached fit (its "seconds"); suggestions: row ids to label next (``pfn_core.suggest``,
     best first); uncertainty: the model's hesitation per row; fitted_model: a callable
-    giving the fitted clusterer's file (called when its download is clicked)."""
+    giving the fitted clusterer's file (called when its download is clicked); agreement:
+    the ARI between the model's clusters and K-means'."""
     stats, sizes, nxt = st.columns([1.2, 1, 1.4])
     with stats:
         st.subheader("Scores")
         first, second = st.columns(2)
         first.metric("Model vs K-means (ARI)",
-                     f"{comparison.agreement(labels, km_matched):.2f}",
+                     f"{agreement:.2f}",
                      help="Adjusted Rand index between the two clusterings: 1 = identical.")
         second.metric("Re-cluster time", f"{result['seconds']:.2f} s",
                       help=f"PFNClusterer on all {len(labels):,} rows: forward passes only, "

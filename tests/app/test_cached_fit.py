@@ -39,3 +39,18 @@ def test__with_anchors__suggestions_are_never_anchors_and_k_comes_from_the_ancho
     assert result["n_clusters"] >= 2 and result["n_clusters_scores"] is None
     assert len(result["suggested"]) == 10 and not {0, 60} & set(result["suggested"].tolist())
     assert cached.cluster(X, anchors, 4, True, 10)["labels"].tolist() == result["labels"].tolist()
+
+
+def test__anchor_pairs__the_cache_knows_the_same_anchors_by_their_digest():
+    X = _two_blobs()
+    pairs = cached.AnchorPairs({60: "right", 0: "left"})
+    assert pairs == ((0, "left"), (60, "right"))  # sorted pairs, still a tuple
+    assert pairs.digest == cached.AnchorPairs({0: "left", 60: "right"}).digest
+    assert pairs.digest != cached.AnchorPairs({0: "left", 60: "left"}).digest
+    assert pairs.digest != cached.AnchorPairs({0: "left", 61: "right"}).digest
+    cached.cluster.clear()
+    first = cached.cluster(X, pairs, None, True, 5)
+    again = cached.cluster(X, cached.AnchorPairs({0: "left", 60: "right"}), None, True, 5)
+    assert again["computed_at"] == first["computed_at"]  # the same entry, not a new fit
+    other = cached.cluster(X, cached.AnchorPairs({0: "left", 60: "other"}), None, True, 5)
+    assert other["computed_at"] != first["computed_at"] and other["key"] != first["key"]
