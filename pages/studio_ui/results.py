@@ -60,8 +60,10 @@ def render(table, labels, km_matched, result, uncertainty, suggestions, colours,
         st.button("Select these rows", on_click=act.on_select_suggestions,
                   help="Selects them; then name them with Assign above.")
     with st.expander("Anchors file and fitted model"):
-        st.download_button("Download anchors (CSV)", anchor_ops.anchors_to_csv(anchors),
-                           file_name="anchors.csv", mime="text/csv")
+        st.download_button(  # the CSV is built only when clicked, not on every rerun
+            "Download anchors (CSV)", data=lambda kept=dict(anchors):
+                anchor_ops.anchors_to_csv(kept),
+            file_name="anchors.csv", mime="text/csv", on_click="ignore")
         st.download_button(
             "Download fitted model", data=fitted_model, on_click="ignore",
             file_name="fitted_clusterer.safetensors", mime="application/octet-stream",

@@ -50,6 +50,20 @@ class MapStyle:
         return pd.DataFrame({"code": self.code, "alpha": self.alpha,
                              "confidence": self.confidence})
 
+    def anchor_frame(self) -> tuple[pd.DataFrame, list[str]]:
+        """The anchors as columns for the browser (Arrow, not one JSON list per anchor: a
+        map of 25,000 anchors is redrawn on every click): row (A,) uint32, colour (A,)
+        uint16 index into the returned palette, example (A,) uint8. -> (frame, palette)"""
+        palette = sorted({colour for _, colour, _ in self.anchors})
+        index = {colour: k for k, colour in enumerate(palette)}
+        count = len(self.anchors)
+        frame = pd.DataFrame({
+            "row": np.fromiter((r for r, _, _ in self.anchors), np.uint32, count),
+            "colour": np.fromiter((index[c] for _, c, _ in self.anchors), np.uint16, count),
+            "example": np.fromiter((e for _, _, e in self.anchors), np.uint8, count),
+        })
+        return frame, palette
+
 
 def map_style(labels, confidence, colours, *, fade=True, anchors=None, examples=(),
               suggested=(), uncertainty=None) -> MapStyle:
@@ -64,6 +78,7 @@ def map_style(labels, confidence, colours, *, fade=True, anchors=None, examples=
     (['a', 'b'], [0, 1], [(0, '#111111', False)])
     """
     labels = np.asarray(labels).astype(str)
+    example_rows = set(examples)
     confidence = np.clip(np.asarray(confidence, dtype=np.float64), 0, 1)
     anchors = anchors or {}
     if uncertainty is not None:
@@ -86,7 +101,7 @@ def map_style(labels, confidence, colours, *, fade=True, anchors=None, examples=
         confidence=np.round(confidence * 255).astype(np.uint8),
         names=names,
         colours=palette,
-        anchors=[(int(r), colours.get(str(label), "#888888"), r in set(examples))
+        anchors=[(int(r), colours.get(str(label), "#888888"), r in example_rows)
                  for r, label in anchors.items()],
         suggested=[int(r) for r in suggested],
         legend_title=title,

@@ -15,6 +15,19 @@ def test__map_style__codes_colours_and_fades_by_confidence():
     assert list(style.frame().columns) == ["code", "alpha", "confidence"]
 
 
+def test__anchor_frame__sends_each_anchor_as_a_row_a_palette_index_and_an_example_flag():
+    style = map_style(np.array(["a", "b", "b", "a"], dtype=object), np.ones(4),
+                      {"a": "#222222", "b": "#111111"}, anchors={3: "a", 1: "b", 2: "b"},
+                      examples=[2])
+    frame, palette = style.anchor_frame()
+    assert palette == ["#111111", "#222222"]
+    assert frame["row"].tolist() == [3, 1, 2] and frame["row"].dtype == np.uint32
+    assert [palette[c] for c in frame["colour"]] == ["#222222", "#111111", "#111111"]
+    assert frame["example"].tolist() == [0, 0, 1]
+    empty, no_colours = map_style(np.array(["a"]), np.ones(1), {}).anchor_frame()
+    assert len(empty) == 0 and no_colours == []
+
+
 def test__map_style__without_fading_every_point_is_equally_opaque():
     style = map_style(np.array(["a", "b"]), np.array([1.0, 0.1]), {}, fade=False)
     assert style.alpha[0] == style.alpha[1] and style.colours == ["#888888", "#888888"]

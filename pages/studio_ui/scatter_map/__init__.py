@@ -46,16 +46,19 @@ def scatter_map(key: str, map_id: str, Y: np.ndarray, style: MapStyle, *,
     ``selection`` rows are ringed. With ``on_select``, lasso, box and click select points and
     call ``on_select(rows, additive)`` (additive: Shift was held) before the rerun; without,
     the map only zooms and pans. The drawn map carries ``data-drawn`` = a digest of what it
-    shows (for tests that wait for a redraw).
+    shows (for tests that wait for a redraw); the browser skips the redraw when that digest,
+    the coordinates and the size are the ones already drawn.
     """
     state = st.session_state
     send_points = state.get(_sent_key(key)) != map_id
     selection = [int(r) for r in selection]
     digest = hashlib.blake2b(digest_size=8)
-    for part in (style.code, style.alpha, np.asarray(selection, dtype=np.int64)):
+    anchors, anchor_palette = style.anchor_frame()
+    for part in (style.code, style.alpha, style.confidence,
+                 np.asarray(selection, dtype=np.int64), *(anchors[c] for c in anchors)):
         digest.update(np.ascontiguousarray(part).tobytes())
-    digest.update(repr((map_id, style.names, style.colours, style.anchors, style.suggested))
-                  .encode())
+    digest.update(repr((map_id, style.names, style.colours, anchor_palette, style.suggested,
+                        style.legend_title, hover is None)).encode())
     data = {
         "map_id": map_id,
         "version": digest.hexdigest(),
@@ -65,7 +68,8 @@ def scatter_map(key: str, map_id: str, Y: np.ndarray, style: MapStyle, *,
         "style": style.frame(),
         "names": style.names,
         "colours": style.colours,
-        "anchors": [list(a) for a in style.anchors],
+        "anchors": anchors if len(anchors) else None,
+        "anchor_palette": anchor_palette,
         "suggested": style.suggested,
         "selection": selection,
         "legend_title": style.legend_title,

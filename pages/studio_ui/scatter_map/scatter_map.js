@@ -3,8 +3,8 @@
 // Python sends the coordinates once per map (`data.points`, an Arrow table with float32 columns
 // x and y, plus optional hover lines) and, on every re-cluster, only the per-point style:
 // `data.style` (Arrow: `code` uint16 index into `data.names`/`data.colours`, `alpha` uint8)
-// and the marked rows (anchors, suggestions, selection). Coordinates are kept per map id in a
-// page-wide cache, so a rerun that omits them redraws from the cache; a map missing from the
+// and the marked rows (anchors as Arrow columns, suggestions, selection). Coordinates are
+// kept per map id in a page-wide cache, so a rerun that omits them redraws from the cache; a map missing from the
 // cache (a page reload) asks Python for them with the trigger `need_points`.
 //
 // Zoom (wheel), pan (drag in pan mode, or with the middle button) and the view survive a
@@ -176,12 +176,13 @@ function drawMarks(state, ctx, t) {
     markerPath(ctx, "circle", x[i] * t.sx + t.ox, t.oy - y[i] * t.sy, 3.5);
     ctx.stroke();
   }
-  const anchors = data.anchors || [];
-  const scale = anchors.length > 60 ? 0.65 : 1;
-  for (const [i, colour, example] of anchors) {
+  const rows = state.anchorRows || [], palette = data.anchor_palette || [];
+  const scale = rows.length > 60 ? 0.65 : 1;
+  for (let a = 0; a < rows.length; a++) {
+    const i = rows[a], example = state.anchorExample[a];
     markerPath(ctx, example ? "star" : "diamond", x[i] * t.sx + t.ox, t.oy - y[i] * t.sy,
                (example ? 9 : 6.5) * scale);
-    ctx.fillStyle = colour;
+    ctx.fillStyle = palette[state.anchorColour[a]];
     ctx.fill();
     ctx.stroke();
   }
@@ -239,8 +240,9 @@ function renderLegend(state) {
   const keys = [];
   if (data.legend_title) keys.push(element("b", "", data.legend_title), document.createTextNode(" "));
   names.forEach((name, k) => keys.push(legendKey(name, colours[k])));
-  if ((data.anchors || []).some((a) => !a[2])) keys.push(legendKey("◆ anchors"));
-  if ((data.anchors || []).some((a) => a[2])) keys.push(legendKey("★ example anchors"));
+  const example = state.anchorExample || [];
+  if (example.some((e) => !e)) keys.push(legendKey("◆ anchors"));
+  if (example.some((e) => e)) keys.push(legendKey("★ example anchors"));
   if ((data.suggested || []).length) keys.push(legendKey("○ label next?", null, "pfn-key pfn-next"));
   state.legend.replaceChildren(...keys);
 }
@@ -398,12 +400,21 @@ export default function scatterMap(component) {
     setTriggerValue("need_points", data.map_id);
     return;
   }
+  if (!data.points && state.data && state.mapId === data.map_id && state.points === points
+      && state.data.version === data.version && state.data.height === data.height
+      && state.data.selectable === data.selectable) {
+    return;  // the same map, styles and marks as drawn (e.g. the other map's selection changed)
+  }
   if (state.mapId !== data.map_id) { state.view = null; state.mapId = data.map_id; }
   state.points = points;
   state.data = data;
   state.code = column(data.style, "code");
   state.alpha = column(data.style, "alpha");
   state.confidence = column(data.style, "confidence");
+  // Anchors come as columns: row ids, an index into data.anchor_palette, an example flag.
+  state.anchorRows = column(data.anchors, "row") || [];
+  state.anchorColour = column(data.anchors, "colour") || [];
+  state.anchorExample = Array.from(column(data.anchors, "example") || []);
   state.root.classList.toggle("pfn-static", !data.selectable);
   renderLegend(state);
   draw(state);
