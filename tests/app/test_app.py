@@ -141,10 +141,16 @@ def test__maps__get_their_coordinates_once_and_then_only_the_new_style():
     at = open_studio()
     first = [map_data(m) for m in maps(at)]
     assert all(d["points"] is not None for d in first)  # an Arrow reference on the first run
+    assert all(d["style"] is not None for d in first)
     select(at, [5, 6, 7])
+    selected = [map_data(m) for m in maps(at)]  # only the selection changed: no style sent
+    assert all(d["points"] is None and d["style"] is None for d in selected)
+    assert [d["style_version"] for d in selected] == [d["style_version"] for d in first]
+    assert selected[0]["selection"] == [5, 6, 7] and selected[0]["version"] != first[0]["version"]
+    assert selected[1]["version"] == first[1]["version"]  # the K-means map: nothing to redraw
     at.text_input(key="new_label").set_value("later")
     at.button(key="assign").click().run()
-    again = [map_data(m) for m in maps(at)]
+    again = [map_data(m) for m in maps(at)]  # new anchors, new clusters: the style again
     assert all(d["points"] is None and d["style"] is not None for d in again)
     assert [d["map_id"] for d in again] == [d["map_id"] for d in first]
     assert again[0]["version"] != first[0]["version"]

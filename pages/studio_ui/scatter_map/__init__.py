@@ -29,9 +29,15 @@ def _sent_key(key: str) -> str:
     return f"_{key}_points_sent"
 
 
+def _style_key(key: str) -> str:
+    return f"_{key}_style_sent"
+
+
 def _forget_points(key: str) -> None:
-    """The browser lacks this map's coordinates (a reload): send them with the next run."""
+    """The browser lacks this map's coordinates or style (a reload): send both with the next
+    run."""
     st.session_state.pop(_sent_key(key), None)
+    st.session_state.pop(_style_key(key), None)
 
 
 def scatter_map(key: str, map_id: str, Y: np.ndarray, style: MapStyle, *,
@@ -42,7 +48,9 @@ def scatter_map(key: str, map_id: str, Y: np.ndarray, style: MapStyle, *,
 
     ``map_id`` names the coordinates (e.g. a projection's cache key): ``Y`` and ``hover`` (N,)
     strings are sent to the browser only when ``map_id`` is new to this session (or the page
-    was reloaded), so a re-cluster transfers ``style`` alone and zoom and pan are kept.
+    was reloaded), so a re-cluster transfers ``style`` alone and zoom and pan are kept; the
+    style and the anchors only when they changed, so a click that selects points transfers
+    the selection alone.
     ``selection`` rows are ringed. With ``on_select``, lasso, box and click select points and
     call ``on_select(rows, additive)`` (additive: Shift was held) before the rerun; without,
     the map only zooms and pans. The drawn map carries ``data-drawn`` = a digest of what it
@@ -52,23 +60,29 @@ def scatter_map(key: str, map_id: str, Y: np.ndarray, style: MapStyle, *,
     state = st.session_state
     send_points = state.get(_sent_key(key)) != map_id
     selection = [int(r) for r in selection]
-    digest = hashlib.blake2b(digest_size=8)
     anchors, anchor_palette = style.anchor_frame()
-    for part in (style.code, style.alpha, style.confidence,
-                 np.asarray(selection, dtype=np.int64), *(anchors[c] for c in anchors)):
-        digest.update(np.ascontiguousarray(part).tobytes())
-    digest.update(repr((map_id, style.names, style.colours, anchor_palette, style.suggested,
-                        style.legend_title, hover is None)).encode())
+    style_digest = hashlib.blake2b(digest_size=8)
+    for part in (style.code, style.alpha, style.confidence, *(anchors[c] for c in anchors)):
+        style_digest.update(np.ascontiguousarray(part).tobytes())
+    style_digest.update(repr((map_id, style.names, style.colours, anchor_palette,
+                              style.legend_title, hover is None)).encode())
+    style_version = style_digest.hexdigest()
+    marks = hashlib.blake2b(np.asarray(selection + [-1] + list(style.suggested),
+                                       dtype=np.int64).tobytes(), digest_size=8)
+    # The per-point style (N rows, twice per rerun) goes only when it changed: a click that
+    # only selects points sends the selection alone.
+    send_style = send_points or state.get(_style_key(key)) != style_version
     data = {
         "map_id": map_id,
-        "version": digest.hexdigest(),
+        "version": style_version + marks.hexdigest(),
+        "style_version": style_version,
         "points": (pd.DataFrame({"x": Y[:, 0].astype(np.float32),
                                  "y": Y[:, 1].astype(np.float32)}) if send_points else None),
         "hover": (None if hover is None or not send_points else [str(h) for h in hover]),
-        "style": style.frame(),
+        "style": style.frame() if send_style else None,
         "names": style.names,
         "colours": style.colours,
-        "anchors": anchors if len(anchors) else None,
+        "anchors": anchors if send_style and len(anchors) else None,
         "anchor_palette": anchor_palette,
         "suggested": style.suggested,
         "selection": selection,
@@ -85,3 +99,4 @@ def scatter_map(key: str, map_id: str, Y: np.ndarray, style: MapStyle, *,
     _COMPONENT(key=key, data=data, height="content",
                on_selection_change=selected, on_need_points_change=lambda: _forget_points(key))
     state[_sent_key(key)] = map_id
+    state[_style_key(key)] = style_version

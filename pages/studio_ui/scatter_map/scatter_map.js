@@ -3,7 +3,8 @@
 // Python sends the coordinates once per map (`data.points`, an Arrow table with float32 columns
 // x and y, plus optional hover lines) and, on every re-cluster, only the per-point style:
 // `data.style` (Arrow: `code` uint16 index into `data.names`/`data.colours`, `alpha` uint8)
-// and the marked rows (anchors as Arrow columns, suggestions, selection). Coordinates are
+// and the marked rows (anchors as Arrow columns, suggestions, selection); the style and the
+// anchors are omitted when unchanged (`data.style_version`). Coordinates are
 // kept per map id in a page-wide cache, so a rerun that omits them redraws from the cache; a map missing from the
 // cache (a page reload) asks Python for them with the trigger `need_points`.
 //
@@ -406,15 +407,21 @@ export default function scatterMap(component) {
     return;  // the same map, styles and marks as drawn (e.g. the other map's selection changed)
   }
   if (state.mapId !== data.map_id) { state.view = null; state.mapId = data.map_id; }
+  if (data.style) {
+    state.code = column(data.style, "code");
+    state.alpha = column(data.style, "alpha");
+    state.confidence = column(data.style, "confidence");
+    // Anchors come as columns: row ids, an index into data.anchor_palette, an example flag.
+    state.anchorRows = column(data.anchors, "row") || [];
+    state.anchorColour = column(data.anchors, "colour") || [];
+    state.anchorExample = Array.from(column(data.anchors, "example") || []);
+    state.styleVersion = data.style_version;
+  } else if (state.styleVersion !== data.style_version) {
+    setTriggerValue("need_points", data.map_id);  // a style this element never got: ask again
+    return;
+  }
   state.points = points;
   state.data = data;
-  state.code = column(data.style, "code");
-  state.alpha = column(data.style, "alpha");
-  state.confidence = column(data.style, "confidence");
-  // Anchors come as columns: row ids, an index into data.anchor_palette, an example flag.
-  state.anchorRows = column(data.anchors, "row") || [];
-  state.anchorColour = column(data.anchors, "colour") || [];
-  state.anchorExample = Array.from(column(data.anchors, "example") || []);
   state.root.classList.toggle("pfn-static", !data.selectable);
   renderLegend(state);
   draw(state);
