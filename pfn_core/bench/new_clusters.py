@@ -12,9 +12,13 @@ Two checks, both with the protocol's standardisation and seeds 0, 1, 2:
   the mean ARI with discovery and without, which must differ by at most 0.005. A fit that
   finds no new cluster is the fit without discovery, so it is run once.
 
-Needs ``../shared`` (skipped with a message when absent).
+Needs ``../shared`` (skipped with a message when absent), except with ``--synthetic D``:
+the partial check on D Gaussian mixtures that no inference setting was chosen on
+(``synthetic_mixture``, seeds 500..500+D-1: 4 to 8 clusters of different sizes and spreads
+in 2, 4 or 8 columns, 600 to 3,000 rows).
 
     python -m pfn_core.bench.new_clusters --threads 1
+    python -m pfn_core.bench.new_clusters --synthetic 48 --per-cluster 10 --seeds 0
 """
 
 from __future__ import annotations
@@ -37,6 +41,19 @@ from pfn_core.estimator import PFNClusterer
 
 PARTIAL_METHODS = ("model, discover", "model, no discovery", "seeded K-means, true K")
 FULL_LEVELS = (1, 3, 10)
+
+
+def synthetic_mixture(seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """A Gaussian mixture drawn from ``default_rng(seed)``: K in 4..8 clusters with centres
+    N(0, 3.5^2), weights Dirichlet(3), each cluster's spread uniform in [0.5, 1.5], in D of
+    2, 4 or 8 columns, 600 to 3,000 rows. -> X (N, D), y (N,) in 0..K-1"""
+    rng = np.random.default_rng(seed)
+    k, d = int(rng.integers(4, 9)), int(rng.choice([2, 4, 8]))
+    n = int(rng.integers(600, 3000))
+    centres = rng.normal(0, 3.5, (k, d))
+    y = rng.choice(k, n, p=rng.dirichlet(np.full(k, 3.0)))
+    spread = rng.uniform(0.5, 1.5, k)
+    return centres[y] + rng.normal(0, 1, (n, d)) * spread[y, None], y
 
 
 def half_the_clusters(y: np.ndarray, seed: int, per_cluster: int = 3) -> np.ndarray:
@@ -116,14 +133,26 @@ def main(argv=None) -> int:
     parser.add_argument("--per-cluster", type=int, default=3,
                         help="anchors per anchored cluster in the partial part (default 3; "
                              "lassos give dozens)")
+    parser.add_argument("--synthetic", type=int, metavar="DRAWS",
+                        help="the partial check on this many synthetic Gaussian mixtures "
+                             "(held-out data, no ../shared needed) instead of the dev suite")
     args = parser.parse_args(argv)
-    suite = open_suite(args)
-    if suite is None:
-        return 0
-    root, names = suite
+    if args.synthetic:
+        if args.threads:
+            import torch
+
+            torch.set_num_threads(args.threads)
+        args.part = "partial"
+        root, names = None, [f"synthetic/{500 + i}" for i in range(args.synthetic)]
+    else:
+        suite = open_suite(args)
+        if suite is None:
+            return 0
+        root, names = suite
     partial, full = [], []
     for name in names:
-        X, y = load_dataset(name, root)
+        X, y = (synthetic_mixture(int(name.split("/")[1])) if args.synthetic
+                else load_dataset(name, root))
         X = standardize_for_protocol(X)
         if args.part in ("partial", "both"):
             partial.extend(partial_records(name, X, y, args.seeds, args.per_cluster))

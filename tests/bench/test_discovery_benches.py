@@ -41,6 +41,17 @@ def test__new_clusters_bench__anchors_half_the_clusters_and_kmeans_gets_every_ce
     assert len(np.unique(labels)) == 4
 
 
+def test__new_clusters_synthetic__draws_are_fixed_mixtures_and_need_no_shared_folder(capsys):
+    X, y = new_clusters.synthetic_mixture(500)
+    again, y_again = new_clusters.synthetic_mixture(500)
+    np.testing.assert_array_equal(X, again)
+    np.testing.assert_array_equal(y, y_again)
+    assert 4 <= len(np.unique(y)) <= 8 and X.shape[1] in (2, 4, 8) and 600 <= len(X) < 3000
+    assert new_clusters.main(["--synthetic", "1", "--seeds", "0", "--shared", "/nowhere"]) == 0
+    out = capsys.readouterr().out
+    assert "| model, discover |" in out and "skipped" not in out
+
+
 def test__cliff_families__are_what_they_claim():
     X, y = principal_components_task(np.random.default_rng(0))
     assert X.shape == (800, 50) and set(y) == {0, 1}
