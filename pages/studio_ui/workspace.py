@@ -36,9 +36,10 @@ def render(table: Table, settings: Settings, Y: np.ndarray, map_id: str) -> None
     if not anchors:
         passes = (f" into {n_clusters} clusters without anchors (the model seeds itself)"
                   if n_clusters else " without anchors (the model finds K, then seeds itself)")
+    frozen = cached.AnchorPairs(anchors)  # sorted and digested once per rerun
     try:
         with st.spinner(f"Clustering {len(X):,} rows{passes}…"):
-            result = cached.cluster(X, cached.AnchorPairs(anchors), n_clusters,
+            result = cached.cluster(X, frozen, n_clusters,
                                     not settings.same_unit, N_SUGGESTIONS)
         k = settings.kmeans_k or max(2, result["n_clusters"])  # the model's K, also estimated
         with st.spinner(f"K-means on {len(X):,} rows…"):
@@ -84,7 +85,6 @@ def render(table: Table, settings: Settings, Y: np.ndarray, map_id: str) -> None
     labelling.render(anchors, labels)
     maps.render(Y, map_id, labels, km_matched, result["confidence"], uncertainty, colours,
                 anchors, suggestions, truth_text, table, settings, k)
-    frozen = cached.AnchorPairs(anchors)
 
     def fitted_model() -> bytes:  # fitted only when its download is clicked
         return cached.fitted_model(X, frozen, n_clusters, not settings.same_unit)

@@ -133,14 +133,19 @@ def suite_parser(prog: str, doc: str, seeds=(0, 1, 2)) -> argparse.ArgumentParse
     return parser
 
 
-def open_suite(args) -> tuple[Path, list[str]] | None:
-    """Apply --threads and find the shared folder and the datasets to run (from a
-    ``suite_parser``'s arguments) -> (root, names), or None when the shared folder is
-    missing (``suite_or_given`` has said so)."""
+def apply_threads(args) -> None:
+    """Give torch the ``--threads`` of a ``suite_parser``'s arguments, if set."""
     if args.threads:
         import torch
 
         torch.set_num_threads(args.threads)
+
+
+def open_suite(args) -> tuple[Path, list[str]] | None:
+    """Apply --threads and find the shared folder and the datasets to run (from a
+    ``suite_parser``'s arguments) -> (root, names), or None when the shared folder is
+    missing (``suite_or_given`` has said so)."""
+    apply_threads(args)
     root = resolve_shared_root(args.shared)
     names = suite_or_given(args.datasets, root)
     return None if names is None else (root, names)

@@ -29,7 +29,7 @@ import statistics
 import numpy as np
 from sklearn.cluster import KMeans
 
-from pfn_core.bench.datasets import load_dataset, open_suite, suite_parser
+from pfn_core.bench.datasets import apply_threads, load_dataset, open_suite, suite_parser
 from pfn_core.bench.protocol import (
     draw_anchors,
     label_codes,
@@ -138,10 +138,7 @@ def main(argv=None) -> int:
                              "(held-out data, no ../shared needed) instead of the dev suite")
     args = parser.parse_args(argv)
     if args.synthetic:
-        if args.threads:
-            import torch
-
-            torch.set_num_threads(args.threads)
+        apply_threads(args)
         args.part = "partial"
         root, names = None, [f"synthetic/{500 + i}" for i in range(args.synthetic)]
     else:

@@ -4,9 +4,9 @@
 // x and y, plus optional hover lines) and, on every re-cluster, only the per-point style:
 // `data.style` (Arrow: `code` uint16 index into `data.names`/`data.colours`, `alpha` uint8)
 // and the marked rows (anchors as Arrow columns, suggestions, selection); the style and the
-// anchors are omitted when unchanged (`data.style_version`). Coordinates are
-// kept per map id in a page-wide cache, so a rerun that omits them redraws from the cache; a map missing from the
-// cache (a page reload) asks Python for them with the trigger `need_points`.
+// anchors are omitted when unchanged (`data.style_version`). Coordinates are kept per map id
+// in a page-wide cache, so a rerun that omits them redraws from the cache; a map missing from
+// the cache (a page reload) asks Python for them with the trigger `need_points`.
 //
 // Zoom (wheel), pan (drag in pan mode, or with the middle button) and the view survive a
 // re-cluster because this module keeps one instance per element. Lasso, box and click send the
@@ -408,11 +408,6 @@ export default function scatterMap(component) {
     setTriggerValue("need_points", data.map_id);
     return;
   }
-  if (!data.points && state.data && state.mapId === data.map_id && state.points === points
-      && state.data.version === data.version && state.data.height === data.height
-      && state.data.selectable === data.selectable) {
-    return;  // the same map, styles and marks as drawn (e.g. the other map's selection changed)
-  }
   if (state.mapId !== data.map_id) { state.view = null; state.mapId = data.map_id; }
   if (data.style) {
     state.code = column(data.style, "code");
@@ -429,11 +424,12 @@ export default function scatterMap(component) {
   }
   if (state.data && !data.points && state.points === points && state.mapId === data.map_id
       && state.data.style_version === data.style_version && state.data.height === data.height
-      && state.data.selectable === data.selectable && sameRows(state.data.selection, data.selection)
+      && state.data.selectable === data.selectable
+      && sameRows(state.data.selection, data.selection)
       && sameRows(state.data.suggested, data.suggested)) {
-    // What Python sends back after a lasso or a click: the selection this element already drew
-    // when the mouse was released. Nothing to redraw (at 100,000 points a redraw is the
-    // slowest part of the page's update).
+    // The same map, style and marks as already drawn: the other map's selection changed, or
+    // Python sends back the selection this element drew when the mouse was released. Nothing
+    // to redraw (at 100,000 points a redraw is the slowest part of the page's update).
     state.data = data;
     state.root.dataset.drawn = String(data.version);
     return;
