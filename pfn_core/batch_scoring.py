@@ -76,7 +76,8 @@ def count_rows(path) -> int | None:
 def score_chunk(clusterer, chunk: pd.DataFrame, features: list[str] | None,
                 method: str = "model") -> pd.DataFrame:
     """`chunk` (C rows) plus ``predicted_cluster`` and ``confidence`` (rounded to 6 places);
-    `method`: ``PFNClusterer.predict_proba``'s ("model" or "carry")."""
+    `method`: ``PFNClusterer.predict_proba``'s ("model" or "carry"). Classes of mixed types
+    (numbered anchors beside discovery's "new 1") are written as text."""
     columns = features or _fitted_feature_names(clusterer, chunk)
     missing = [c for c in columns if c not in chunk.columns]
     if missing:
@@ -84,7 +85,10 @@ def score_chunk(clusterer, chunk: pd.DataFrame, features: list[str] | None,
                          f"its columns are {', '.join(map(str, chunk.columns))}.")
     proba = clusterer.predict_proba(chunk[columns].to_numpy(), method=method)
     out = chunk.copy()
-    out["predicted_cluster"] = clusterer.classes_[proba.argmax(1)]
+    predicted = clusterer.classes_[proba.argmax(1)]
+    if predicted.dtype == object:  # e.g. 0, 1 and "new 1" from discovery: Parquet wants one type
+        predicted = predicted.astype(str)
+    out["predicted_cluster"] = predicted
     out["confidence"] = np.round(proba.max(1), 6)
     return out
 

@@ -61,6 +61,25 @@ def test__predict_command__adds_the_cluster_and_confidence(fitted, tmp_path):
                  str(tmp_path / "in.csv"), "--output", str(out), "--no-progress"]) == 2
 
 
+def test__predict_to_parquet__numbered_anchors_beside_a_new_cluster_are_written_as_text(
+        tmp_path):
+    frame, truth = _table(900)
+    y = np.full(900, -1)
+    for c in (0, 1):  # nobody labels the third blob: discovery names it "new 1"
+        y[np.flatnonzero(truth == c)[:3]] = c
+    model = tmp_path / "fitted.safetensors"
+    fitted = PFNClusterer().fit(frame[["a", "b"]], y)
+    assert list(fitted.classes_) == [0, 1, "new 1"]
+    fitted.save(model)
+    frame.to_csv(tmp_path / "in.csv", index=False)
+    out = tmp_path / "out.parquet"
+    assert main(["predict", "--model", str(model), "--input", str(tmp_path / "in.csv"),
+                 "--output", str(out), "--no-progress"]) == 0
+    scored = pd.read_parquet(out)
+    assert set(scored.predicted_cluster) == {"0", "1", "new 1"}
+    assert (scored.predicted_cluster[truth == 2] == "new 1").mean() > 0.98
+
+
 def _wide_table(n, seed):
     """16 columns of 6 overlapping blobs: confidences spread over (0, 1), and matrix
     products large enough that torch splits them over threads."""
