@@ -18,7 +18,7 @@ import functools
 from dataclasses import dataclass, replace
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClusterMixin, clone
+from sklearn.base import BaseEstimator, ClusterMixin
 
 from pfn_core.anchor_metric import uses_anchor_metric
 from pfn_core.calibration import calibrate_proba, load_temperatures
@@ -34,6 +34,8 @@ from pfn_core.fitted_io import load_fitted, save_fitted
 from pfn_core.inference import DEFAULT_CONTEXT_SIZE, ScoringContext, predict_proba, score_rows
 from pfn_core.merging import graph_cut_fraction, merge_by_confusion
 from pfn_core.new_clusters import find_new_clusters, with_new_clusters
+from pfn_core.own_clustering import applies as own_clustering_applies
+from pfn_core.own_clustering import clustering_without_anchors, prefer_own_clustering
 from pfn_core.prepared_inputs import (  # noqa: F401  (cached_model, split_targets: public here too)
     PreparedInputs,
     cached_model,
@@ -104,6 +106,13 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
         new clusters, named "new 1", "new 2", ... (``pfn_core.new_clusters``; then
         ``classes_`` holds them after the anchored classes, as objects). False: every row
         goes to an anchored class.
+    own_clustering : bool
+        True (default): with fewer than 5 anchors per class on average, the table is also
+        clustered without anchors into as many clusters as there are classes, and that
+        partition is kept (its clusters named by the anchors) when every anchor agrees with
+        it and it follows the neighbour graph at least as well as the anchored fit
+        (``pfn_core.own_clustering``): one badly placed anchor per cluster then no longer
+        drags the boundary. False: the anchored fit always.
     overseed : int
         Sub-clusters per cluster in that second start (default 3; 1 skips it, which is
         faster, and on the benchmark worse: see BENCHMARKS.md).
@@ -155,6 +164,8 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
         (no anchors, n_clusters=None), else None.
     new_clusters_evidence_ : dict n -> evidence for n new clusters when discover looked for
         them (with anchors), else None.
+    used_own_clustering_ : bool, whether the result is the model's own clustering, named by
+        the anchors (see own_clustering).
     n_features_in_ : int.
 
     NaN values are filled with the column median; infinities and non-numeric columns are
@@ -166,7 +177,7 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
                  refine_rounds: int = DEFAULT_REFINE_ROUNDS, refine_anchors: int = 10,
                  scale_columns: bool | str = "auto", anchor_metric: bool = True,
                  overseed: int = DEFAULT_OVERSEED, max_clusters: int = MAX_CLUSTERS,
-                 calibrate: bool = True, discover: bool = True):
+                 calibrate: bool = True, discover: bool = True, own_clustering: bool = True):
         self.weights = weights
         self.device = device
         self.n_clusters = n_clusters
@@ -180,6 +191,7 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
         self.max_clusters = max_clusters
         self.calibrate = calibrate
         self.discover = discover
+        self.own_clustering = own_clustering
 
     def fit(self, X, y=None):
         """Cluster X (N, D) given y (N,) with -1/None for unlabelled rows. Returns self."""
@@ -189,13 +201,15 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
         anchor_index = prepared.anchor_index
         self.n_context_anchors_ = 0
         self.n_clusters_scores_ = self.new_clusters_evidence_ = None
-        if len(anchor_index) == 0 and self.n_clusters is None:
-            estimate = estimate_n_clusters(self, prepared, self.max_clusters)
-            self.n_clusters_scores_ = estimate.scores
-            with_k = clone(self).set_params(n_clusters=estimate.n_clusters)
-            classes, proba, fitted_pass = with_k._cluster_without_anchors(prepared)
-        elif len(anchor_index) == 0:
-            classes, proba, fitted_pass = self._cluster_without_anchors(prepared)
+        self.used_own_clustering_ = False
+        if len(anchor_index) == 0:
+            k = self.n_clusters
+            if k is None:
+                estimate = estimate_n_clusters(self, prepared, self.max_clusters)
+                self.n_clusters_scores_ = estimate.scores
+                k = estimate.n_clusters
+            classes = np.arange(k)
+            proba, fitted_pass = clustering_without_anchors(self, prepared, k)
         elif self.discover:  # discovery first, so that only one anchored fit runs
             found = find_new_clusters(self, prepared)
             self.new_clusters_evidence_ = found.evidence
@@ -205,6 +219,10 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
                 classes, proba, fitted_pass = self._cluster_from_anchors(prepared)
         else:
             classes, proba, fitted_pass = self._cluster_from_anchors(prepared)
+        if (self.own_clustering and len(anchor_index) and len(classes) == len(prepared.classes)
+                and own_clustering_applies(len(anchor_index), len(classes))):
+            classes, proba, fitted_pass, self.used_own_clustering_ = prefer_own_clustering(
+                self, prepared, classes, proba, fitted_pass)
 
         if self.calibrate and len(anchor_index):
             is_anchor = np.zeros(len(proba), dtype=bool)

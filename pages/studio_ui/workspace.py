@@ -75,6 +75,11 @@ def render(table: Table, settings: Settings, Y: np.ndarray, map_id: str) -> None
                        f"{len(anchors):,} anchors: at most {CONTEXT_PER_CLASS} per label, "
                        "a uniform sample of each label's anchors. Every anchor keeps its own label "
                        "and sets the anchors' metric.")
+        if result.get("own_clustering"):  # results kept on disk before this have no key
+            st.caption("With this few anchors the map shows the model's own clustering of the "
+                       "table, named by your anchors: every anchor agrees with it and it "
+                       "follows the data better than a fit from the anchors alone. About 5 "
+                       "anchors per label let the anchors steer.")
         if ss.get("notice"):
             st.info(ss["notice"], icon="💾")
         for note in table.prepared.notes:

@@ -5,9 +5,10 @@ A fit is keyed by ``fit_key``: sha256 of X's bytes and shape, the anchors, K (No
 model estimates it), the column scaling, the weights file's size and modification time and the
 model code's bytes (``pfn_core/*.py``), so new weights or a changed model never read an old
 result. Files are ``<key>.npz`` holding labels (N,) str, proba (N, K) float32, confidence (N,)
-float32, the fit's seconds, anchors'-metric flag and the number of anchors the model saw, its
-number of clusters, the evidence per candidate K when it estimated K (``scores_k`` (C,) and
-``scores_value`` (C,), ``has_scores``), and the rows suggested for labelling next (S,). A
+float32, the fit's seconds, anchors'-metric flag, the number of anchors the model saw, whether
+it kept the model's own clustering (``pfn_core.own_clustering``), its number of clusters, the
+evidence per candidate K when it estimated K (``scores_k`` (C,) and ``scores_value`` (C,),
+``has_scores``), and the rows suggested for labelling next (S,). A
 missing, unreadable or older file (without those fields) is a miss. The folder is kept under
 ``cache_bounds.FITS_DISK_BYTES``, the least recently used fits deleted first (``disk_budget``).
 """
@@ -62,8 +63,8 @@ def shared_labels(labels) -> np.ndarray:
 def save(cache_dir: Path, key: str, result: dict,
          max_bytes: int | None = None) -> None:
     """Write one fit (labels, proba, confidence, seconds, in_metric, model_anchors,
-    n_clusters, n_clusters_scores, suggested) atomically, then delete the least recently
-    used fits until the folder holds at most ``max_bytes`` (default
+    own_clustering, n_clusters, n_clusters_scores, suggested) atomically, then delete the
+    least recently used fits until the folder holds at most ``max_bytes`` (default
     ``cache_bounds.FITS_DISK_BYTES``)."""
     scores = result.get("n_clusters_scores")
     ks = sorted(scores) if scores else []
@@ -76,6 +77,7 @@ def save(cache_dir: Path, key: str, result: dict,
                  confidence=np.asarray(result["confidence"], dtype=np.float32),
                  seconds=float(result["seconds"]), in_metric=bool(result["in_metric"]),
                  model_anchors=int(result.get("model_anchors", 0)),
+                 own_clustering=bool(result.get("own_clustering", False)),
                  n_clusters=int(result.get("n_clusters", np.shape(result["proba"])[1])),
                  has_scores=scores is not None,
                  scores_k=np.asarray(ks, dtype=np.int64),
@@ -100,6 +102,7 @@ def load(cache_dir: Path, key: str) -> dict | None:
                     "confidence": stored["confidence"], "seconds": float(stored["seconds"]),
                     "in_metric": bool(stored["in_metric"]),
                     "model_anchors": int(stored["model_anchors"]),
+                    "own_clustering": bool(stored["own_clustering"]),
                     "n_clusters": int(stored["n_clusters"]), "n_clusters_scores": scores,
                     "suggested": stored["suggested"].astype(np.int64)}
     except (OSError, ValueError, KeyError):

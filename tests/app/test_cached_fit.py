@@ -54,3 +54,12 @@ def test__anchor_pairs__the_cache_knows_the_same_anchors_by_their_digest():
     assert again["computed_at"] == first["computed_at"]  # the same entry, not a new fit
     other = cached.cluster(X, cached.AnchorPairs({0: "left", 60: "other"}), None, True, 5)
     assert other["computed_at"] != first["computed_at"] and other["key"] != first["key"]
+
+
+def test__one_agreeing_anchor_per_cluster__the_result_says_the_models_own_clustering_was_kept():
+    X = _two_blobs()
+    result = cached.cluster(X, ((0, "left"), (60, "right")), None, True, 5)
+    assert result["own_clustering"] is True  # the studio's caption reads this
+    many = tuple((row, "left") for row in range(6)) + tuple((row, "right")
+                                                            for row in range(60, 66))
+    assert cached.cluster(X, many, None, True, 5)["own_clustering"] is False  # 6 per label

@@ -7,7 +7,7 @@ def _fit():
     return {"labels": np.array(["a", "b", "a"], dtype=object),
             "proba": np.array([[0.9, 0.1], [0.2, 0.8], [0.6, 0.4]]),
             "confidence": np.array([0.9, 0.8, 0.6]), "seconds": 12.5, "in_metric": True,
-            "model_anchors": 1, "n_clusters": 2, "n_clusters_scores": None,
+            "model_anchors": 1, "own_clustering": True, "n_clusters": 2, "n_clusters_scores": None,
             "suggested": np.array([2, 0])}
 
 
@@ -19,7 +19,7 @@ def test__save_then_load__gives_the_same_fit(tmp_path):
     assert loaded["labels"].tolist() == ["a", "b", "a"] and loaded["labels"].dtype == object
     np.testing.assert_allclose(loaded["proba"], _fit()["proba"], rtol=1e-6)
     assert loaded["seconds"] == 12.5 and loaded["in_metric"] is True
-    assert loaded["model_anchors"] == 1
+    assert loaded["model_anchors"] == 1 and loaded["own_clustering"] is True
     assert loaded["n_clusters"] == 2 and loaded["n_clusters_scores"] is None
     assert loaded["suggested"].tolist() == [2, 0]
 

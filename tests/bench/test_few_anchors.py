@@ -1,0 +1,24 @@
+import numpy as np
+
+from pfn_core.bench import few_anchors
+from pfn_core.prior import FAMILIES
+
+
+def test__few_anchor_tasks__draw_mixtures_and_each_prior_family_reproducibly():
+    tasks = few_anchors.few_anchor_tasks(1)
+    assert [family for family, _, _ in tasks] == (
+        ["Gaussian mixtures"] + [f"prior: {name}" for name in FAMILIES])
+    again = few_anchors.few_anchor_tasks(1)
+    for (_, X, y), (_, X2, y2) in zip(tasks, again, strict=True):
+        np.testing.assert_array_equal(y, y2)
+        assert len(X) == len(y) and len(np.unique(y)) >= 2
+        np.testing.assert_array_equal(X, X2)
+
+
+def test__score_task__scores_both_model_arms_the_baselines_and_the_share_kept(two_blobs):
+    X, _ = two_blobs
+    y = np.repeat([0, 1], 50)
+    scores = few_anchors.score_task(X, y, levels=(1,), seeds=(0,))
+    assert scores[(1, "model")] == 1.0 and scores[(1, "model, own clustering off")] == 1.0
+    assert 0.0 <= scores[(1, "kept")] <= 1.0
+    assert (1, "seeded K-means") in scores
