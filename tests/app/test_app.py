@@ -177,3 +177,16 @@ def test__a_new_umap_map__is_computed_in_the_background_with_the_pca_map_shown_m
             process.kill()
             process.wait()
         background_map._jobs.clear()
+
+
+def test__one_anchor_per_blob__the_map_says_it_shows_the_models_own_clustering():
+    at = open_studio(uploaded_table=("shop.csv", uploaded_csv()), projection="PCA",
+                     **{"features_shop.csv": ["height", "weight"]})
+    assert not at.session_state["anchors"]  # an upload starts without anchors
+    for row, name in ((0, "low"), (60, "high")):  # one anchor in each blob
+        select(at, [row])
+        at.text_input(key="new_label").set_value(name)
+        at.button(key="assign").click().run()
+    assert not at.exception
+    assert at.session_state["anchors"] == {0: "low", 60: "high"}
+    assert any("the model's own clustering" in c.value for c in at.caption)
