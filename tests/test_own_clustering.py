@@ -81,3 +81,14 @@ def test__clusterings_without_anchors__are_computed_once_per_table_and_k(monkeyp
     np.testing.assert_allclose(again.proba_.sum(1), 1.0)
     PFNClusterer(n_clusters=3).fit(X)
     assert runs == [2, 3]
+
+
+def test__kept_own_clustering__survives_save_and_load(tmp_path, edge_anchor):
+    X, y, _ = edge_anchor
+    est = PFNClusterer().fit(X, y)
+    assert est.used_own_clustering_
+    est.save(tmp_path / "fitted.safetensors")
+    loaded = PFNClusterer.load(tmp_path / "fitted.safetensors")
+    np.testing.assert_array_equal(loaded.predict(X[::7]), est.predict(X[::7]))
+    np.testing.assert_allclose(loaded.predict_proba(X[::7]), est.predict_proba(X[::7]),
+                               atol=1e-6)
