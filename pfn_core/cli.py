@@ -113,6 +113,10 @@ def cluster_command(args) -> int:
         k = estimator.n_clusters_
         sys.stderr.write(f"no anchors and no --n-clusters: the model found {k} "
                          f"cluster{'' if k == 1 else 's'} (pass --n-clusters K to choose)\n")
+    if estimator.used_own_clustering_:  # few anchors, all agreeing with the model's own
+        sys.stderr.write("few anchors per label, all agreeing with the model's own clustering "
+                         "of the table: that clustering is used, named by them (about 5 "
+                         "anchors per label let the anchors steer)\n")
     result = table.copy()
     if args.label_column is not None and _whole_numbers(result[args.label_column]):
         result[args.label_column] = result[args.label_column].astype("Int64")  # 1.0 -> 1

@@ -36,6 +36,15 @@ def test__cluster__writes_input_plus_prediction_and_confidence(blobs_csv, tmp_pa
 
 
 @needs_weights
+def test__cluster__says_when_few_agreeing_anchors_name_the_models_own_clustering(blobs_csv,
+                                                                                tmp_path,
+                                                                                capsys):
+    out = tmp_path / "out.csv"
+    assert main(["cluster", str(blobs_csv), "--label-column", "kind", "--out", str(out)]) == 0
+    assert "the model's own clustering" in capsys.readouterr().err  # 2 per label, agreeing
+
+
+@needs_weights
 def test__cluster__same_unit_keeps_the_columns_relative_spreads(tmp_path):
     rng = np.random.default_rng(1)
     side = np.repeat([0, 1], 100)
