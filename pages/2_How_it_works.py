@@ -34,10 +34,13 @@ def draw(family: str, n_points: int, n_clusters: int, seed: int):
 
 @st.cache_data(show_spinner="Running the model…", max_entries=cache_bounds.TEACHING)
 def model_view(X, y_partial, n_clusters: int, context_size: int):
-    """Labels (N,), uncertainty (N,) and, with anchors, the labels after each layer (L, N)."""
+    """Labels (N,), uncertainty (N,) and, with anchors, the labels after each layer (L, N).
+    The anchored fit always (own_clustering=False): this page shows what attention to the
+    anchors does, even where the studio would show the model's own clustering instead."""
     anchored = bool((y_partial != protocol.UNLABELLED).any())
     estimator = PFNClusterer(n_clusters=None if anchored else n_clusters,
-                             context_size=context_size).fit(X, y_partial)
+                             context_size=context_size,
+                             own_clustering=False).fit(X, y_partial)
     layers = explain.predictions_by_layer(X, y_partial, context_size)[0] if anchored else None
     return estimator.labels_, active.uncertainty(estimator.proba_), layers
 
@@ -214,7 +217,10 @@ else:
                "Labels spread from the anchors through the context as the layers stack up. "
                "This is the first pass, from your anchors alone; the map above comes from a "
                "second pass that adds 10 points per cluster, spread over the part the first "
-               "pass was surer of, as extra anchors (PFNClusterer's refine_rounds).")
+               "pass was surer of, as extra anchors (PFNClusterer's refine_rounds). With "
+               "fewer than 5 anchors per cluster the studio also clusters the table without "
+               "anchors and shows that clustering when every anchor agrees with it and it "
+               "follows the data better; this page always shows the fit from the anchors.")
     figure = make_subplots(rows=1, cols=len(layers),
                            subplot_titles=[f"after layer {i + 1}" for i in range(len(layers))])
     for i, layer_labels in enumerate(layers):
