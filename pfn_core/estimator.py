@@ -270,7 +270,10 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
         rows the same way). On tables longer than ``MODEL_ROWS`` the transformer scores
         base landmarks only and every other row is carried from its nearest ones
         (``carry.carry_to_rows``); anchors `anchor_index` (A,) of classes `anchor_class`
-        (A,) are one-hot among the scored rows before the carry."""
+        (A,) are one-hot among the scored rows before the carry, and the anchors it did not
+        score join them, one-hot, so that the rows carried from them take their labels
+        (``python -m pfn_core.bench.many_anchors``: MNIST with 10% / 30% of its rows labelled
+        0.725 / 0.757 -> 0.738 / 0.774; the other tables and the protocol unchanged)."""
         n_rows = len(prepared.X)
         rows = scored_rows(n_rows, prepared.content_order)
         scoring = []
@@ -285,6 +288,14 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
                                                == anchor_index)
             scored[position[found]] = 0.0
             scored[position[found], anchor_class[found]] = 1.0
+            if not found.all():
+                # Anchors the transformer did not score are known too: the rows carried
+                # from them take their labels (every anchor used, however many).
+                unscored = ~found
+                rows = np.concatenate([rows, anchor_index[unscored]])
+                one_hot = np.zeros((unscored.sum(), n_classes))
+                one_hot[np.arange(unscored.sum()), anchor_class[unscored]] = 1.0
+                scored = np.concatenate([scored, one_hot])
         proba = carry_to_rows(scored, rows, prepared.attachment, prepared.views.base_graph,
                               n_rows)
         return proba, FittedPass(prepared.views.steps, scoring[0])

@@ -86,6 +86,24 @@ def test__a_long_table__scores_base_landmarks_and_carries_the_rest(monkeypatch):
     np.testing.assert_allclose(carried.proba_.sum(1), 1.0, atol=1e-6)
 
 
+def test__anchors_the_transformer_did_not_score__lend_their_labels_to_the_carry(monkeypatch):
+    import pfn_core.estimator as estimator_module
+
+    X, truth = _blobs(1500)
+    order = np.argsort(np.random.default_rng(1).random(1500))  # stands in for content order
+    monkeypatch.setattr(estimator_module, "scored_rows", lambda n, _: np.sort(order[:500]))
+    unscored = order[500:]
+    anchors = unscored[:40]  # anchors the transformer does not score
+    twins = unscored[40:80]  # each becomes an exact copy of one anchor
+    X[twins] = X[anchors]
+    y = np.full(1500, -1)
+    y[anchors] = (truth[anchors] + 1) % 3  # labels the rows around them would not get
+    est = PFNClusterer(calibrate=False, own_clustering=False, discover=False).fit(X, y)
+    # A twin lies at distance 0 from its anchor, so it takes the anchor's label outright.
+    np.testing.assert_array_equal(est.labels_[twins], y[anchors])
+    np.testing.assert_allclose(est.proba_[twins].max(1), 1.0)
+
+
 @pytest.mark.parametrize("n_anchors", [600])
 def test__many_anchors__cluster_as_well_as_the_nearest_anchor(n_anchors):
     X, truth = _blobs(3000, seed=1)
