@@ -32,6 +32,7 @@ Legend: N=rows, A=anchors, K=classes.
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from dataclasses import replace
 
@@ -43,6 +44,7 @@ from pfn_core.anchor_metric import uses_anchor_metric
 from pfn_core.merging import graph_cut_fraction
 
 KEPT_CLUSTERINGS = 4  # clusterings without anchors kept per table (an (N, K) array each)
+_kept_lock = threading.Lock()
 
 
 def applies(n_anchors: int, n_classes: int) -> bool:
@@ -63,16 +65,20 @@ def clustering_without_anchors(estimator, prepared, n_clusters: int):
     table = prepared.in_table_metric()
     key = (table.model, estimator.device, estimator.n_ensemble, estimator.context_size,
            estimator.overseed, estimator.anchor_metric, n_clusters)
-    kept = table.views.derived.setdefault("clusterings_without_anchors", OrderedDict())
-    if key in kept:
-        kept.move_to_end(key)
-    else:
+    with _kept_lock:  # the studio fits from several threads
+        kept = table.views.derived.setdefault("clusterings_without_anchors", OrderedDict())
+        entry = kept.get(key)
+        if entry is not None:
+            kept.move_to_end(key)
+    if entry is None:
         with_k = clone(estimator).set_params(n_clusters=n_clusters)
         _, proba, fitted_pass = with_k._cluster_without_anchors(table)
-        kept[key] = (proba, fitted_pass)
-        while len(kept) > KEPT_CLUSTERINGS:
-            kept.popitem(last=False)
-    proba, fitted_pass = kept[key]
+        entry = (proba, fitted_pass)
+        with _kept_lock:
+            kept[key] = entry
+            while len(kept) > KEPT_CLUSTERINGS:
+                kept.popitem(last=False)
+    proba, fitted_pass = entry
     return proba.copy(), replace(fitted_pass)
 
 
