@@ -42,8 +42,10 @@ from sklearn.base import clone
 
 from pfn_core.anchor_metric import uses_anchor_metric
 from pfn_core.merging import graph_cut_fraction
+from pfn_core.table_views import DERIVED_BYTES
 
-KEPT_CLUSTERINGS = 4  # clusterings without anchors kept per table (an (N, K) array each)
+KEPT_CLUSTERINGS = 4  # clusterings without anchors kept per table (an (N, K) array each),
+# within table_views.DERIVED_BYTES (the newest always)
 _kept_lock = threading.Lock()
 
 
@@ -56,8 +58,9 @@ def applies(n_anchors: int, n_classes: int) -> bool:
 def clustering_without_anchors(estimator, prepared, n_clusters: int):
     """The model's clustering of the table without anchors into `n_clusters` clusters
     (``PFNClusterer._cluster_without_anchors``), kept with the table's views for the last
-    ``KEPT_CLUSTERINGS`` values of K: it does not depend on the labels, so the studio's
-    first map, a change of K back and forth and the few-anchor check below share it.
+    ``KEPT_CLUSTERINGS`` values of K that fit in ``table_views.DERIVED_BYTES``: it does not
+    depend on the labels, so the studio's first map, a change of K back and forth and the
+    few-anchor check below share it.
 
     estimator: the ``PFNClusterer`` whose settings run it; prepared: its
     ``PreparedInputs`` -> (proba (N, n_clusters), FittedPass), copies the caller may
@@ -76,7 +79,8 @@ def clustering_without_anchors(estimator, prepared, n_clusters: int):
         entry = (proba, fitted_pass)
         with _kept_lock:
             kept[key] = entry
-            while len(kept) > KEPT_CLUSTERINGS:
+            while len(kept) > 1 and (len(kept) > KEPT_CLUSTERINGS or sum(
+                    proba.nbytes for proba, _ in kept.values()) > DERIVED_BYTES):
                 kept.popitem(last=False)
     proba, fitted_pass = entry
     return proba.copy(), replace(fitted_pass)

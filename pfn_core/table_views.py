@@ -27,7 +27,10 @@ from pfn_core.geodesic import MAX_LANDMARKS, Attachment, BaseGraph, base_graph
 from pfn_core.inference import attach_rows
 from pfn_core.preprocessing import fit_model_views
 
-CACHED_TABLES = 4  # a few tables, e.g. the studio's sample and an upload
+CACHED_TABLES = 4  # a few tables, e.g. the studio's sample and an upload,
+CACHED_BYTES = 2 * 1024**3  # and views of at most this many bytes (the newest table always)
+DERIVED_BYTES = 64 * 1024**2  # label-free results kept per table (``TableViews.derived``)
+LINK_BYTES_PER_ROW = 3 * (8 + 4)  # a row's nearest base landmarks: int64 ids, float32 hops
 RELINK_LANDMARKS = 4096  # up to this many rows, a new metric gets its own landmark graph
 
 
@@ -86,6 +89,20 @@ class TableViews:
         return views
 
 
+def views_bytes(n_rows: int, n_columns: int, input_dim: int, geometry_dim: int,
+                derived: int = DERIVED_BYTES) -> int:
+    """The most one table's views hold once every fit has run: the values (N, D) float64,
+    features (N, input_dim) and geometry (N, G) float32, every row's links to the base
+    landmarks, and `derived` bytes of label-free results (at most ``DERIVED_BYTES``)."""
+    return (n_rows * (8 * n_columns + 4 * (input_dim + geometry_dim) + LINK_BYTES_PER_ROW)
+            + min(derived, DERIVED_BYTES))
+
+
+def _bytes_of(views: TableViews) -> int:
+    n_rows, n_columns = views.X.shape
+    return views_bytes(n_rows, n_columns, views.features.shape[1], views.geometry.shape[1])
+
+
 _cache: OrderedDict[tuple, TableViews] = OrderedDict()
 _cache_lock = threading.Lock()  # the studio serves several sessions from several threads
 
@@ -93,7 +110,8 @@ _cache_lock = threading.Lock()  # the studio serves several sessions from severa
 def table_views(X: np.ndarray, input_dim: int, scale_columns: bool) -> TableViews:
     """The views of validated X (N, D_raw) float64, from the cache when the same values were
     seen with the same settings (the key is a hash of the bytes, the shape and the settings).
-    """
+    The cache keeps the last ``CACHED_TABLES`` tables whose views (``views_bytes``) fit in
+    ``CACHED_BYTES`` together, and always the newest."""
     key = (hashlib.blake2b(np.ascontiguousarray(X).tobytes(), digest_size=16).digest(),
            X.shape, input_dim, scale_columns)
     with _cache_lock:
@@ -105,7 +123,8 @@ def table_views(X: np.ndarray, input_dim: int, scale_columns: bool) -> TableView
     views = TableViews(X.copy(), features, geometry, steps)
     with _cache_lock:
         _cache[key] = views
-        while len(_cache) > CACHED_TABLES:
+        while len(_cache) > 1 and (len(_cache) > CACHED_TABLES or sum(
+                _bytes_of(kept) for kept in _cache.values()) > CACHED_BYTES):
             _cache.popitem(last=False)
     return views
 

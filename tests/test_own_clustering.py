@@ -22,6 +22,19 @@ def edge_anchor():
     return X, y, np.repeat([0, 1], 300)
 
 
+def count_clusterings_without_anchors(monkeypatch) -> list:
+    """The K of every clustering without anchors the estimator runs from now on."""
+    runs = []
+    original = estimator_module.PFNClusterer._cluster_without_anchors
+
+    def counted(self, prepared):
+        runs.append(self.n_clusters)
+        return original(self, prepared)
+
+    monkeypatch.setattr(estimator_module.PFNClusterer, "_cluster_without_anchors", counted)
+    return runs
+
+
 def test__cluster_of_class__matches_clusters_to_classes_only_when_every_anchor_agrees():
     labels = np.array([2, 2, 0, 0, 1, 1])
     matched = cluster_of_class(labels, np.array([0, 2, 4]), np.array([1, 0, 2]), 3)
@@ -64,14 +77,7 @@ def test__anchors_that_split_one_obvious_cluster__keep_the_anchored_fit(two_blob
 def test__clusterings_without_anchors__are_computed_once_per_table_and_k(monkeypatch,
                                                                        edge_anchor):
     X, y, _ = edge_anchor
-    runs = []
-    original = estimator_module.PFNClusterer._cluster_without_anchors
-
-    def counted(self, prepared):
-        runs.append(self.n_clusters)
-        return original(self, prepared)
-
-    monkeypatch.setattr(estimator_module.PFNClusterer, "_cluster_without_anchors", counted)
+    runs = count_clusterings_without_anchors(monkeypatch)
     clear_table_views()  # earlier tests may have clustered this table already
     first = PFNClusterer(n_clusters=2).fit(X)
     first.proba_[:] = 0.0  # the caller's copy: the kept clustering must not change
@@ -92,3 +98,15 @@ def test__kept_own_clustering__survives_save_and_load(tmp_path, edge_anchor):
     np.testing.assert_array_equal(loaded.predict(X[::7]), est.predict(X[::7]))
     np.testing.assert_allclose(loaded.predict_proba(X[::7]), est.predict_proba(X[::7]),
                                atol=1e-6)
+
+
+def test__clusterings_without_anchors__keep_within_their_byte_budget(monkeypatch, edge_anchor):
+    import pfn_core.own_clustering as own_clustering_module
+
+    X, _, _ = edge_anchor
+    runs = count_clusterings_without_anchors(monkeypatch)
+    monkeypatch.setattr(own_clustering_module, "DERIVED_BYTES", 1)  # room for the newest only
+    clear_table_views()
+    for k in (2, 3, 3, 2):
+        PFNClusterer(n_clusters=k).fit(X)
+    assert runs == [2, 3, 2]

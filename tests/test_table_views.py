@@ -82,3 +82,20 @@ def test__in_metric__on_a_long_table_keeps_its_links_and_measures_them_again():
         seen.attachment.hop[:, 1],
         np.linalg.norm(seen.geometry - seen.geometry[seen.attachment.rows[:, 1]], axis=1),
         rtol=1e-5)
+
+
+def test__table_views__keep_only_what_fits_their_byte_budget_and_always_the_newest(
+        monkeypatch):
+    import pfn_core.table_views as table_views_module
+
+    clear_table_views()
+    one = table_views_module.views_bytes(60, 3, 16, 3)
+    monkeypatch.setattr(table_views_module, "CACHED_BYTES", 2 * one)  # room for two tables
+    first = table_views(_table(20), 16, True)
+    second = table_views(_table(21), 16, True)
+    table_views(_table(22), 16, True)
+    assert table_views(_table(21), 16, True) is second  # the two newest stay
+    assert table_views(_table(20), 16, True) is not first  # the oldest went
+    monkeypatch.setattr(table_views_module, "CACHED_BYTES", 1)  # no room at all
+    newest = table_views(_table(23), 16, True)
+    assert table_views(_table(23), 16, True) is newest  # the newest is always kept

@@ -27,7 +27,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from pfn_core import limits
+from pfn_core import limits, own_clustering, table_views
+from pfn_core.preprocessing import GEOMETRY_DIM
 
 MB = 1024 * 1024
 CELL_BYTES = 16  # one cell of a parsed table: a float64, or a pointer to a short shared string
@@ -36,6 +37,7 @@ MODEL_BYTES = 8 * MB  # the loaded model (its weights file is under 1 MB) with i
 SAMPLE_BYTES = 2 * MB  # the largest bundled sample (digits, 1,797 x 65) as a DataFrame
 HOVER_LINE_BYTES = 512  # one row's hover text ('column: value' lines, a few columns)
 TEACHING_ENTRY_BYTES = 1 * MB  # How it works: tasks of at most 800 points (its sliders)
+MODEL_INPUT_DIM = 16  # the shipped model's feature columns (weights/, ModelConfig.input_dim)
 
 
 def entries_within(budget_bytes: int, largest_entry_bytes: int) -> int:
@@ -68,6 +70,19 @@ def features_bytes(n_rows: int = limits.MAX_ROWS, n_features: int = limits.MAX_F
 def table_bytes(n_rows: int = limits.MAX_ROWS, n_columns: int = limits.MAX_COLUMNS) -> int:
     """One parsed table (N, C), estimated at ``CELL_BYTES`` per cell."""
     return n_rows * n_columns * CELL_BYTES
+
+
+def table_views_bytes(n_rows: int = limits.MAX_ROWS, n_columns: int = limits.MAX_COLUMNS,
+                      n_clusters: int = limits.MAX_LABELS) -> int:
+    """The model's cached views of tables of N rows and C columns (``pfn_core.table_views``:
+    at most ``CACHED_TABLES`` of them within ``CACHED_BYTES``, and always the newest one):
+    one table's views are its values (N, D') float64, features and geometry float32, links,
+    and its clusterings without anchors, (N, K) float64 each (``own_clustering``)."""
+    n_features = min(n_columns * limits.MAX_CATEGORIES, limits.MAX_FEATURES)
+    clusterings = own_clustering.KEPT_CLUSTERINGS * n_rows * n_clusters * 8
+    one = table_views.views_bytes(n_rows, n_features, MODEL_INPUT_DIM,
+                                  min(n_features, GEOMETRY_DIM), clusterings)
+    return min(table_views.CACHED_TABLES * one, max(table_views.CACHED_BYTES, one))
 
 
 def method_labels_bytes(n_rows: int = limits.MAX_ROWS) -> int:
@@ -138,6 +153,8 @@ IN_MEMORY = (
                lambda n, c, k: TEACHING_ENTRY_BYTES),
     CacheBound("pfn_core/estimator.py: cached_model and get_model", MODELS + 1,
                lambda n, c, k: MODEL_BYTES),
+    CacheBound("pfn_core/table_views.py: the model's views of each table", 1,
+               lambda n, c, k: table_views_bytes(n, c, k)),
 )
 
 
@@ -146,6 +163,6 @@ def in_memory_bytes(n_rows: int = limits.MAX_ROWS, n_columns: int = limits.MAX_C
     """The most the studio's in-memory caches hold for tables of N rows and C columns.
 
     >>> round(in_memory_bytes() / 2**30, 1)  # at the limits, in GiB
-    8.2
+    10.2
     """
     return sum(cache.bytes(n_rows, n_columns, n_clusters) for cache in IN_MEMORY)
