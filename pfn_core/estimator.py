@@ -15,12 +15,11 @@ True
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClusterMixin
 
-from pfn_core.anchor_metric import uses_anchor_metric
 from pfn_core.calibration import calibrate_proba, load_temperatures
 from pfn_core.carry import (
     CONTEXT_PER_CLASS,
@@ -32,10 +31,9 @@ from pfn_core.carry import (
 from pfn_core.discovery import MAX_CLUSTERS, estimate_n_clusters
 from pfn_core.fitted_io import load_fitted, save_fitted
 from pfn_core.inference import DEFAULT_CONTEXT_SIZE, ScoringContext, predict_proba, score_rows
-from pfn_core.merging import graph_cut_fraction, merge_by_confusion
 from pfn_core.new_clusters import find_new_clusters, with_new_clusters
 from pfn_core.own_clustering import applies as own_clustering_applies
-from pfn_core.own_clustering import clustering_without_anchors, prefer_own_clustering
+from pfn_core.own_clustering import prefer_own_clustering
 from pfn_core.prepared_inputs import (  # noqa: F401  (cached_model, split_targets: public here too)
     PreparedInputs,
     cached_model,
@@ -45,12 +43,11 @@ from pfn_core.prepared_inputs import (  # noqa: F401  (cached_model, split_targe
     views_in_anchor_metric,
 )
 from pfn_core.preprocessing import SCALINGS, transform_views, validate_features
-from pfn_core.seeding import confident_anchors, density_peak_seeds
+from pfn_core.seeding import confident_anchors
+from pfn_core.without_anchors import DEFAULT_OVERSEED, clustering_without_anchors
 
 DEFAULT_REFINE_ROUNDS = 1
 REFINE_POOL = 0.8  # extra anchors come from the surest 80% of each predicted class
-DEFAULT_OVERSEED = 3  # without anchors, the second start seeds 3 sub-clusters per cluster
-OVERSEED_SCHEDULE = (5, 10, 20, 40)  # and grows its pseudo-anchors per class in these steps
 
 
 @functools.lru_cache(maxsize=1)
@@ -90,10 +87,10 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
         Used only when no row is labelled. None (default): the model estimates K from its
         own confusion between over-seeded sub-clusters (``pfn_core.discovery``; the
         evidence per candidate K is ``n_clusters_scores_``). Given or estimated, the model
-        then starts twice: from
-        this many density-peak seeds, and from 3 times as many merged back by its own
-        confusion (``pfn_core.merging``); each start re-anchors on its most confident rows,
-        and the partition that cuts fewer links of the neighbour graph is kept.
+        then starts twice (``pfn_core.without_anchors``): from this many density-peak
+        seeds, and from 3 times as many merged back by its own confusion; each start
+        re-anchors on its most confident rows, and the partition that cuts fewer links of
+        the neighbour graph is kept.
     max_clusters : int
         The largest K considered when K is estimated (default 32).
     calibrate : bool
@@ -352,56 +349,6 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
         proba[anchor_index] = 0.0
         proba[anchor_index, anchor_class] = 1.0
         return classes, proba, fitted_pass
-
-    def _cluster_without_anchors(self, prepared: PreparedInputs):
-        """Two starts, the partition that cuts fewer neighbour-graph links wins
-        (``merging``): K density-peak seeds, and `overseed` x K seeds merged back to K by
-        the model's confusion (overseed=1: the first start only).
-        -> classes (K,) = 0..K-1, proba (N, K)"""
-        if self.n_clusters is None:
-            raise ValueError(
-                "no anchors: label at least one row per cluster in y (other rows -1), "
-                "or pass n_clusters=K to cluster without anchors."
-            )
-        k = self.n_clusters
-        n_sub = min(self.overseed * k, len(prepared.X))
-        # Peaks come best first, so the first k of the n_sub peaks are the k peaks.
-        peaks = density_peak_seeds(prepared.geometry, prepared.X, n_sub,
-                                   order=prepared.content_order)
-        best = self._grow_from_seeds(prepared, peaks[:k], np.arange(k))
-        graph = prepared.views.base_graph
-        best_cut = graph_cut_fraction(best[0].argmax(1), graph)
-        if n_sub > k and best_cut > 0:  # a cut of 0 cannot be beaten: skip the second start
-            index, index_class = self._merged_seeds(prepared, peaks)
-            merged = self._grow_from_seeds(prepared, index, index_class, OVERSEED_SCHEDULE,
-                                           self.anchor_metric)
-            if graph_cut_fraction(merged[0].argmax(1), graph) < best_cut:
-                best = merged
-        return (np.arange(k), *best)
-
-    def _merged_seeds(self, prepared: PreparedInputs, peaks: np.ndarray):
-        """Sub-clusters from `peaks` (M,) rows: one pass that picks 5 rows of each, and
-        those rows labelled by their merged group -> (rows (A,), groups (A,) in 0..K-1)"""
-        n_sub = len(peaks)
-        index, index_class = self._pick_anchors(prepared, peaks, np.arange(n_sub), n_sub, 5,
-                                                np.zeros(0, dtype=np.int64))
-        proba = self._pass(prepared, index, index_class, n_sub, rows=pilot_rows(prepared))
-        return index, merge_by_confusion(proba, self.n_clusters)[index_class]
-
-    def _grow_from_seeds(self, prepared: PreparedInputs, index, index_class,
-                         schedule=(5, 10), anchor_metric: bool = False):
-        """Re-anchor on `schedule[i]` confident rows per class in turn, then a last pass,
-        in the pseudo-anchors' metric if `anchor_metric` (and they are enough).
-        index (A,), index_class (A,) in 0..K-1 -> (proba (N, K), FittedPass)"""
-        k = self.n_clusters
-        for per_class in schedule:
-            index, index_class = self._pick_anchors(prepared, index, index_class, k, per_class,
-                                                    np.zeros(0, dtype=np.int64))
-        if anchor_metric and uses_anchor_metric(len(index), k):
-            views = views_in_anchor_metric(prepared.views, index, index_class,
-                                           prepared.model.config.input_dim)
-            prepared = replace(prepared, views=views)
-        return self._full_pass(prepared, index, index_class, k)
 
     def fit_predict(self, X, y=None, **kwargs):
         """Cluster X and return ``labels_`` (N,)."""

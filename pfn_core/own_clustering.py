@@ -10,7 +10,7 @@ clustering with K given (mean ARI 0.724 against 0.752; engytime 0.33 against 0.8
 So while the anchors are too few to set a metric (fewer than
 ``anchor_metric.MIN_MEAN_ANCHORS`` per class on average), the fit also clusters the table
 without anchors into as many clusters as there are classes (the no-anchor path,
-``PFNClusterer._cluster_without_anchors``; it does not depend on the labels, so it is
+``without_anchors.clustering_without_anchors``; it does not depend on the labels, so it is
 computed once per table and K and kept with the table's views), and keeps that partition,
 each cluster named by the anchors in it, when
 
@@ -24,66 +24,28 @@ Otherwise the anchored fit stands. The anchors keep their labels either way.
 
 Chosen on the dev suite (``python -m pfn_core.bench``; the per-run comparison of both
 partitions is in BENCHMARKS.md, "Few anchors"); checked on data it was not chosen on with
-``python -m pfn_core.bench.heldout --cliffs`` and ``python -m pfn_core.bench.new_clusters
---synthetic``.
+``python -m pfn_core.bench.few_anchors``, ``python -m pfn_core.bench.heldout --cliffs`` and
+``python -m pfn_core.bench.new_clusters --synthetic``.
 
 Legend: N=rows, A=anchors, K=classes.
 """
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from dataclasses import replace
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
-from sklearn.base import clone
 
 from pfn_core.anchor_metric import uses_anchor_metric
 from pfn_core.merging import graph_cut_fraction
-from pfn_core.table_views import DERIVED_BYTES
-
-KEPT_CLUSTERINGS = 4  # clusterings without anchors kept per table (an (N, K) array each),
-# within table_views.DERIVED_BYTES (the newest always)
-_kept_lock = threading.Lock()
+from pfn_core.without_anchors import clustering_without_anchors
 
 
 def applies(n_anchors: int, n_classes: int) -> bool:
     """Whether a fit with `n_anchors` anchors over `n_classes` classes consults the model's
     own clustering: two classes or more, too few anchors for the anchors' metric."""
     return n_classes >= 2 and not uses_anchor_metric(n_anchors, n_classes)
-
-
-def clustering_without_anchors(estimator, prepared, n_clusters: int):
-    """The model's clustering of the table without anchors into `n_clusters` clusters
-    (``PFNClusterer._cluster_without_anchors``), kept with the table's views for the last
-    ``KEPT_CLUSTERINGS`` values of K that fit in ``table_views.DERIVED_BYTES``: it does not
-    depend on the labels, so the studio's first map, a change of K back and forth and the
-    few-anchor check below share it.
-
-    estimator: the ``PFNClusterer`` whose settings run it; prepared: its
-    ``PreparedInputs`` -> (proba (N, n_clusters), FittedPass), copies the caller may
-    change."""
-    table = prepared.in_table_metric()
-    key = (table.model, estimator.device, estimator.n_ensemble, estimator.context_size,
-           estimator.overseed, estimator.anchor_metric, n_clusters)
-    with _kept_lock:  # the studio fits from several threads
-        kept = table.views.derived.setdefault("clusterings_without_anchors", OrderedDict())
-        entry = kept.get(key)
-        if entry is not None:
-            kept.move_to_end(key)
-    if entry is None:
-        with_k = clone(estimator).set_params(n_clusters=n_clusters)
-        _, proba, fitted_pass = with_k._cluster_without_anchors(table)
-        entry = (proba, fitted_pass)
-        with _kept_lock:
-            kept[key] = entry
-            while len(kept) > 1 and (len(kept) > KEPT_CLUSTERINGS or sum(
-                    proba.nbytes for proba, _ in kept.values()) > DERIVED_BYTES):
-                kept.popitem(last=False)
-    proba, fitted_pass = entry
-    return proba.copy(), replace(fitted_pass)
 
 
 def cluster_of_class(labels: np.ndarray, anchor_index: np.ndarray, anchor_class: np.ndarray,

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import adjusted_rand_score
 
-import pfn_core.estimator as estimator_module
+import pfn_core.without_anchors as without_anchors_module
 from pfn_core import PFNClusterer
 from pfn_core.own_clustering import applies, cluster_of_class
 from pfn_core.table_views import clear_table_views
@@ -25,13 +25,13 @@ def edge_anchor():
 def count_clusterings_without_anchors(monkeypatch) -> list:
     """The K of every clustering without anchors the estimator runs from now on."""
     runs = []
-    original = estimator_module.PFNClusterer._cluster_without_anchors
+    original = without_anchors_module.cluster_without_anchors
 
-    def counted(self, prepared):
-        runs.append(self.n_clusters)
-        return original(self, prepared)
+    def counted(estimator, prepared, n_clusters):
+        runs.append(n_clusters)
+        return original(estimator, prepared, n_clusters)
 
-    monkeypatch.setattr(estimator_module.PFNClusterer, "_cluster_without_anchors", counted)
+    monkeypatch.setattr(without_anchors_module, "cluster_without_anchors", counted)
     return runs
 
 
@@ -101,11 +101,9 @@ def test__kept_own_clustering__survives_save_and_load(tmp_path, edge_anchor):
 
 
 def test__clusterings_without_anchors__keep_within_their_byte_budget(monkeypatch, edge_anchor):
-    import pfn_core.own_clustering as own_clustering_module
-
     X, _, _ = edge_anchor
     runs = count_clusterings_without_anchors(monkeypatch)
-    monkeypatch.setattr(own_clustering_module, "DERIVED_BYTES", 1)  # room for the newest only
+    monkeypatch.setattr(without_anchors_module, "DERIVED_BYTES", 1)  # room for the newest only
     clear_table_views()
     for k in (2, 3, 3, 2):
         PFNClusterer(n_clusters=k).fit(X)

@@ -42,6 +42,16 @@ OVERLAP_DISTANCE = 1.6  # two-sigma balls of unit Gaussians this far apart overl
 K_FIRST_SEED = 8000
 
 
+def prior_draw(draw, seed: int):
+    """One fresh table from prior family `draw` (a ``prior.FAMILIES`` function), drawn from
+    ``default_rng(seed)``: 2 to 8 clusters, 2 to 20 columns, 300 to 2,000 rows, as every
+    held-out prior benchmark draws them. -> X (N, D), y (N,)"""
+    rng = np.random.default_rng(seed)
+    n_clusters = int(rng.integers(2, 9))
+    n_dims = int(rng.choice([2, 2, 3, 8, 20]))
+    return draw(rng, int(rng.integers(300, 2000)), n_clusters, n_dims)
+
+
 def principal_components_task(rng: np.random.Generator, n_rows: int = 800):
     """-> X (N, 50) the first 50 principal components of a 128-d two-cluster mixture,
     y (N,)"""
@@ -139,10 +149,7 @@ def estimate_k_table(draws_per_family: int = 4) -> list[str]:
     for family, draw in FAMILIES.items():
         found = []
         for index in range(draws_per_family):
-            rng = np.random.default_rng(K_FIRST_SEED + index)
-            n_clusters = int(rng.integers(2, 9))
-            n_dims = int(rng.choice([2, 2, 3, 8, 20]))
-            X, y = draw(rng, int(rng.integers(300, 2000)), n_clusters, n_dims)
+            X, y = prior_draw(draw, K_FIRST_SEED + index)
             est = PFNClusterer().fit(X)
             k = len(np.unique(y))
             found.append((est.n_clusters_ == k, abs(est.n_clusters_ - k) <= 1,

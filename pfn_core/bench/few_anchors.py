@@ -26,6 +26,7 @@ import statistics
 import numpy as np
 
 from pfn_core.bench.baselines import ANCHORED, LABELS
+from pfn_core.bench.cliffs import prior_draw
 from pfn_core.bench.new_clusters import synthetic_mixture
 from pfn_core.bench.protocol import draw_anchors, partial_labels, score_without_anchors
 from pfn_core.estimator import PFNClusterer
@@ -43,10 +44,7 @@ def few_anchor_tasks(draws: int):
              for index in range(draws)]
     for family, draw in FAMILIES.items():
         for index in range(draws):
-            rng = np.random.default_rng(PRIOR_FIRST_SEED + index)
-            n_clusters = int(rng.integers(2, 9))
-            n_dims = int(rng.choice([2, 2, 3, 8, 20]))
-            X, y = draw(rng, int(rng.integers(300, 2000)), n_clusters, n_dims)
+            X, y = prior_draw(draw, PRIOR_FIRST_SEED + index)
             tasks.append((f"prior: {family}", X, y))
     return tasks
 

@@ -28,7 +28,7 @@ import torch
 from sklearn.cluster import AgglomerativeClustering
 from sklearn.metrics import adjusted_rand_score
 
-from pfn_core.bench.cliffs import cliffs_table, estimate_k_table
+from pfn_core.bench.cliffs import cliffs_table, estimate_k_table, prior_draw
 from pfn_core.bench.datasets import load_dataset, resolve_shared_root
 from pfn_core.bench.protocol import standardize_for_protocol
 from pfn_core.estimator import PFNClusterer
@@ -43,10 +43,7 @@ def prior_tasks(draws_per_family: int):
     tasks = []
     for family, draw in FAMILIES.items():
         for index in range(draws_per_family):
-            rng = np.random.default_rng(FIRST_SEED + index)
-            n_clusters = int(rng.integers(2, 9))
-            n_dims = int(rng.choice([2, 2, 3, 8, 20]))
-            X, y = draw(rng, int(rng.integers(300, 2000)), n_clusters, n_dims)
+            X, y = prior_draw(draw, FIRST_SEED + index)
             tasks.append((f"{family}/{index}", X, y))
     return tasks
 

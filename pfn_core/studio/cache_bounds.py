@@ -27,7 +27,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from pfn_core import limits, own_clustering, table_views
+from pfn_core import limits, table_views, without_anchors
 from pfn_core.preprocessing import GEOMETRY_DIM
 
 MB = 1024 * 1024
@@ -77,9 +77,9 @@ def table_views_bytes(n_rows: int = limits.MAX_ROWS, n_columns: int = limits.MAX
     """The model's cached views of tables of N rows and C columns (``pfn_core.table_views``:
     at most ``CACHED_TABLES`` of them within ``CACHED_BYTES``, and always the newest one):
     one table's views are its values (N, D') float64, features and geometry float32, links,
-    and its clusterings without anchors, (N, K) float64 each (``own_clustering``)."""
+    and its clusterings without anchors, (N, K) float64 each (``without_anchors``)."""
     n_features = min(n_columns * limits.MAX_CATEGORIES, limits.MAX_FEATURES)
-    clusterings = own_clustering.KEPT_CLUSTERINGS * n_rows * n_clusters * 8
+    clusterings = without_anchors.KEPT_CLUSTERINGS * n_rows * n_clusters * 8
     one = table_views.views_bytes(n_rows, n_features, MODEL_INPUT_DIM,
                                   min(n_features, GEOMETRY_DIM), clusterings)
     return min(table_views.CACHED_TABLES * one, max(table_views.CACHED_BYTES, one))

@@ -1,0 +1,113 @@
+"""Clustering without anchors into K clusters: the model seeds itself.
+
+Two starts, and the partition that cuts fewer links of the table's neighbour graph wins
+(``merging.graph_cut_fraction``):
+
+1. K density peaks (``seeding.density_peak_seeds``), each the one anchor of its class; the
+   model re-anchors on its 5, then 10 most confident rows per class, then a last pass.
+2. overseed x K peaks as sub-clusters, merged back to K by the model's own confusion
+   (``merging.merge_by_confusion``), then grown the same way over ``OVERSEED_SCHEDULE``, in
+   the pseudo-anchors' metric once they are enough.
+
+The second start is skipped when the first cuts no link at all (it cannot be beaten) or
+when overseed is 1. Nothing here depends on labels, so ``clustering_without_anchors`` keeps
+each result with the table's views: the studio's first map, a change of K back and forth
+and the few-anchor check (``own_clustering``) share it.
+
+Legend: N=rows, K=clusters, M=sub-clusters, A=pseudo-anchors.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import replace
+
+import numpy as np
+
+from pfn_core.anchor_metric import uses_anchor_metric
+from pfn_core.merging import graph_cut_fraction, merge_by_confusion
+from pfn_core.prepared_inputs import pilot_rows, views_in_anchor_metric
+from pfn_core.seeding import density_peak_seeds
+from pfn_core.table_views import DERIVED_BYTES
+
+DEFAULT_OVERSEED = 3  # the second start seeds 3 sub-clusters per cluster
+FIRST_SCHEDULE = (5, 10)  # the first start's pseudo-anchors per class, round by round
+OVERSEED_SCHEDULE = (5, 10, 20, 40)  # and the second start's
+SUBCLUSTER_PICKS = 5  # rows each sub-cluster of the second start sends to the merge
+KEPT_CLUSTERINGS = 4  # clusterings kept per table (an (N, K) array each),
+# within table_views.DERIVED_BYTES (the newest always)
+_kept_lock = threading.Lock()
+
+
+def clustering_without_anchors(estimator, prepared, n_clusters: int):
+    """The model's clustering of the table without anchors into `n_clusters` clusters
+    (``cluster_without_anchors``), kept with the table's views for the last
+    ``KEPT_CLUSTERINGS`` values of K that fit in ``table_views.DERIVED_BYTES``.
+
+    estimator: the ``PFNClusterer`` whose settings run it; prepared: its
+    ``PreparedInputs`` -> (proba (N, n_clusters), FittedPass), copies the caller may
+    change."""
+    table = prepared.in_table_metric()
+    key = (table.model, estimator.device, estimator.n_ensemble, estimator.context_size,
+           estimator.overseed, estimator.anchor_metric, n_clusters)
+    with _kept_lock:  # the studio fits from several threads
+        kept = table.views.derived.setdefault("clusterings_without_anchors", OrderedDict())
+        entry = kept.get(key)
+        if entry is not None:
+            kept.move_to_end(key)
+    if entry is None:
+        entry = cluster_without_anchors(estimator, table, n_clusters)
+        with _kept_lock:
+            kept[key] = entry
+            while len(kept) > 1 and (len(kept) > KEPT_CLUSTERINGS or sum(
+                    proba.nbytes for proba, _ in kept.values()) > DERIVED_BYTES):
+                kept.popitem(last=False)
+    proba, fitted_pass = entry
+    return proba.copy(), replace(fitted_pass)
+
+
+def cluster_without_anchors(estimator, prepared, n_clusters: int):
+    """The two starts (see the module's docstring); `estimator` runs the passes.
+    -> (proba (N, K), FittedPass)"""
+    k = n_clusters
+    n_sub = min(estimator.overseed * k, len(prepared.X))
+    # Peaks come best first, so the first k of the n_sub peaks are the k peaks.
+    peaks = density_peak_seeds(prepared.geometry, prepared.X, n_sub,
+                               order=prepared.content_order)
+    best = grow_from_seeds(estimator, prepared, peaks[:k], np.arange(k), k, FIRST_SCHEDULE)
+    graph = prepared.views.base_graph
+    best_cut = graph_cut_fraction(best[0].argmax(1), graph)
+    if n_sub > k and best_cut > 0:  # a cut of 0 cannot be beaten: skip the second start
+        index, index_class = merged_seeds(estimator, prepared, peaks, k)
+        merged = grow_from_seeds(estimator, prepared, index, index_class, k,
+                                 OVERSEED_SCHEDULE, estimator.anchor_metric)
+        if graph_cut_fraction(merged[0].argmax(1), graph) < best_cut:
+            best = merged
+    return best
+
+
+def merged_seeds(estimator, prepared, peaks: np.ndarray, n_clusters: int):
+    """Sub-clusters from `peaks` (M,) rows: one pass that picks ``SUBCLUSTER_PICKS`` rows of
+    each, and those rows labelled by their merged group -> (rows (A,), groups (A,) in
+    0..K-1)"""
+    n_sub = len(peaks)
+    index, index_class = estimator._pick_anchors(prepared, peaks, np.arange(n_sub), n_sub,
+                                                 SUBCLUSTER_PICKS, np.zeros(0, dtype=np.int64))
+    proba = estimator._pass(prepared, index, index_class, n_sub, rows=pilot_rows(prepared))
+    return index, merge_by_confusion(proba, n_clusters)[index_class]
+
+
+def grow_from_seeds(estimator, prepared, index, index_class, n_clusters: int, schedule,
+                    anchor_metric: bool = False):
+    """Re-anchor on `schedule[i]` confident rows per class in turn, then a last pass, in the
+    pseudo-anchors' metric if `anchor_metric` (and they are enough).
+    index (A,), index_class (A,) in 0..K-1 -> (proba (N, K), FittedPass)"""
+    for per_class in schedule:
+        index, index_class = estimator._pick_anchors(prepared, index, index_class, n_clusters,
+                                                     per_class, np.zeros(0, dtype=np.int64))
+    if anchor_metric and uses_anchor_metric(len(index), n_clusters):
+        views = views_in_anchor_metric(prepared.views, index, index_class,
+                                       prepared.model.config.input_dim)
+        prepared = replace(prepared, views=views)
+    return estimator._full_pass(prepared, index, index_class, n_clusters)
