@@ -26,14 +26,13 @@ import statistics
 import numpy as np
 
 from pfn_core.bench.baselines import ANCHORED, LABELS
-from pfn_core.bench.cliffs import prior_draw
+from pfn_core.bench.cliffs import ANCHOR_SEEDS, prior_draw
+from pfn_core.bench.cliffs import CLIFF_LEVELS as LEVELS
 from pfn_core.bench.new_clusters import synthetic_mixture
 from pfn_core.bench.protocol import draw_anchors, partial_labels, score_without_anchors
 from pfn_core.estimator import PFNClusterer
 from pfn_core.prior import FAMILIES
 
-LEVELS = (1, 3)
-ANCHOR_SEEDS = (0, 1, 2)
 MIXTURE_FIRST_SEED = 500  # as bench.new_clusters --synthetic
 PRIOR_FIRST_SEED = 9000
 
