@@ -181,7 +181,7 @@ def _score_in_threads(clusterer, chunks: Iterator[pd.DataFrame], features: list[
     import torch
     from threadpoolctl import threadpool_limits
 
-    from pfn_core.geodesic import available_cores
+    from pfn_core.path_search import available_cores
 
     workers = available_cores()
     previous = torch.get_num_threads()

@@ -18,14 +18,14 @@ G=geometry columns.
 from __future__ import annotations
 
 import functools
-import os
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
+
+from pfn_core.path_search import available_cores, path_lengths
 
 GRAPH_NEIGHBOURS = 8  # each landmark links to its 8 nearest landmarks (and they back to it)
 ATTACH_NEIGHBOURS = 3  # a query reaches the graph through its 3 nearest landmarks
@@ -53,14 +53,6 @@ MEASURE_CHUNK = 65536  # rows per block when hops are measured again in a new ge
 # largest part of a first fit of 10,000 rows), a few hundredths with the tree.
 TREE_GRAPH_MIN_LANDMARKS = 4096
 UNREACHABLE = 1e3  # across disconnected parts: straight line + this many longest graph edges
-
-
-def available_cores() -> int:
-    """Cores this process may run on (its affinity, not the machine's count)."""
-    try:
-        return max(len(os.sched_getaffinity(0)), 1)
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
 
 
 def _pairwise(a: np.ndarray, b: np.ndarray) -> torch.Tensor:
@@ -197,9 +189,8 @@ def neighbour_graph(points: np.ndarray, n_neighbours: int = GRAPH_NEIGHBOURS):
 
 def shortest_paths(graph, sources: np.ndarray) -> np.ndarray:
     """Path lengths from `sources` (S,) to every node of a symmetric graph -> (S, P), inf
-    where unreachable."""
-    # The graph is symmetric already; scipy's directed search is much faster than undirected.
-    return dijkstra(graph, directed=True, indices=sources)
+    where unreachable (``path_search``: Dijkstra on every core)."""
+    return path_lengths(graph, sources)
 
 
 @dataclass

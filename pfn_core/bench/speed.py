@@ -2,9 +2,12 @@
 same run.
 
 Data (as in the speed issue): 16 columns, 10 Gaussian clusters (centres N(0, 4^2), unit
-noise), float32. Anchors: 5 random rows per cluster, or ``many`` anchors (1,000 and 5,000)
-in 3 classes (class = cluster mod 3, as lassos over several blobs make them), or none
-(``n_clusters=10``). Timed, each case in a fresh process (so peak memory is the case's own):
+noise), float32. ``--data touching`` draws the centres from N(0, 1.5^2) instead: the clusters
+touch, the neighbour graph is one piece, and every shortest-path search crosses the whole
+table, as on most real tables (on the separated blobs each search stays in its cluster).
+Anchors: 5 random rows per cluster, or ``many`` anchors (1,000 and 5,000) in 3 classes
+(class = cluster mod 3, as lassos over several blobs make them), or none (``n_clusters=10``).
+Timed, each case in a fresh process (so peak memory is the case's own):
 
 - model, first fit: ``PFNClusterer().fit(X, y)`` after a warm-up fit on another table (the
   table's cached views dropped before each timed run);
@@ -40,16 +43,17 @@ import numpy as np
 N_CLUSTERS = 10
 N_COLUMNS = 16
 ANCHORS_PER_CLUSTER = 5
+CENTRE_SPREAD = {"separated": 4.0, "touching": 1.5}  # --data: the centres' standard deviation
 MANY_CLASSES = 3
 LABEL_SPREADING_MAX_ROWS = 100_000
 PEERS = ("kmeans", "gmm", "label_spreading", "nearest_anchor")
 
 
-def blobs(n_rows: int, seed: int = 0, n_columns: int = N_COLUMNS):
-    """X (N, D) float32 and the true cluster of each row (N,)."""
+def blobs(n_rows: int, seed: int = 0, n_columns: int = N_COLUMNS, data: str = "separated"):
+    """X (N, D) float32 and the true cluster of each row (N,); `data` a CENTRE_SPREAD key."""
     rng = np.random.default_rng(seed)
     truth = rng.integers(0, N_CLUSTERS, n_rows)
-    centres = rng.normal(0, 4, (N_CLUSTERS, n_columns))
+    centres = rng.normal(0, CENTRE_SPREAD[data], (N_CLUSTERS, n_columns))
     X = (centres[truth] + rng.normal(0, 1, (n_rows, n_columns))).astype(np.float32)
     return X, truth
 
@@ -86,11 +90,11 @@ def draw_targets(truth: np.ndarray, anchors: str, seed: int):
 
 
 def run_case(method: str, n_rows: int, anchors: str, repeats: int, device: str,
-             settings: dict | None = None) -> dict:
+             settings: dict | None = None, data: str = "separated") -> dict:
     """Time one method on one table in this process -> {seconds: [...], ari, peak_mb}."""
     from sklearn.metrics import adjusted_rand_score
 
-    X, truth = blobs(n_rows)
+    X, truth = blobs(n_rows, data=data)
     settings = {"device": device, **(settings or {})}
     if method in ("first_fit", "recluster"):  # untimed: load the model, cache the table
         _warm_up(method, X, truth, settings)
@@ -153,10 +157,11 @@ def _model(method: str, X: np.ndarray, y: np.ndarray, settings: dict) -> np.ndar
 
 
 def measure(method: str, n_rows: int, anchors: str, repeats: int, threads: int | None,
-            device: str, settings: str = "{}") -> dict:
+            device: str, settings: str = "{}", data: str = "separated") -> dict:
     """Run one case in a fresh Python process -> run_case's dict (or {"error": ...})."""
     command = [sys.executable, "-m", "pfn_core.bench.speed", "--one", method, str(n_rows),
-               anchors, "--repeats", str(repeats), "--device", device, "--settings", settings]
+               anchors, "--repeats", str(repeats), "--device", device, "--settings", settings,
+               "--data", data]
     if threads:
         command += ["--threads", str(threads)]
     done = subprocess.run(command, capture_output=True, text=True)
@@ -252,6 +257,8 @@ def main(argv=None) -> int:
     parser.add_argument("--device", default="cpu", help="the model's device: cpu or cuda")
     parser.add_argument("--settings", default="{}", metavar="JSON",
                         help='PFNClusterer settings, e.g. \'{"discover": false}\'')
+    parser.add_argument("--data", choices=sorted(CENTRE_SPREAD), default="separated",
+                        help="separated blobs (the issue's data) or touching ones")
     parser.add_argument("--ls-max-rows", type=int, default=LABEL_SPREADING_MAX_ROWS,
                         help="time label spreading up to this many rows")
     parser.add_argument("--json", metavar="PATH", help="also save the raw results")
@@ -265,7 +272,7 @@ def main(argv=None) -> int:
     if args.one:
         method, n_rows, anchors = args.one
         print(json.dumps(run_case(method, int(n_rows), anchors, args.repeats, args.device,
-                                  json.loads(args.settings))))
+                                  json.loads(args.settings), args.data)))
         return 0
     import torch
 
@@ -279,11 +286,13 @@ def main(argv=None) -> int:
     if device.startswith("cuda"):
         device += f" ({torch.cuda.get_device_name(0)})" if torch.cuda.is_available() else ""
     print(f"Machine: {platform.platform()}, {args.threads or 'default'} threads, torch "
-          f"{torch.__version__}, model on {device}, settings {args.settings}; median of "
+          f"{torch.__version__}, model on {device}, settings {args.settings}, {args.data} "
+          f"blobs; median of "
           f"{args.repeats} (min-max), each case in a fresh process.\n", flush=True)
     results = {}
     for case in todo:
-        results[case] = measure(*case, args.repeats, args.threads, args.device, args.settings)
+        results[case] = measure(*case, args.repeats, args.threads, args.device, args.settings,
+                                args.data)
         print(f"  {case}: {_cell(results[case])}", file=sys.stderr, flush=True)
     rows = sorted({n for _, n, _ in todo})
     print(report(results, rows, args.anchors))

@@ -1,0 +1,118 @@
+"""Shortest paths from many sources through a sparse graph, on every core.
+
+Every pass of the model runs one search per context token through the landmark graph
+(``geodesic.landmark_paths``): hundreds of sources over thousands of landmarks. On tables
+whose clusters touch, each search visits the whole graph, and scipy's ``dijkstra`` (one
+source after another, holding the interpreter lock) took 70% of a 10,000-row re-cluster
+(``python -m pfn_core.bench.speed --data touching``, BENCHMARKS.md). Here each search is
+Dijkstra's algorithm with a binary heap (compiled by numba, cached on disk after the first
+call), and the sources are split over the cores in threads that release the lock. The
+lengths are the same shortest paths scipy finds (the graph's lengths are float64 and each
+path is summed edge by edge, as there).
+
+Legend: S=sources, P=nodes, E=stored edges (both directions of a link).
+"""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+
+import numba
+import numpy as np
+
+MIN_SOURCES_PER_THREAD = 8  # fewer than this per core: one thread (starting more costs more)
+
+
+def available_cores() -> int:
+    """Cores this process may run on (its affinity, not the machine's count)."""
+    try:
+        return max(len(os.sched_getaffinity(0)), 1)
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+@numba.njit(nogil=True, cache=True)
+def _search(indptr, indices, lengths, sources, out):  # pragma: no cover (compiled)
+    """Dijkstra from each of `sources` (S,) into out (S, P), inf where unreachable.
+    indptr (P+1,), indices (E,), lengths (E,): a CSR graph with positive lengths."""
+    n_nodes = indptr.size - 1
+    capacity = indices.size + 1  # a node is pushed once per length improvement at most
+    heap_length = np.empty(capacity, np.float64)
+    heap_node = np.empty(capacity, np.int64)
+    settled = np.empty(n_nodes, np.bool_)
+    for i in range(sources.size):
+        distance = out[i]
+        for node in range(n_nodes):
+            distance[node] = np.inf
+            settled[node] = False
+        distance[sources[i]] = 0.0
+        heap_length[0] = 0.0
+        heap_node[0] = sources[i]
+        size = 1
+        while size > 0:
+            nearest, node = heap_length[0], heap_node[0]
+            size -= 1
+            if size > 0:  # the last entry moves to the root and sinks
+                length, moved = heap_length[size], heap_node[size]
+                position = 0
+                while True:
+                    child = 2 * position + 1
+                    if child >= size:
+                        break
+                    if child + 1 < size and heap_length[child + 1] < heap_length[child]:
+                        child += 1
+                    if heap_length[child] >= length:
+                        break
+                    heap_length[position] = heap_length[child]
+                    heap_node[position] = heap_node[child]
+                    position = child
+                heap_length[position] = length
+                heap_node[position] = moved
+            if settled[node]:
+                continue  # a stale entry: the node was reached shorter before
+            settled[node] = True
+            for edge in range(indptr[node], indptr[node + 1]):
+                neighbour = indices[edge]
+                length = nearest + lengths[edge]
+                if length < distance[neighbour]:
+                    distance[neighbour] = length
+                    position = size  # push, then rise
+                    size += 1
+                    while position > 0:
+                        parent = (position - 1) // 2
+                        if heap_length[parent] <= length:
+                            break
+                        heap_length[position] = heap_length[parent]
+                        heap_node[position] = heap_node[parent]
+                        position = parent
+                    heap_length[position] = length
+                    heap_node[position] = neighbour
+
+
+def path_lengths(graph, sources: np.ndarray, threads: int | None = None) -> np.ndarray:
+    """Shortest-path lengths from `sources` (S,) to every node of a graph with positive
+    edge lengths (scipy sparse, (P, P); an edge u -> v is stored at [u, v]).
+    -> (S, P) float64, inf where unreachable. `threads`: default every core."""
+    graph = graph.tocsr()
+    indptr = graph.indptr.astype(np.int64)
+    indices = graph.indices.astype(np.int64)
+    lengths = graph.data.astype(np.float64)
+    sources = np.asarray(sources, dtype=np.int64).ravel()
+    n_nodes = graph.shape[0]
+    if len(sources) and (sources.min() < 0 or sources.max() >= n_nodes):
+        raise ValueError(f"sources must be node numbers in 0..{n_nodes - 1}.")
+    out = np.empty((len(sources), n_nodes), dtype=np.float64)
+    threads = available_cores() if threads is None else threads
+    threads = max(1, min(threads, len(sources) // MIN_SOURCES_PER_THREAD))
+    if threads == 1:
+        _search(indptr, indices, lengths, sources, out)
+        return out
+    bounds = np.linspace(0, len(sources), threads + 1).astype(int)
+    with ThreadPoolExecutor(threads) as pool:
+        done = [pool.submit(_search, indptr, indices, lengths, sources[start:stop],
+                            out[start:stop])
+                for start, stop in zip(bounds[:-1], bounds[1:], strict=True)]
+        for future in done:
+            future.result()
+    return out
