@@ -24,9 +24,17 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numba
 import numpy as np
+import torch
 
 MIN_SOURCES_PER_THREAD = 8  # fewer than this per core: one thread (starting more costs more)
 HEAP_ARITY = 4  # children per heap entry: shallower than a binary heap, fewer moves per pop
+
+
+def search_threads() -> int:
+    """Threads for the searches: as many as torch may use, at most the cores this process
+    may run on, so that one setting governs both (the studio gives torch half the cores to
+    leave the rest to the browser, ``studio.runtime``)."""
+    return max(1, min(available_cores(), torch.get_num_threads()))
 
 
 def available_cores() -> int:
@@ -100,7 +108,7 @@ def _search(indptr, indices, lengths, sources, out):  # pragma: no cover (compil
 def path_lengths(graph, sources: np.ndarray, threads: int | None = None) -> np.ndarray:
     """Shortest-path lengths from `sources` (S,) to every node of a graph with positive
     edge lengths (scipy sparse, (P, P); an edge u -> v is stored at [u, v]).
-    -> (S, P) float64, inf where unreachable. `threads`: default every core."""
+    -> (S, P) float64, inf where unreachable. `threads`: default ``search_threads()``."""
     graph = graph.tocsr()
     indptr = graph.indptr.astype(np.int64)
     indices = graph.indices.astype(np.int64)
@@ -110,7 +118,7 @@ def path_lengths(graph, sources: np.ndarray, threads: int | None = None) -> np.n
     if len(sources) and (sources.min() < 0 or sources.max() >= n_nodes):
         raise ValueError(f"sources must be node numbers in 0..{n_nodes - 1}.")
     out = np.empty((len(sources), n_nodes), dtype=np.float64)
-    threads = available_cores() if threads is None else threads
+    threads = search_threads() if threads is None else threads
     threads = max(1, min(threads, len(sources) // MIN_SOURCES_PER_THREAD))
     if threads == 1:
         _search(indptr, indices, lengths, sources, out)

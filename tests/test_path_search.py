@@ -46,3 +46,13 @@ def test_no_sources_gives_an_empty_result():
 def test_a_source_outside_the_graph_is_refused():
     with pytest.raises(ValueError, match="node numbers"):
         path_lengths(_two_clouds(n=20), [40])
+
+
+def test_searches_use_as_many_threads_as_torch_may(monkeypatch):
+    import pfn_core.path_search as path_search
+
+    monkeypatch.setattr(path_search, "available_cores", lambda: 4)
+    monkeypatch.setattr(path_search.torch, "get_num_threads", lambda: 1)
+    assert path_search.search_threads() == 1
+    monkeypatch.setattr(path_search.torch, "get_num_threads", lambda: 8)
+    assert path_search.search_threads() == 4
