@@ -30,6 +30,16 @@ MIN_SOURCES_PER_THREAD = 8  # fewer than this per core: one thread (starting mor
 HEAP_ARITY = 4  # children per heap entry: shallower than a binary heap, fewer moves per pop
 
 
+def compiled(function):
+    """`function` compiled by numba, releasing the interpreter lock, and kept on disk so
+    that later processes skip the compilation (about a second); where numba finds no
+    writable place for that (a read-only install and home), compiled in each process."""
+    try:
+        return numba.njit(nogil=True, cache=True)(function)
+    except RuntimeError:  # "cannot cache function ...: no locator available"
+        return numba.njit(nogil=True)(function)
+
+
 def search_threads() -> int:
     """Threads for the searches: as many as torch may use, at most the cores this process
     may run on, so that one setting governs both (the studio gives torch half the cores to
@@ -45,7 +55,7 @@ def available_cores() -> int:
         return os.cpu_count() or 1
 
 
-@numba.njit(nogil=True, cache=True)
+@compiled
 def _search(indptr, indices, lengths, sources, out):  # pragma: no cover (compiled)
     """Dijkstra from each of `sources` (S,) into out (S, P), inf where unreachable.
     indptr (P+1,), indices (E,), lengths (E,): a CSR graph with positive lengths."""

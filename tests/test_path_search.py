@@ -56,3 +56,11 @@ def test_searches_use_as_many_threads_as_torch_may(monkeypatch):
     assert path_search.search_threads() == 1
     monkeypatch.setattr(path_search.torch, "get_num_threads", lambda: 8)
     assert path_search.search_threads() == 4
+
+
+def test_a_function_numba_cannot_cache_is_still_compiled():
+    from pfn_core.path_search import compiled
+
+    namespace = {}
+    exec("def add_one(x):\n    return x + 1\n", namespace)  # no file: nowhere to cache it
+    assert compiled(namespace["add_one"])(41) == 42
