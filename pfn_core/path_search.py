@@ -24,7 +24,6 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numba
 import numpy as np
-import torch
 
 MIN_SOURCES_PER_THREAD = 8  # fewer than this per core: one thread (starting more costs more)
 HEAP_ARITY = 4  # children per heap entry: shallower than a binary heap, fewer moves per pop
@@ -41,10 +40,15 @@ def compiled(function):
 
 
 def search_threads() -> int:
-    """Threads for the searches: as many as torch may use, at most the cores this process
-    may run on, so that one setting governs both (the studio gives torch half the cores to
-    leave the rest to the browser, ``studio.runtime``)."""
-    return max(1, min(available_cores(), torch.get_num_threads()))
+    """Threads for the searches: every core this process may run on, whatever torch's
+    count. The studio gives torch half the cores because torch's threads spin while they
+    wait for each other, which a busy browser turns into a 2x slower fit
+    (``studio.runtime``); the searches are independent chunks that never wait for each
+    other, so a busy core costs them at most its own share. In the studio, on a 10,000-row
+    table of touching blobs, lasso fits took a median 0.98 s with the searches on both
+    cores against 1.36 s on torch's one (5 rounds each, a throwaway script driving
+    Chromium)."""
+    return available_cores()
 
 
 def available_cores() -> int:

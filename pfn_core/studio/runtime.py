@@ -5,9 +5,9 @@ busy drawing both maps while the server re-clusters. Torch's default, one thread
 then fights the browser for every core: on a 2-core machine a 10,000-row fit took a median
 1.58 s inside the studio with two threads and 0.62 s with one
 (``python -m pfn_core.bench.studio_latency``, figures in BENCHMARKS.md). So the studio gives
-torch half the CPUs, and the path searches follow torch's count (``path_search``);
-``PFN_STUDIO_THREADS`` overrides that (e.g. on a server whose users' browsers run
-elsewhere).
+torch half the CPUs; ``PFN_STUDIO_THREADS`` overrides that (e.g. on a server whose users'
+browsers run elsewhere). The path searches use every core whatever this setting
+(``path_search.search_threads``): they do not spin.
 """
 
 from __future__ import annotations
