@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from pfn_core.bench.speed import blobs_with_anchors
+from pfn_core.bench.speed import blobs
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -167,7 +167,8 @@ def lasso(page, overlay, polygon) -> float:
     return time.monotonic()
 
 
-def write_table(path: Path, n_rows: int, n_columns: int) -> None:
-    """A CSV of Gaussian blobs (``speed.blobs_with_anchors`` without its labels), N x C."""
-    X, _ = blobs_with_anchors(n_rows, n_columns)
+def write_table(path: Path, n_rows: int, n_columns: int, data: str = "separated") -> None:
+    """A CSV of Gaussian blobs (``speed.blobs``, seed 0, `data` "separated" or
+    "touching", without their labels), N x C."""
+    X, _ = blobs(n_rows, 0, n_columns, data)
     pd.DataFrame(X, columns=[f"x{j}" for j in range(n_columns)]).to_csv(path, index=False)

@@ -8,7 +8,8 @@ an analyst runs the studio locally):
    and a button; a click reruns the page with new colours. Round trip: click to both maps
    redrawn (their ``layout.meta`` is the new round and the page is idle).
 2. **Upload, fresh process**: ``streamlit run app.py`` with empty caches; a table of Gaussian
-   blobs (``speed.blobs_with_anchors`` without its labels, N x ``--columns``) is uploaded.
+   blobs (``speed.blobs`` without labels, N x ``--columns``; far apart, or touching with
+   ``--data touching``) is uploaded.
    Times: to the first clustered map, and (UMAP in the background) to the UMAP map.
 3. **Reopened**: a second fresh server on the same cache folder; the same file uploaded again;
    time to the clustered map.
@@ -239,7 +240,7 @@ def measure_rounds(url: str, table: Path, n_rows: int, rounds: int,
 
 
 def measure(n_rows: int, n_columns: int, rounds: int, lasso_points: int,
-            folder: Path) -> Measurement:
+            folder: Path, data: str = "separated") -> Measurement:
     """Everything for one table size, servers started and stopped here."""
     page = folder / "reference_page.py"
     page.write_text(REFERENCE_PAGE)
@@ -247,7 +248,7 @@ def measure(n_rows: int, n_columns: int, rounds: int, lasso_points: int,
                         extra_env={"PFN_REFERENCE_ROWS": str(n_rows)}) as url:
         reference = measure_reference(url, rounds)
     table = folder / f"blobs_{n_rows}.csv"
-    write_table(table, n_rows, n_columns)
+    write_table(table, n_rows, n_columns, data)
     studio = folder / "studio"
     with running_studio(studio) as url:
         first, umap_map = measure_upload(url, table, n_rows)
@@ -298,6 +299,8 @@ def main(argv=None) -> int:
     parser.add_argument("--rounds", type=int, default=6)
     parser.add_argument("--lasso", type=int, default=320,
                         help="points per lasso (about; planned from the drawn map)")
+    parser.add_argument("--data", choices=["separated", "touching"], default="separated",
+                        help="blobs far apart (default) or touching (bench.speed --data)")
     args = parser.parse_args(argv)
     if missing := chromium_missing():
         print(missing)
@@ -306,9 +309,10 @@ def main(argv=None) -> int:
     for n_rows in args.rows:
         with tempfile.TemporaryDirectory() as folder:
             measurements.append(measure(n_rows, args.columns, args.rounds, args.lasso,
-                                        Path(folder)))
+                                        Path(folder), args.data))
         if len(args.rows) > 1:  # a long run: show each size as soon as it is measured
             print(report(measurements[-1:]), "\n", flush=True)
+    print(f"{args.data.capitalize()} blobs, {args.columns} columns.")
     print(report(measurements))
     return 0
 
