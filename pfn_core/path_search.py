@@ -131,6 +131,8 @@ def path_lengths(graph, sources: np.ndarray, threads: int | None = None) -> np.n
     n_nodes = graph.shape[0]
     if len(sources) and (sources.min() < 0 or sources.max() >= n_nodes):
         raise ValueError(f"sources must be node numbers in 0..{n_nodes - 1}.")
+    if lengths.size and lengths.min() < 0:
+        raise ValueError("edge lengths must not be negative: Dijkstra's search needs them so.")
     out = np.empty((len(sources), n_nodes), dtype=np.float64)
     threads = search_threads() if threads is None else threads
     threads = max(1, min(threads, len(sources) // MIN_SOURCES_PER_THREAD))

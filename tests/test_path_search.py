@@ -64,3 +64,10 @@ def test_a_function_numba_cannot_cache_is_still_compiled():
     namespace = {}
     exec("def add_one(x):\n    return x + 1\n", namespace)  # no file: nowhere to cache it
     assert compiled(namespace["add_one"])(41) == 42
+
+
+def test_a_negative_length_is_refused():
+    graph = csr_matrix((np.array([1.0, -2.0]), (np.array([0, 1]), np.array([1, 0]))),
+                       shape=(2, 2))
+    with pytest.raises(ValueError, match="negative"):
+        path_lengths(graph, [0])
