@@ -118,16 +118,25 @@ def parse_caption(text: str) -> tuple[int, int, float]:
 # half a second to a measured time (a change made 900 ms after the start was seen at 1,297 ms,
 # one made at 1,300 ms at 1,792 ms). Every timed wait here is checked on each animation
 # frame instead, as the reference page's is (``wait_for_function``, seen within 20 ms).
-_CLUSTERED = """(text) => document.body.textContent.includes(text)
-    && !!document.querySelector('.st-key-model_map .pfn-map[data-drawn]')"""
+# The map's element lives in its component's shadow root (components v2 isolate styles).
+_MAP = """(key) => {
+  const box = document.querySelector(`.st-key-${key}`);
+  if (!box) return null;
+  for (const element of [box, ...box.querySelectorAll('*')]) {
+    const found = (element.shadowRoot ?? element).querySelector('.pfn-map');
+    if (found) return found;
+  }
+  return null;
+}"""
+_CLUSTERED = f"""(text) => document.body.textContent.includes(text)
+    && !!({_MAP})('model_map')?.dataset.drawn"""
 _SELECTED = "() => document.body.textContent.includes('points selected')"
-_REDRAWN = """([name, before]) => {
+_REDRAWN = f"""([name, before]) => {{
   const counted = [...document.querySelectorAll('.st-key-cluster_counts')]
       .some((element) => element.textContent.includes(name));
-  const drawn = ['.st-key-model_map .pfn-map', '.st-key-kmeans_map .pfn-map'].map(
-      (selector) => document.querySelector(selector)?.getAttribute('data-drawn') ?? '');
+  const drawn = ['model_map', 'kmeans_map'].map((key) => ({_MAP})(key)?.dataset.drawn ?? '');
   return counted && drawn.every((value, i) => value !== (before[i] ?? ''));
-}"""
+}}"""
 
 
 # Reads the drawn map (coordinates cached by the component, its visible range) to find a circle
