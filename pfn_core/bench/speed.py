@@ -58,17 +58,6 @@ def blobs(n_rows: int, seed: int = 0, n_columns: int = N_COLUMNS, data: str = "s
     return X, truth
 
 
-def blobs_with_anchors(n_rows: int, n_columns: int = N_COLUMNS, seed: int = 0,
-                       per_class: int = 3):
-    """Blobs of `n_columns` columns and a y with `per_class` anchors per blob (the first
-    rows of each). -> X (N, D) float32, y (N,) with -1 for unlabelled rows"""
-    X, truth = blobs(n_rows, seed, n_columns)
-    y = np.full(n_rows, -1)
-    for c in range(N_CLUSTERS):
-        y[np.flatnonzero(truth == c)[:per_class]] = c
-    return X, y
-
-
 def draw_targets(truth: np.ndarray, anchors: str, seed: int):
     """y (N,) with -1 for unlabelled rows, and the reference the result is scored against.
 
