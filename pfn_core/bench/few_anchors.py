@@ -28,6 +28,7 @@ import numpy as np
 from pfn_core.bench.baselines import ANCHORED, LABELS
 from pfn_core.bench.cliffs import ANCHOR_SEEDS, prior_draw
 from pfn_core.bench.cliffs import CLIFF_LEVELS as LEVELS
+from pfn_core.bench.datasets import apply_threads
 from pfn_core.bench.new_clusters import synthetic_mixture
 from pfn_core.bench.protocol import draw_anchors, partial_labels, score_without_anchors
 from pfn_core.estimator import PFNClusterer
@@ -109,10 +110,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     if args.draws < 1:
         parser.error("--draws must be at least 1")
-    if args.threads:
-        import torch
-
-        torch.set_num_threads(args.threads)
+    apply_threads(args)
     print(f"One and three anchors per cluster on held-out tables ({args.draws} per family, "
           "anchor seeds 0-2), mean ARI on non-anchor rows:\n")
     print("\n".join(few_anchors_table(args.draws)))

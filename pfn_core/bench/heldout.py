@@ -24,12 +24,11 @@ import argparse
 import statistics
 
 import numpy as np
-import torch
 from sklearn.cluster import AgglomerativeClustering
 from sklearn.metrics import adjusted_rand_score
 
 from pfn_core.bench.cliffs import cliffs_table, estimate_k_table, prior_draw
-from pfn_core.bench.datasets import load_dataset, resolve_shared_root
+from pfn_core.bench.datasets import apply_threads, load_dataset, resolve_shared_root
 from pfn_core.bench.protocol import standardize_for_protocol
 from pfn_core.estimator import PFNClusterer
 from pfn_core.prior import FAMILIES
@@ -80,8 +79,7 @@ def main(argv=None) -> int:
     parser.add_argument("--estimate-k", action="store_true",
                         help="K estimated without anchors on prior draws instead")
     args = parser.parse_args(argv)
-    if args.threads:
-        torch.set_num_threads(args.threads)
+    apply_threads(args)
     if args.cliffs or args.estimate_k:
         if args.cliffs:
             print(f"Held-out cliff families, mean ARI on non-anchor rows ({args.draws} draws "
