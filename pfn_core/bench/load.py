@@ -41,6 +41,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pfn_core.bench.studio_driver import (
+    COUNTED,
+    COUNTS,
     Server,
     async_browser,
     chromium_missing,
@@ -53,10 +55,7 @@ from pfn_core.studio.anchor_store import dataset_fingerprint
 from pfn_core.studio.sessions import SessionStore, replay
 from pfn_core.studio.tabular_io import read_table
 
-COUNTS = ".st-key-cluster_counts"
 SELECTED = re.compile(r"(\d+) points selected")
-_COUNTED = f"""(label) => [...document.querySelectorAll('{COUNTS}')]
-    .some((element) => element.textContent.includes(label))"""
 ACTION_TIMEOUT_MS = 300_000  # a click may wait for several people's reruns on a busy machine
 
 
@@ -116,9 +115,7 @@ async def label_once(page, label: str, person: Person) -> float:
     await page.get_by_label("…or a new label").fill(label)
     started = time.monotonic()
     await page.locator(".st-key-assign button").click()
-    # Checked on every animation frame: expect() checks again only 100, 250, 500 and 1,000
-    # ms apart, up to half a second late (bench.studio_latency).
-    await page.wait_for_function(_COUNTED, arg=label, timeout=300_000)
+    await page.wait_for_function(COUNTED, arg=label, timeout=300_000)  # every frame
     await wait_until_idle(page, ACTION_TIMEOUT_MS)
     seconds = time.monotonic() - started
     person.assigned[label] = person.assigned.get(label, 0) + n_selected

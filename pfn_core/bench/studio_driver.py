@@ -29,6 +29,11 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 SERVER_START_TIMEOUT_S = 60
 LONG_MS = 600_000
 IDLE = "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"  # no rerun running
+COUNTS = ".st-key-cluster_counts"  # the studio's cluster counts, which name every label
+# Whether the counts name `label` yet: for ``page.wait_for_function``, which checks on every
+# animation frame (Playwright's expect() checks only 100, 250, 500 and 1,000 ms apart).
+COUNTED = f"""(label) => [...document.querySelectorAll('{COUNTS}')]
+    .some((element) => element.textContent.includes(label))"""
 
 
 def free_port() -> int:

@@ -42,6 +42,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pfn_core.bench.studio_driver import (
+    COUNTED,
     LONG_MS,
     browser_page,
     chromium_missing,
@@ -132,8 +133,7 @@ _CLUSTERED = f"""(text) => document.body.textContent.includes(text)
     && !!({_MAP})('model_map')?.dataset.drawn"""
 _SELECTED = "() => document.body.textContent.includes('points selected')"
 _REDRAWN = f"""([name, before]) => {{
-  const counted = [...document.querySelectorAll('.st-key-cluster_counts')]
-      .some((element) => element.textContent.includes(name));
+  const counted = ({COUNTED})(name);
   const drawn = ['model_map', 'kmeans_map'].map((key) => ({_MAP})(key)?.dataset.drawn ?? '');
   return counted && drawn.every((value, i) => value !== (before[i] ?? ''));
 }}"""
