@@ -6,6 +6,7 @@ E=embedding width, K=classes.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -85,7 +86,15 @@ def inference_codes(geometry: np.ndarray, anchor_index: np.ndarray, anchor_class
 
 
 def member_codes(n_classes: int, embed_dim: int, member: int = 0) -> torch.Tensor:
-    """Ensemble member `member`'s label codes, in code order (class k gets row k). -> (K, E)"""
+    """Ensemble member `member`'s label codes, in code order (class k gets row k). -> (K, E)
+
+    The codes are fixed for each (K, E, member), so they are drawn once per process
+    (``_drawn_codes``; a QR factorisation took up to 15 ms a pass) and copied out."""
+    return _drawn_codes(n_classes, embed_dim, member).clone()
+
+
+@functools.lru_cache(maxsize=256)
+def _drawn_codes(n_classes: int, embed_dim: int, member: int) -> torch.Tensor:
     return label_codes(n_classes, embed_dim, torch.Generator().manual_seed(CODE_SEED + member))
 
 
