@@ -18,7 +18,7 @@ G=geometry columns.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
@@ -52,6 +52,7 @@ MEASURE_CHUNK = 65536  # rows per block when hops are measured again in a new ge
 # k-d tree in as few dimensions: 8,192 landmarks took 0.3-0.5 s with the blocked search (the
 # largest part of a first fit of 10,000 rows), a few hundredths with the tree.
 TREE_GRAPH_MIN_LANDMARKS = 4096
+KNOWN_PATH_ROWS = 1024  # rows whose paths a base graph keeps (32 MB at 8,192 landmarks)
 UNREACHABLE = 1e3  # across disconnected parts: straight line + this many longest graph edges
 
 
@@ -205,6 +206,33 @@ class BaseGraph:
     rows: np.ndarray
     neighbours: np.ndarray
     edge: np.ndarray
+    known_paths: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def paths_from(self, context_index: np.ndarray, position: np.ndarray,
+                   graph) -> np.ndarray:
+        """Path lengths from rows `context_index` (M,), all base rows, through the base
+        graph with the landmarks numbered so that base row b is at position[b] (B,)
+        (``landmark_paths`` without newcomers); `graph()` builds it if a row is missing.
+
+        Each row's lengths are kept (float32, in base order; up to KNOWN_PATH_ROWS rows,
+        the oldest forgotten first), so a row searched in one pass is not searched again:
+        the refining and final passes of a fit share the user's anchors with the discovery
+        pass, and re-clusters in the table's own metric share them all. The kept float32
+        lengths are what the pass stores anyway, so the result is the same to the bit.
+        -> (M, L) float64, inf where unreachable"""
+        at_base = np.empty(len(position), dtype=np.int64)
+        at_base[position] = np.arange(len(position))  # landmark position -> base index
+        known = self.known_paths
+        rows = [int(row) for row in context_index]
+        kept = [known.get(row) for row in rows]
+        missing = [i for i, lengths in enumerate(kept) if lengths is None]
+        if missing:
+            found = shortest_paths(graph(), np.asarray(missing, dtype=np.int64))
+            for i, lengths in zip(missing, found[:, position].astype(np.float32), strict=True):
+                kept[i] = known[rows[i]] = lengths
+            for row in list(known)[:max(0, len(known) - KNOWN_PATH_ROWS)]:  # oldest first
+                known.pop(row, None)  # (another thread may have dropped it already)
+        return np.stack(kept)[:, at_base].astype(np.float64)
 
     def measured_in(self, geometry: np.ndarray) -> BaseGraph:
         """The same links, their lengths measured in another geometry (N, G') of the rows."""
@@ -298,9 +326,12 @@ def landmark_paths(geometry: np.ndarray, context_index: np.ndarray,
     -> LandmarkPaths
 
     The graph links every landmark to its GRAPH_NEIGHBOURS nearest landmarks (and they back
-    to it). For a base landmark those are the nearest of its cached base neighbours and the
-    context tokens that are not base rows, which is exactly its nearest among all landmarks,
-    so a pass costs O(M * L) distances instead of O(L^2)."""
+    to it). A base landmark keeps its links of the base graph, unless a context token that
+    is not a base row (a *newcomer*, only on tables longer than MAX_LANDMARKS) is nearer;
+    a newcomer links to its nearest landmarks. A pass so costs O(M * L) distances instead
+    of O(L^2), and a context of base rows only sees the base graph itself, whatever the
+    context: then a token's paths are those of its row, kept on the base graph
+    (``BaseGraph.known_paths``) for the next pass that holds it."""
     base_rows = np.asarray(extra_landmarks[:MAX_LANDMARKS], dtype=np.int64)
     context_index = np.asarray(context_index, dtype=np.int64)
     in_context = np.isin(base_rows, context_index)
@@ -315,37 +346,60 @@ def landmark_paths(geometry: np.ndarray, context_index: np.ndarray,
                              base_rows, base_geometry)
     if base is None:
         base = base_graph(geometry, base_rows)
-    straight = _pairwise(points[:n_context], points)  # (M, L)
-    k = min(GRAPH_NEIGHBOURS, len(points) - 1)
-    own = torch.arange(n_context)
-    from_context = straight.clone()
-    from_context[own, own] = float("inf")
-    context_edge, context_neighbours = torch.topk(from_context, k, dim=1, largest=False)
-
     position = np.empty(len(base_rows), dtype=np.int64)  # each base row's landmark position
     position[~in_context] = n_context + np.arange(len(extra))
     by_row = np.argsort(context_index, kind="stable")
     position[in_context] = by_row[np.searchsorted(context_index[by_row], base_rows[in_context])]
     newcomers = np.flatnonzero(~np.isin(context_index, base_rows))  # context, not base rows
-    candidates = torch.cat([torch.from_numpy(base.edge[~in_context]),
-                            straight[newcomers, n_context:].T], dim=1)
-    candidate_ids = np.concatenate(
-        [position[base.neighbours[~in_context]],
-         np.broadcast_to(newcomers, (len(extra), len(newcomers)))], axis=1)
-    extra_edge, pick = torch.topk(candidates, k, dim=1, largest=False)
-    extra_neighbours = np.take_along_axis(candidate_ids, pick.numpy(), axis=1)
 
-    edge = np.concatenate([context_edge.numpy(), extra_edge.numpy()]).ravel()
-    neighbours = np.concatenate([context_neighbours.numpy(), extra_neighbours]).ravel()
-    graph = csr_matrix((np.maximum(edge.astype(np.float64), 1e-9),  # 0 = "no edge"
-                        (np.repeat(np.arange(len(points)), k), neighbours)),
-                       shape=(len(points), len(points)))
-    graph = graph.maximum(graph.T)  # an edge if either end chose the other
-    paths = shortest_paths(graph, np.arange(n_context))
+    def graph() -> csr_matrix:
+        return _landmark_graph(points, n_context, newcomers, position, base)
+
+    if len(newcomers):  # the graph depends on this context: every path is searched
+        links = graph()
+        paths = shortest_paths(links, np.arange(n_context))
+        longest = float(links.data.max())
+    else:  # the base graph itself, its longest link among base.edge
+        paths = base.paths_from(context_index, position, graph)
+        longest = float(base.edge.max())
     unreachable = ~np.isfinite(paths)
-    detour = UNREACHABLE * max(float(graph.data.max()), 1e-9)
-    straight = straight.numpy().astype(np.float64)
-    paths[unreachable] = straight[unreachable] + detour
+    if unreachable.any():
+        hit = np.flatnonzero(unreachable.any(1))
+        straight = _pairwise(points[hit], points).numpy().astype(np.float64)
+        detour = UNREACHABLE * max(longest, 1e-9)
+        paths[hit] = np.where(unreachable[hit], straight + detour, paths[hit])
     # Stored once in the precision every query chunk reads it in.
     return LandmarkPaths(points, landmark_rows, paths.astype(np.float32), base_rows,
                          base_geometry)
+
+
+def _landmark_graph(points: np.ndarray, n_context: int, newcomers: np.ndarray,
+                    position: np.ndarray, base: BaseGraph) -> csr_matrix:
+    """The symmetric landmark graph of ``landmark_paths``: each base landmark's nearest among
+    its base links and the newcomers, each newcomer's nearest among all landmarks.
+
+    points (L, G) landmarks (context first), newcomers (C,) context positions, position (B,)
+    each base row's landmark position -> CSR (L, L)"""
+    k = min(GRAPH_NEIGHBOURS, len(points) - 1)
+    candidates = torch.from_numpy(base.edge)
+    candidate_ids = position[base.neighbours]
+    if len(newcomers):
+        from_newcomers = _pairwise(points[newcomers], points)  # (C, L)
+        candidates = torch.cat([candidates, from_newcomers[:, position].T], dim=1)
+        candidate_ids = np.concatenate(
+            [candidate_ids, np.broadcast_to(newcomers, (len(position), len(newcomers)))], 1)
+    base_edge, pick = torch.topk(candidates, min(k, candidates.shape[1]), dim=1,
+                                 largest=False)
+    base_neighbours = np.take_along_axis(candidate_ids, pick.numpy(), axis=1)
+    sources = [np.repeat(position, base_edge.shape[1])]
+    targets, lengths = [base_neighbours.ravel()], [base_edge.numpy().ravel()]
+    if len(newcomers):
+        from_newcomers[np.arange(len(newcomers)), newcomers] = float("inf")  # not itself
+        edge, neighbours = torch.topk(from_newcomers, k, dim=1, largest=False)
+        sources.append(np.repeat(newcomers, k))
+        targets.append(neighbours.numpy().ravel())
+        lengths.append(edge.numpy().ravel())
+    lengths = np.maximum(np.concatenate(lengths).astype(np.float64), 1e-9)  # 0 = "no edge"
+    graph = csr_matrix((lengths, (np.concatenate(sources), np.concatenate(targets))),
+                       shape=(len(points), len(points)))
+    return graph.maximum(graph.T)  # an edge if either end chose the other

@@ -23,7 +23,7 @@ import numpy as np
 
 from pfn_core.anchor_metric import fit_views_in_metric
 from pfn_core.episode import content_order, content_rank
-from pfn_core.geodesic import MAX_LANDMARKS, Attachment, BaseGraph, base_graph
+from pfn_core.geodesic import KNOWN_PATH_ROWS, MAX_LANDMARKS, Attachment, BaseGraph, base_graph
 from pfn_core.inference import attach_rows
 from pfn_core.preprocessing import fit_model_views
 
@@ -93,9 +93,12 @@ def views_bytes(n_rows: int, n_columns: int, input_dim: int, geometry_dim: int,
                 derived: int = DERIVED_BYTES) -> int:
     """The most one table's views hold once every fit has run: the values (N, D) float64,
     features (N, input_dim) and geometry (N, G) float32, every row's links to the base
-    landmarks, and `derived` bytes of label-free results (at most ``DERIVED_BYTES``)."""
+    landmarks, the paths its base graph keeps (``BaseGraph.known_paths``: float32 to every
+    base landmark from up to KNOWN_PATH_ROWS rows) and `derived` bytes of label-free
+    results (at most ``DERIVED_BYTES``)."""
+    n_base = min(n_rows, MAX_LANDMARKS)
     return (n_rows * (8 * n_columns + 4 * (input_dim + geometry_dim) + LINK_BYTES_PER_ROW)
-            + min(derived, DERIVED_BYTES))
+            + 4 * n_base * min(n_base, KNOWN_PATH_ROWS) + min(derived, DERIVED_BYTES))
 
 
 def _bytes_of(views: TableViews) -> int:

@@ -96,6 +96,41 @@ def test__landmark_graph__merging_the_context_into_the_cached_base_graph_is_exac
     np.testing.assert_allclose(cached.from_context, brute, rtol=1e-4, atol=1e-4)
 
 
+def _by_row(paths):
+    """{(context row, landmark row): length} of a LandmarkPaths."""
+    context_rows = paths.rows[:paths.from_context.shape[0]]
+    return {(int(c), int(r)): float(paths.from_context[i, j])
+            for i, c in enumerate(context_rows) for j, r in enumerate(paths.rows)}
+
+
+def test__landmark_paths__a_context_of_base_rows_sees_the_base_graph_whatever_the_context():
+    rng = np.random.default_rng(8)
+    X = rng.normal(size=(300, 2)).astype(np.float32)
+    base_rows = rng.permutation(300)
+    alone = landmark_paths(X, np.array([base_rows[4]]), base_rows)
+    crowded = landmark_paths(X, base_rows[[4, 9, 70, 200]], base_rows)
+    alone_by_row, crowded_by_row = _by_row(alone), _by_row(crowded)
+    assert all(crowded_by_row[key] == length for key, length in alone_by_row.items())
+
+
+def test__landmark_paths__kept_paths_give_the_same_lengths_to_the_bit(monkeypatch):
+    import pfn_core.geodesic as geodesic
+
+    rng = np.random.default_rng(9)
+    X = np.concatenate([rng.normal(0, 1, (150, 3)), rng.normal(30, 1, (150, 3))])
+    base_rows = rng.permutation(300)
+    monkeypatch.setattr(geodesic, "KNOWN_PATH_ROWS", 6)  # forgetting happens too
+    base = base_graph(X, base_rows)
+    for context in (base_rows[[1, 2, 3, 160]], base_rows[[3, 160, 7, 8, 9, 10, 11]],
+                    base_rows[[1, 2, 3]]):
+        kept = landmark_paths(X, context, base_rows, base=base)
+        fresh = landmark_paths(X, context, base_rows)  # a new base graph: nothing kept
+        np.testing.assert_array_equal(kept.from_context, fresh.from_context)
+        assert len(base.known_paths) <= 6
+    # The oldest rows were forgotten first: 1, 2, 3, 160, 7, 8 went, then 1, 2, 3 came back.
+    assert set(base.known_paths) == {int(r) for r in base_rows[[9, 10, 11, 1, 2, 3]]}
+
+
 def test__nearest_others__in_blocks_matches_a_full_search():
     points = np.random.default_rng(6).normal(size=(250, 4))
     edge, neighbours = nearest_others(points, 5, batch_size=64)
