@@ -219,7 +219,7 @@ class BaseGraph:
         the refining and final passes of a fit share the user's anchors with the discovery
         pass, and re-clusters in the table's own metric share them all. The kept float32
         lengths are what the pass stores anyway, so the result is the same to the bit.
-        -> (M, L) float64, inf where unreachable"""
+        -> (M, L) float32, inf where unreachable"""
         at_base = np.empty(len(position), dtype=np.int64)
         at_base[position] = np.arange(len(position))  # landmark position -> base index
         known = self.known_paths
@@ -232,7 +232,7 @@ class BaseGraph:
                 kept[i] = known[rows[i]] = lengths
             for row in list(known)[:max(0, len(known) - KNOWN_PATH_ROWS)]:  # oldest first
                 known.pop(row, None)  # (another thread may have dropped it already)
-        return np.stack(kept)[:, at_base].astype(np.float64)
+        return np.stack(kept)[:, at_base]
 
     def measured_in(self, geometry: np.ndarray) -> BaseGraph:
         """The same links, their lengths measured in another geometry (N, G') of the rows."""
@@ -357,7 +357,7 @@ def landmark_paths(geometry: np.ndarray, context_index: np.ndarray,
 
     if len(newcomers):  # the graph depends on this context: every path is searched
         links = graph()
-        paths = shortest_paths(links, np.arange(n_context))
+        paths = shortest_paths(links, np.arange(n_context)).astype(np.float32)
         longest = float(links.data.max())
     else:  # the base graph itself, its longest link among base.edge
         paths = base.paths_from(context_index, position, graph)
@@ -367,10 +367,10 @@ def landmark_paths(geometry: np.ndarray, context_index: np.ndarray,
         hit = np.flatnonzero(unreachable.any(1))
         straight = _pairwise(points[hit], points).numpy().astype(np.float64)
         detour = UNREACHABLE * max(longest, 1e-9)
-        paths[hit] = np.where(unreachable[hit], straight + detour, paths[hit])
-    # Stored once in the precision every query chunk reads it in.
-    return LandmarkPaths(points, landmark_rows, paths.astype(np.float32), base_rows,
-                         base_geometry)
+        paths[hit] = np.where(unreachable[hit], (straight + detour).astype(np.float32),
+                              paths[hit])
+    # Float32: the precision every query chunk reads it in.
+    return LandmarkPaths(points, landmark_rows, paths, base_rows, base_geometry)
 
 
 def _landmark_graph(points: np.ndarray, n_context: int, newcomers: np.ndarray,
