@@ -18,6 +18,7 @@ G=geometry columns.
 from __future__ import annotations
 
 import functools
+import threading
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -207,6 +208,9 @@ class BaseGraph:
     neighbours: np.ndarray
     edge: np.ndarray
     known_paths: dict = field(default_factory=dict, repr=False, compare=False)
+    _kept: np.ndarray | None = field(default=None, repr=False, compare=False)
+    _free: list = field(default_factory=list, repr=False, compare=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def paths_from(self, context_index: np.ndarray, position: np.ndarray,
                    graph) -> np.ndarray:
@@ -214,25 +218,49 @@ class BaseGraph:
         graph with the landmarks numbered so that base row b is at position[b] (B,)
         (``landmark_paths`` without newcomers); `graph()` builds it if a row is missing.
 
-        Each row's lengths are kept (float32, in base order; up to KNOWN_PATH_ROWS rows,
-        the oldest forgotten first), so a row searched in one pass is not searched again:
-        the refining and final passes of a fit share the user's anchors with the discovery
-        pass, and re-clusters in the table's own metric share them all. The kept float32
-        lengths are what the pass stores anyway, so the result is the same to the bit.
+        Each row's lengths are kept (float32, in base order, for up to KNOWN_PATH_ROWS
+        rows: ``known_paths`` maps a row to its slot; the oldest row not in this context
+        gives its slot up first), so a row searched in one pass is not searched again: the
+        refining and final passes of a fit share the user's anchors with the discovery pass,
+        and re-clusters in the table's own metric share them all. The kept float32 lengths
+        are what the pass stores anyway, so the result is the same to the bit.
         -> (M, L) float32, inf where unreachable"""
+        rows = np.asarray(context_index, dtype=np.int64)
         at_base = np.empty(len(position), dtype=np.int64)
         at_base[position] = np.arange(len(position))  # landmark position -> base index
-        known = self.known_paths
-        rows = [int(row) for row in context_index]
-        kept = [known.get(row) for row in rows]
-        missing = [i for i, lengths in enumerate(kept) if lengths is None]
-        if missing:
-            found = shortest_paths(graph(), np.asarray(missing, dtype=np.int64))
-            for i, lengths in zip(missing, found[:, position].astype(np.float32), strict=True):
-                kept[i] = known[rows[i]] = lengths
-            for row in list(known)[:max(0, len(known) - KNOWN_PATH_ROWS)]:  # oldest first
-                known.pop(row, None)  # (another thread may have dropped it already)
-        return np.stack(kept)[:, at_base]
+        out = np.empty((len(rows), len(position)), dtype=np.float32)
+        with self._lock:  # the studio fits in several threads; copies are made under it
+            if self._kept is None:
+                self._kept = np.empty((KNOWN_PATH_ROWS, len(self.rows)), dtype=np.float32)
+                self._free = list(range(KNOWN_PATH_ROWS))[::-1]
+            slots = np.array([self.known_paths.get(row, -1) for row in rows.tolist()],
+                             dtype=np.int64)
+            hit = np.flatnonzero(slots >= 0)
+            out[hit] = self._kept[np.ix_(slots[hit], at_base)]
+        missing = np.flatnonzero(slots < 0)
+        if len(missing):
+            found = shortest_paths(graph(), missing)  # (S, L) float64, landmark order
+            out[missing] = found
+            self._keep(rows[missing], found[:, position].astype(np.float32), rows)
+        return out
+
+    def _keep(self, rows: np.ndarray, lengths: np.ndarray, in_use: np.ndarray) -> None:
+        """Keep `lengths` (R, B) of `rows` (R,), freeing the slots of the oldest rows that
+        are not in `in_use` (the context being scored) when none is free."""
+        with self._lock:
+            needed = set(in_use.tolist())
+            known = self.known_paths
+            for row, row_lengths in zip(rows.tolist(), lengths, strict=True):
+                if row in known:
+                    continue
+                if not self._free:
+                    oldest = next((r for r in known if r not in needed), None)
+                    if oldest is None:
+                        return  # every slot holds a row of this context
+                    self._free.append(known.pop(oldest))
+                slot = self._free.pop()
+                self._kept[slot] = row_lengths
+                known[row] = slot
 
     def measured_in(self, geometry: np.ndarray) -> BaseGraph:
         """The same links, their lengths measured in another geometry (N, G') of the rows."""

@@ -119,7 +119,7 @@ def test__landmark_paths__kept_paths_give_the_same_lengths_to_the_bit(monkeypatc
     rng = np.random.default_rng(9)
     X = np.concatenate([rng.normal(0, 1, (150, 3)), rng.normal(30, 1, (150, 3))])
     base_rows = rng.permutation(300)
-    monkeypatch.setattr(geodesic, "KNOWN_PATH_ROWS", 6)  # forgetting happens too
+    monkeypatch.setattr(geodesic, "KNOWN_PATH_ROWS", 6)  # forgetting happens too (6 slots)
     base = base_graph(X, base_rows)
     for context in (base_rows[[1, 2, 3, 160]], base_rows[[3, 160, 7, 8, 9, 10, 11]],
                     base_rows[[1, 2, 3]]):
@@ -127,8 +127,18 @@ def test__landmark_paths__kept_paths_give_the_same_lengths_to_the_bit(monkeypatc
         fresh = landmark_paths(X, context, base_rows)  # a new base graph: nothing kept
         np.testing.assert_array_equal(kept.from_context, fresh.from_context)
         assert len(base.known_paths) <= 6
-    # The oldest rows were forgotten first: 1, 2, 3, 160, 7, 8 went, then 1, 2, 3 came back.
-    assert set(base.known_paths) == {int(r) for r in base_rows[[9, 10, 11, 1, 2, 3]]}
+    # The oldest rows not in the context give their slots up: the second context keeps
+    # 3, 160, 7, 8, 9, 10 (1 and 2 went; 11 found no slot that it does not read), the third
+    # brings 1 and 2 back in the places of 160 and 7.
+    assert set(base.known_paths) == {int(r) for r in base_rows[[3, 8, 9, 10, 1, 2]]}
+    monkeypatch.setattr(geodesic, "KNOWN_PATH_ROWS", 2)  # a context larger than the slots
+    small = base_graph(X, base_rows)
+    context = base_rows[[20, 21, 22, 23, 170]]
+    for _ in range(2):
+        np.testing.assert_array_equal(
+            landmark_paths(X, context, base_rows, base=small).from_context,
+            landmark_paths(X, context, base_rows).from_context)
+    assert len(small.known_paths) == 2
 
 
 def test__nearest_others__in_blocks_matches_a_full_search():
