@@ -26,7 +26,7 @@ import torch
 from scipy.sparse import csr_matrix
 from scipy.spatial import cKDTree
 
-from pfn_core.path_search import available_cores, path_lengths
+from pfn_core.path_search import available_cores, path_lengths, seeded_path_lengths
 
 GRAPH_NEIGHBOURS = 8  # each landmark links to its 8 nearest landmarks (and they back to it)
 ATTACH_NEIGHBOURS = 3  # a query reaches the graph through its 3 nearest landmarks
@@ -212,36 +212,44 @@ class BaseGraph:
     _free: list = field(default_factory=list, repr=False, compare=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
-    def paths_from(self, context_index: np.ndarray, position: np.ndarray,
-                   graph) -> np.ndarray:
-        """Path lengths from rows `context_index` (M,), all base rows, through the base
-        graph with the landmarks numbered so that base row b is at position[b] (B,)
-        (``landmark_paths`` without newcomers); `graph()` builds it if a row is missing.
+    @functools.cached_property
+    def graph(self) -> csr_matrix:
+        """The base graph as a symmetric CSR matrix in base order (B, B): an edge if either
+        end chose the other, lengths at least 1e-9 (0 means "no edge" there)."""
+        n, k = self.neighbours.shape
+        graph = csr_matrix((np.maximum(self.edge.astype(np.float64).ravel(), 1e-9),
+                            (np.repeat(np.arange(n), k), self.neighbours.ravel())),
+                           shape=(n, n))
+        return graph.maximum(graph.T)
 
-        Each row's lengths are kept (float32, in base order, for up to KNOWN_PATH_ROWS
-        rows: ``known_paths`` maps a row to its slot; the oldest row not in this context
-        gives its slot up first), so a row searched in one pass is not searched again: the
-        refining and final passes of a fit share the user's anchors with the discovery pass,
-        and re-clusters in the table's own metric share them all. The kept float32 lengths
-        are what the pass stores anyway, so the result is the same to the bit.
-        -> (M, L) float32, inf where unreachable"""
-        rows = np.asarray(context_index, dtype=np.int64)
-        at_base = np.empty(len(position), dtype=np.int64)
-        at_base[position] = np.arange(len(position))  # landmark position -> base index
-        out = np.empty((len(rows), len(position)), dtype=np.float32)
+    def paths_from(self, sources: np.ndarray, order: np.ndarray | None = None) -> np.ndarray:
+        """Path lengths through the base graph from base landmarks `sources` (S,)
+        (positions in `rows`) to every base landmark, in base order or, given `order` (L,)
+        base positions, to base landmark order[j] in column j -> (S, B) or (S, L) float32,
+        inf where unreachable.
+
+        Each source's lengths are kept (float32, for up to KNOWN_PATH_ROWS sources:
+        ``known_paths`` maps a source to its slot; the oldest source not asked for now
+        gives its slot up first), so a source searched in one pass is not searched again:
+        the refining and final passes of a fit share the user's anchors with the discovery
+        pass, and re-clusters in the table's own metric share them all. Float32 is the
+        precision a pass keeps anyway, so a kept source gives the same lengths to the bit."""
+        sources = np.asarray(sources, dtype=np.int64)
+        order = np.arange(len(self.rows)) if order is None else np.asarray(order)
+        out = np.empty((len(sources), len(order)), dtype=np.float32)
         with self._lock:  # the studio fits in several threads; copies are made under it
             if self._kept is None:
                 self._kept = np.empty((KNOWN_PATH_ROWS, len(self.rows)), dtype=np.float32)
                 self._free = list(range(KNOWN_PATH_ROWS))[::-1]
-            slots = np.array([self.known_paths.get(row, -1) for row in rows.tolist()],
+            slots = np.array([self.known_paths.get(s, -1) for s in sources.tolist()],
                              dtype=np.int64)
             hit = np.flatnonzero(slots >= 0)
-            out[hit] = self._kept[np.ix_(slots[hit], at_base)]
+            out[hit] = self._kept[np.ix_(slots[hit], order)]
         missing = np.flatnonzero(slots < 0)
         if len(missing):
-            found = shortest_paths(graph(), missing)  # (S, L) float64, landmark order
-            out[missing] = found
-            self._keep(rows[missing], found[:, position].astype(np.float32), rows)
+            found = shortest_paths(self.graph, sources[missing]).astype(np.float32)
+            out[missing] = found[:, order]
+            self._keep(sources[missing], found, sources)
         return out
 
     def _keep(self, rows: np.ndarray, lengths: np.ndarray, in_use: np.ndarray) -> None:
@@ -345,7 +353,7 @@ def nearest_others_by_tree(points: np.ndarray, n_neighbours: int):
 
 def landmark_paths(geometry: np.ndarray, context_index: np.ndarray,
                    extra_landmarks: np.ndarray, base: BaseGraph | None = None) -> LandmarkPaths:
-    """Build the landmark graph and run shortest paths from the context tokens.
+    """Shortest paths from the context tokens to every landmark through the base graph.
 
     geometry (N, G); context_index (M,) distinct rows of the context (they are the first
     landmarks); extra_landmarks (R,) further rows in order of preference: the first
@@ -353,13 +361,14 @@ def landmark_paths(geometry: np.ndarray, context_index: np.ndarray,
     context are not repeated); base: their ``base_graph``, if already computed
     -> LandmarkPaths
 
-    The graph links every landmark to its GRAPH_NEIGHBOURS nearest landmarks (and they back
-    to it). A base landmark keeps its links of the base graph, unless a context token that
-    is not a base row (a *newcomer*, only on tables longer than MAX_LANDMARKS) is nearer;
-    a newcomer links to its nearest landmarks. A pass so costs O(M * L) distances instead
-    of O(L^2), and a context of base rows only sees the base graph itself, whatever the
-    context: then a token's paths are those of its row, kept on the base graph
-    (``BaseGraph.known_paths``) for the next pass that holds it."""
+    The graph is the base graph: each base landmark linked to its GRAPH_NEIGHBOURS nearest
+    base landmarks (and they back to it), the same whatever the context, so a token that is
+    a base row has the paths of its row, kept on the base graph (``BaseGraph.paths_from``)
+    for every later pass that holds it. A token that is not a base row (a *newcomer*, only
+    on tables longer than MAX_LANDMARKS) joins the graph at its GRAPH_NEIGHBOURS nearest
+    base landmarks, as a leaf: paths start or end there, never pass through it, so
+    newcomers leave every other token's paths as they are. A pass costs O(M * B)
+    distances for the newcomers and one search per token not seen before."""
     base_rows = np.asarray(extra_landmarks[:MAX_LANDMARKS], dtype=np.int64)
     context_index = np.asarray(context_index, dtype=np.int64)
     in_context = np.isin(base_rows, context_index)
@@ -368,7 +377,7 @@ def landmark_paths(geometry: np.ndarray, context_index: np.ndarray,
     points = geometry[landmark_rows]
     base_geometry = geometry[base_rows]
     n_context = len(context_index)
-    if len(points) < 2:
+    if len(points) < 2 or len(base_rows) < 2:
         return LandmarkPaths(points, landmark_rows,
                              np.zeros((n_context, len(points)), np.float32),
                              base_rows, base_geometry)
@@ -378,56 +387,36 @@ def landmark_paths(geometry: np.ndarray, context_index: np.ndarray,
     position[~in_context] = n_context + np.arange(len(extra))
     by_row = np.argsort(context_index, kind="stable")
     position[in_context] = by_row[np.searchsorted(context_index[by_row], base_rows[in_context])]
-    newcomers = np.flatnonzero(~np.isin(context_index, base_rows))  # context, not base rows
-
-    def graph() -> csr_matrix:
-        return _landmark_graph(points, n_context, newcomers, position, base)
-
-    if len(newcomers):  # the graph depends on this context: every path is searched
-        links = graph()
-        paths = shortest_paths(links, np.arange(n_context)).astype(np.float32)
-        longest = float(links.data.max())
-    else:  # the base graph itself, its longest link among base.edge
-        paths = base.paths_from(context_index, position, graph)
-        longest = float(base.edge.max())
-    unreachable = ~np.isfinite(paths)
-    if unreachable.any():
-        hit = np.flatnonzero(unreachable.any(1))
-        straight = _pairwise(points[hit], points).numpy().astype(np.float64)
+    base_index = np.empty(n_context, dtype=np.int64)  # each base-row token's base position
+    base_index[position[in_context]] = np.flatnonzero(in_context)
+    newcomers = np.setdiff1d(np.arange(n_context), position[in_context])
+    column = np.empty(len(points), dtype=np.int64)  # each landmark's base position
+    column[position] = np.arange(len(base_rows))
+    longest = float(base.edge.max())
+    if not len(newcomers):
+        paths = base.paths_from(base_index, column)  # (M, L) in landmark order
+    else:
+        tokens = position[in_context]
+        in_base = np.empty((n_context, len(base_rows)), dtype=np.float32)  # (M, B)
+        in_base[tokens] = base.paths_from(base_index[tokens])
+        k = min(GRAPH_NEIGHBOURS, len(base_rows))
+        join_length, join_at = torch.topk(_pairwise(points[newcomers], base_geometry), k,
+                                          dim=1, largest=False)
+        join_length = np.maximum(join_length.numpy(), np.float32(1e-9))  # (C, k)
+        join_at = join_at.numpy()  # (C, k) base positions
+        in_base[newcomers] = seeded_path_lengths(base.graph, join_at, join_length)
+        # To a newcomer: to where it joins, then the last link (float32, as kept).
+        to_newcomers = (in_base[:, join_at] + join_length[None]).min(axis=2)  # (M, C)
+        to_newcomers[newcomers, np.arange(len(newcomers))] = 0.0
+        column[newcomers] = len(base_rows) + np.arange(len(newcomers))
+        paths = np.concatenate([in_base, to_newcomers], axis=1)[:, column]
+        longest = max(longest, float(join_length.max()))
+    unreachable = torch.from_numpy(np.isinf(paths))
+    if unreachable.any():  # across parts: the straight line plus a detour, summed in float64
+        hit = torch.from_numpy(np.flatnonzero(unreachable.any(1).numpy()))
         detour = UNREACHABLE * max(longest, 1e-9)
-        paths[hit] = np.where(unreachable[hit], (straight + detour).astype(np.float32),
-                              paths[hit])
+        fill = (_pairwise(points[hit.numpy()], points).double() + detour).float()
+        block = torch.from_numpy(paths)[hit]
+        paths[hit.numpy()] = torch.where(unreachable[hit], fill, block).numpy()
     # Float32: the precision every query chunk reads it in.
     return LandmarkPaths(points, landmark_rows, paths, base_rows, base_geometry)
-
-
-def _landmark_graph(points: np.ndarray, n_context: int, newcomers: np.ndarray,
-                    position: np.ndarray, base: BaseGraph) -> csr_matrix:
-    """The symmetric landmark graph of ``landmark_paths``: each base landmark's nearest among
-    its base links and the newcomers, each newcomer's nearest among all landmarks.
-
-    points (L, G) landmarks (context first), newcomers (C,) context positions, position (B,)
-    each base row's landmark position -> CSR (L, L)"""
-    k = min(GRAPH_NEIGHBOURS, len(points) - 1)
-    candidates = torch.from_numpy(base.edge)
-    candidate_ids = position[base.neighbours]
-    if len(newcomers):
-        from_newcomers = _pairwise(points[newcomers], points)  # (C, L)
-        candidates = torch.cat([candidates, from_newcomers[:, position].T], dim=1)
-        candidate_ids = np.concatenate(
-            [candidate_ids, np.broadcast_to(newcomers, (len(position), len(newcomers)))], 1)
-    base_edge, pick = torch.topk(candidates, min(k, candidates.shape[1]), dim=1,
-                                 largest=False)
-    base_neighbours = np.take_along_axis(candidate_ids, pick.numpy(), axis=1)
-    sources = [np.repeat(position, base_edge.shape[1])]
-    targets, lengths = [base_neighbours.ravel()], [base_edge.numpy().ravel()]
-    if len(newcomers):
-        from_newcomers[np.arange(len(newcomers)), newcomers] = float("inf")  # not itself
-        edge, neighbours = torch.topk(from_newcomers, k, dim=1, largest=False)
-        sources.append(np.repeat(newcomers, k))
-        targets.append(neighbours.numpy().ravel())
-        lengths.append(edge.numpy().ravel())
-    lengths = np.maximum(np.concatenate(lengths).astype(np.float64), 1e-9)  # 0 = "no edge"
-    graph = csr_matrix((lengths, (np.concatenate(sources), np.concatenate(targets))),
-                       shape=(len(points), len(points)))
-    return graph.maximum(graph.T)  # an edge if either end chose the other

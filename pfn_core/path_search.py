@@ -60,23 +60,38 @@ def available_cores() -> int:
 
 
 @compiled
-def _search(indptr, indices, lengths, sources, out):  # pragma: no cover (compiled)
-    """Dijkstra from each of `sources` (S,) into out (S, P), inf where unreachable.
-    indptr (P+1,), indices (E,), lengths (E,): a CSR graph with positive lengths."""
+def _search(indptr, indices, lengths, seed_node, seed_length, out):  # pragma: no cover
+    """Dijkstra from each row of seeds into out (S, P), inf where unreachable: search i
+    starts at the nodes seed_node[i] (k,) (-1: none) already at lengths seed_length[i] (k,);
+    a plain source is one seed at length 0. indptr (P+1,), indices (E,), lengths (E,): a
+    CSR graph with positive lengths. (Compiled, so not seen by coverage.)"""
     n_nodes = indptr.size - 1
-    capacity = indices.size + 1  # a node is pushed once per length improvement at most
+    capacity = indices.size + seed_node.shape[1] + 1  # one push per improvement at most
     heap_length = np.empty(capacity, np.float64)
     heap_node = np.empty(capacity, np.int64)
     settled = np.empty(n_nodes, np.bool_)
-    for i in range(sources.size):
+    for i in range(seed_node.shape[0]):
         distance = out[i]
         for node in range(n_nodes):
             distance[node] = np.inf
             settled[node] = False
-        distance[sources[i]] = 0.0
-        heap_length[0] = 0.0
-        heap_node[0] = sources[i]
-        size = 1
+        size = 0
+        for j in range(seed_node.shape[1]):
+            start, length = seed_node[i, j], seed_length[i, j]
+            if start < 0 or length >= distance[start]:
+                continue
+            distance[start] = length
+            position = size  # push, then rise above its parents
+            size += 1
+            while position > 0:
+                parent = (position - 1) // HEAP_ARITY
+                if heap_length[parent] <= length:
+                    break
+                heap_length[position] = heap_length[parent]
+                heap_node[position] = heap_node[parent]
+                position = parent
+            heap_length[position] = length
+            heap_node[position] = start
         while size > 0:
             nearest, node = heap_length[0], heap_node[0]
             size -= 1
@@ -123,26 +138,43 @@ def path_lengths(graph, sources: np.ndarray, threads: int | None = None) -> np.n
     """Shortest-path lengths from `sources` (S,) to every node of a graph with positive
     edge lengths (scipy sparse, (P, P); an edge u -> v is stored at [u, v]).
     -> (S, P) float64, inf where unreachable. `threads`: default ``search_threads()``."""
+    sources = np.asarray(sources, dtype=np.int64).ravel()
+    if len(sources) and sources.min() < 0:
+        raise ValueError(f"sources must be node numbers in 0..{graph.shape[0] - 1}.")
+    return seeded_path_lengths(graph, sources[:, None], np.zeros((len(sources), 1)), threads)
+
+
+def seeded_path_lengths(graph, seed_nodes: np.ndarray, seed_lengths: np.ndarray,
+                        threads: int | None = None) -> np.ndarray:
+    """Shortest-path lengths from S points outside the graph that join it at a few nodes:
+    point i reaches node seed_nodes[i, j] (-1: no node) in seed_lengths[i, j].
+    seed_nodes (S, k) int, seed_lengths (S, k) >= 0 -> (S, P) float64, inf where
+    unreachable (``path_lengths`` is the case of one seed at length 0)."""
     graph = graph.tocsr()
     indptr = graph.indptr.astype(np.int64)
     indices = graph.indices.astype(np.int64)
     lengths = graph.data.astype(np.float64)
-    sources = np.asarray(sources, dtype=np.int64).ravel()
+    seed_nodes = np.atleast_2d(np.asarray(seed_nodes, dtype=np.int64))
+    seed_lengths = np.atleast_2d(np.asarray(seed_lengths, dtype=np.float64))
     n_nodes = graph.shape[0]
-    if len(sources) and (sources.min() < 0 or sources.max() >= n_nodes):
+    if seed_nodes.shape != seed_lengths.shape:
+        raise ValueError(f"seed_nodes {seed_nodes.shape} and seed_lengths "
+                         f"{seed_lengths.shape} must have the same shape.")
+    if seed_nodes.size and (seed_nodes.min() < -1 or seed_nodes.max() >= n_nodes):
         raise ValueError(f"sources must be node numbers in 0..{n_nodes - 1}.")
-    if lengths.size and lengths.min() < 0:
+    if (lengths.size and lengths.min() < 0) or (seed_lengths.size and seed_lengths.min() < 0):
         raise ValueError("edge lengths must not be negative: Dijkstra's search needs them so.")
-    out = np.empty((len(sources), n_nodes), dtype=np.float64)
+    n_searches = len(seed_nodes)
+    out = np.empty((n_searches, n_nodes), dtype=np.float64)
     threads = search_threads() if threads is None else threads
-    threads = max(1, min(threads, len(sources) // MIN_SOURCES_PER_THREAD))
+    threads = max(1, min(threads, n_searches // MIN_SOURCES_PER_THREAD))
     if threads == 1:
-        _search(indptr, indices, lengths, sources, out)
+        _search(indptr, indices, lengths, seed_nodes, seed_lengths, out)
         return out
-    bounds = np.linspace(0, len(sources), threads + 1).astype(int)
+    bounds = np.linspace(0, n_searches, threads + 1).astype(int)
     with ThreadPoolExecutor(threads) as pool:
-        done = [pool.submit(_search, indptr, indices, lengths, sources[start:stop],
-                            out[start:stop])
+        done = [pool.submit(_search, indptr, indices, lengths, seed_nodes[start:stop],
+                            seed_lengths[start:stop], out[start:stop])
                 for start, stop in zip(bounds[:-1], bounds[1:], strict=True)]
         for future in done:
             future.result()

@@ -1,10 +1,10 @@
 import numpy as np
 import pytest
-from scipy.sparse import csr_matrix
+from scipy.sparse import csr_matrix, lil_matrix
 from scipy.sparse.csgraph import dijkstra
 
 from pfn_core.geodesic import neighbour_graph
-from pfn_core.path_search import path_lengths
+from pfn_core.path_search import path_lengths, seeded_path_lengths
 
 
 def _two_clouds(n=300, seed=0):
@@ -71,3 +71,27 @@ def test_a_negative_length_is_refused():
                        shape=(2, 2))
     with pytest.raises(ValueError, match="negative"):
         path_lengths(graph, [0])
+
+
+def test__seeded_search__is_a_search_from_a_point_joined_to_its_seeds():
+    graph = _two_clouds(60, seed=4)
+    seeds = np.array([[3, 50, -1], [7, 7, 9]])  # -1: no seed; a repeated seed counts once
+    lengths = np.array([[0.5, 0.2, 0.0], [1.0, 0.3, 2.0]])
+    found = seeded_path_lengths(graph, seeds, lengths, threads=2)
+    for i in range(len(seeds)):
+        joined = lil_matrix((121, 121))
+        joined[:120, :120] = graph
+        for node, length in zip(seeds[i], lengths[i], strict=True):
+            if node >= 0:
+                joined[120, node] = length if joined[120, node] == 0 else min(
+                    joined[120, node], length)
+        expected = dijkstra(joined.tocsr(), directed=True, indices=120)[:120]
+        np.testing.assert_allclose(found[i], expected, rtol=1e-12)
+
+
+def test__seeded_search__refuses_negative_join_lengths_and_mismatched_shapes():
+    graph = _two_clouds(10)
+    with pytest.raises(ValueError, match="negative"):
+        seeded_path_lengths(graph, np.array([[1]]), np.array([[-0.1]]))
+    with pytest.raises(ValueError, match="same shape"):
+        seeded_path_lengths(graph, np.array([[1, 2]]), np.array([[0.1]]))
