@@ -60,6 +60,23 @@ def available_cores() -> int:
 
 
 @compiled
+def _push(heap_length, heap_node, size, length, node):  # pragma: no cover (compiled)
+    """Add (length, node) to the heap of `size` entries: place it last, then let it rise
+    above its parents. -> the new size"""
+    position = size
+    while position > 0:
+        parent = (position - 1) // HEAP_ARITY
+        if heap_length[parent] <= length:
+            break
+        heap_length[position] = heap_length[parent]
+        heap_node[position] = heap_node[parent]
+        position = parent
+    heap_length[position] = length
+    heap_node[position] = node
+    return size + 1
+
+
+@compiled
 def _search(indptr, indices, lengths, seed_node, seed_length, out):  # pragma: no cover
     """Dijkstra from each row of seeds into out (S, P), inf where unreachable: search i
     starts at the nodes seed_node[i] (k,) (-1: none) already at lengths seed_length[i] (k,);
@@ -81,17 +98,7 @@ def _search(indptr, indices, lengths, seed_node, seed_length, out):  # pragma: n
             if start < 0 or length >= distance[start]:
                 continue
             distance[start] = length
-            position = size  # push, then rise above its parents
-            size += 1
-            while position > 0:
-                parent = (position - 1) // HEAP_ARITY
-                if heap_length[parent] <= length:
-                    break
-                heap_length[position] = heap_length[parent]
-                heap_node[position] = heap_node[parent]
-                position = parent
-            heap_length[position] = length
-            heap_node[position] = start
+            size = _push(heap_length, heap_node, size, length, start)
         while size > 0:
             nearest, node = heap_length[0], heap_node[0]
             size -= 1
@@ -121,17 +128,7 @@ def _search(indptr, indices, lengths, seed_node, seed_length, out):  # pragma: n
                 length = nearest + lengths[edge]
                 if length < distance[neighbour]:
                     distance[neighbour] = length
-                    position = size  # push, then rise above its parents
-                    size += 1
-                    while position > 0:
-                        parent = (position - 1) // HEAP_ARITY
-                        if heap_length[parent] <= length:
-                            break
-                        heap_length[position] = heap_length[parent]
-                        heap_node[position] = heap_node[parent]
-                        position = parent
-                    heap_length[position] = length
-                    heap_node[position] = neighbour
+                    size = _push(heap_length, heap_node, size, length, neighbour)
 
 
 def path_lengths(graph, sources: np.ndarray, threads: int | None = None) -> np.ndarray:
