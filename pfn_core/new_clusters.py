@@ -15,14 +15,14 @@ least ``MIN_LOG_GAP`` (else none); each new cluster's sub-clusters lend their
 pseudo-anchors to a final anchored fit, and it is named ``new 1``, ``new 2``, ...
 (largest first).
 
-That pass runs in the table's own metric, as the sub-clusters were found, even when the
-anchored fit uses the anchors' metric (``anchor_metric``): then the pseudo-anchors and every
-anchor seen before are the same rows on the same graph from one re-cluster to the next, and
-their paths are kept (``geodesic.BaseGraph.known_paths``), so a studio round searches paths
-only from the rows just labelled (10,000 rows, lassos of 320 rows: a re-cluster took 0.51-0.54
-s, then 0.32-0.37 s; throwaway script, medians of 7 rounds). On the dev suite this moved one
-run of 234 at 3 and 10 anchors per cluster (wine, +0.004 ARI), and ``bench.many_anchors`` at
-30% of the rows labelled from 0.867 to 0.866.
+That pass runs in the metric of the anchored fit (the anchors' own, ``anchor_metric``, once
+they average 5 per class). Run in the table's metric instead, its paths would be the same
+from one re-cluster to the next (kept on the base graph, ``geodesic.BaseGraph.paths_from``)
+and studio rounds of 320-row lassos at 10,000 rows took 0.32-0.37 s instead of 0.51-0.54 s;
+but where a class spans several separate clusters (1,000 anchors in 3 classes, each class 3
+or 4 of 10 blobs, ``bench.speed --anchors many1000``) it then named 1 to 7 of the anchored
+blobs as new clusters and ARI fell from 0.98 to 0.35: in the table's metric a class's blobs
+look like strangers to it. Not kept (``tests/test_new_clusters.py`` holds that case).
 
 ``MIN_LOG_GAP`` and the sub-cluster counts were chosen on the dev suite: with every cluster
 anchored (1, 3 or 10 per cluster, seeds 0-1) the largest fall seen was 2.84 once (ecoli,
@@ -102,8 +102,7 @@ def find_new_clusters(estimator, prepared, max_new: int = MAX_NEW,
         prepared.content_rank[prepared.anchor_index])
     index = np.concatenate([context, sub_index])
     index_class = np.concatenate([context_class, n_anchored + sub_class])
-    proba = estimator._pass(prepared.in_table_metric(), index, index_class, n_anchored + n_sub,
-                            rows=rows)
+    proba = estimator._pass(prepared, index, index_class, n_anchored + n_sub, rows=rows)
     heights, merges = merge_heights(proba, n_anchored)
     log_height = np.log(np.maximum(heights, 0.0) + 1e-12)
     top = min(max_new, n_sub)

@@ -83,3 +83,16 @@ def test__candidate_subclusters__are_found_once_per_table_in_its_own_metric(monk
     assert len(seeded) == 2
     np.testing.assert_array_equal(kept.proba_, fresh.proba_)
     assert list(kept.classes_) == [0, 1, "new 1"]
+
+
+def test__discover__finds_nothing_new_when_each_class_spans_several_anchored_blobs():
+    # 200 anchors in 3 classes, each class 3 or 4 of 10 far-apart blobs (as lassos over
+    # several islands name them): every blob holds anchors, so none is new. (Run in the
+    # table's metric instead of the anchors', the discovery pass named 7 blobs "new".)
+    from pfn_core.bench.speed import blobs, draw_targets
+
+    X, truth = blobs(2000)
+    y, reference = draw_targets(truth, "many200", 0)
+    est = PFNClusterer().fit(X, y)
+    assert list(est.classes_) == [0, 1, 2]
+    assert adjusted_rand_score(reference[y < 0], est.labels_[y < 0].astype(int)) > 0.95
