@@ -4,12 +4,13 @@ Euclidean distance cannot tell two points on neighbouring arms of a spiral from 
 on the same arm; the length of the shortest path that hops between close data points can.
 The model's attention reads both (see ``model.DistanceBiasedAttention``).
 
-Cost stays linear in the number of rows N: the graph is built on L landmark rows (the
-context tokens, then up to MAX_LANDMARKS base rows picked by content), paths run from the M
-context tokens through that graph, and every other row joins it through its few nearest
-landmarks. A row's nearest base landmarks and the base landmarks' neighbours among
-themselves do not depend on the context, so they are found once per table (``attach``,
-``base_graph``) and every pass only merges its context tokens into that graph.
+Cost stays linear in the number of rows N: the graph links up to MAX_LANDMARKS base rows
+picked by content (the base landmarks) to their nearest others, paths run from the M context
+tokens through that graph, and every other row joins it through its few nearest landmarks.
+The graph and each row's nearest base landmarks do not depend on the context, so they are
+found once per table (``base_graph``, ``attach``), and so are the paths of a base row, kept
+on the graph for every later pass that holds it (``BaseGraph.paths_from``). A context token
+that is not a base row joins the graph as a leaf (``landmark_paths``).
 
 Legend: N=rows, L=landmarks, B=base landmarks, M=context tokens (sources), Q=query rows,
 G=geometry columns.
@@ -198,8 +199,8 @@ def shortest_paths(graph, sources: np.ndarray) -> np.ndarray:
 @dataclass
 class BaseGraph:
     """Each base landmark's nearest other base landmarks. The base landmarks do not depend on
-    the context, so this is computed once per table (``base_graph``) and every pass only
-    merges the context tokens into it (``landmark_paths``).
+    the context, so this is computed once per table (``base_graph``); it is the graph of
+    every pass (``landmark_paths``), and it keeps the paths of the rows searched so far.
 
     rows (B,) base row ids, neighbours (B, k) positions in `rows`, edge (B, k) float32
     lengths, k = min(GRAPH_NEIGHBOURS, B - 1)."""
