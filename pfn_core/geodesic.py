@@ -184,10 +184,18 @@ def neighbour_graph(points: np.ndarray, n_neighbours: int = GRAPH_NEIGHBOURS):
     if k < 1:
         return csr_matrix((n, n)), distances
     edge, neighbours = torch.topk(distances, k, dim=1, largest=False)  # (P, k)
-    rows = np.repeat(np.arange(n), k)
-    weights = np.maximum(edge.numpy().ravel().astype(np.float64), 1e-9)  # 0 = "no edge"
-    graph = csr_matrix((weights, (rows, neighbours.numpy().ravel())), shape=(n, n))
-    return graph.maximum(graph.T), distances  # an edge if either end chose the other
+    return links_graph(edge.numpy(), neighbours.numpy()), distances
+
+
+def links_graph(edge: np.ndarray, neighbours: np.ndarray) -> csr_matrix:
+    """The symmetric graph of each point's links: point p to neighbours[p, j] at length
+    edge[p, j]; an edge if either end chose the other, lengths at least 1e-9 (0 means "no
+    edge" in a sparse matrix). edge (P, k), neighbours (P, k) -> CSR (P, P) float64"""
+    n, k = neighbours.shape
+    weights = np.maximum(edge.ravel().astype(np.float64), 1e-9)
+    graph = csr_matrix((weights, (np.repeat(np.arange(n), k), neighbours.ravel())),
+                       shape=(n, n))
+    return graph.maximum(graph.T)
 
 
 def shortest_paths(graph, sources: np.ndarray) -> np.ndarray:
@@ -215,13 +223,8 @@ class BaseGraph:
 
     @functools.cached_property
     def graph(self) -> csr_matrix:
-        """The base graph as a symmetric CSR matrix in base order (B, B): an edge if either
-        end chose the other, lengths at least 1e-9 (0 means "no edge" there)."""
-        n, k = self.neighbours.shape
-        graph = csr_matrix((np.maximum(self.edge.astype(np.float64).ravel(), 1e-9),
-                            (np.repeat(np.arange(n), k), self.neighbours.ravel())),
-                           shape=(n, n))
-        return graph.maximum(graph.T)
+        """The base graph as a symmetric CSR matrix in base order (B, B) (``links_graph``)."""
+        return links_graph(self.edge, self.neighbours)
 
     def paths_from(self, sources: np.ndarray, order: np.ndarray | None = None) -> np.ndarray:
         """Path lengths through the base graph from base landmarks `sources` (S,)
@@ -388,16 +391,16 @@ def landmark_paths(geometry: np.ndarray, context_index: np.ndarray,
     position[~in_context] = n_context + np.arange(len(extra))
     by_row = np.argsort(context_index, kind="stable")
     position[in_context] = by_row[np.searchsorted(context_index[by_row], base_rows[in_context])]
+    tokens = position[in_context]  # the context positions of the base-row tokens
     base_index = np.empty(n_context, dtype=np.int64)  # each base-row token's base position
-    base_index[position[in_context]] = np.flatnonzero(in_context)
-    newcomers = np.setdiff1d(np.arange(n_context), position[in_context])
+    base_index[tokens] = np.flatnonzero(in_context)
+    newcomers = np.setdiff1d(np.arange(n_context), tokens)
     column = np.empty(len(points), dtype=np.int64)  # each landmark's base position
     column[position] = np.arange(len(base_rows))
     longest = float(base.edge.max())
     if not len(newcomers):
         paths = base.paths_from(base_index, column)  # (M, L) in landmark order
     else:
-        tokens = position[in_context]
         in_base = np.empty((n_context, len(base_rows)), dtype=np.float32)  # (M, B)
         in_base[tokens] = base.paths_from(base_index[tokens])
         k = min(GRAPH_NEIGHBOURS, len(base_rows))
@@ -412,12 +415,12 @@ def landmark_paths(geometry: np.ndarray, context_index: np.ndarray,
         column[newcomers] = len(base_rows) + np.arange(len(newcomers))
         paths = np.concatenate([in_base, to_newcomers], axis=1)[:, column]
         longest = max(longest, float(join_length.max()))
-    unreachable = torch.from_numpy(np.isinf(paths))
-    if unreachable.any():  # across parts: the straight line plus a detour, summed in float64
-        hit = torch.from_numpy(np.flatnonzero(unreachable.any(1).numpy()))
+    unreachable = np.isinf(paths)
+    hit = np.flatnonzero(unreachable.any(1))  # tokens with landmarks in other parts
+    if len(hit):  # across parts: the straight line plus a detour, summed in float64
         detour = UNREACHABLE * max(longest, 1e-9)
-        fill = (_pairwise(points[hit.numpy()], points).double() + detour).float()
-        block = torch.from_numpy(paths)[hit]
-        paths[hit.numpy()] = torch.where(unreachable[hit], fill, block).numpy()
+        fill = (_pairwise(points[hit], points).double() + detour).float()
+        paths[hit] = torch.where(torch.from_numpy(unreachable[hit]), fill,
+                                 torch.from_numpy(paths[hit])).numpy()
     # Float32: the precision every query chunk reads it in.
     return LandmarkPaths(points, landmark_rows, paths, base_rows, base_geometry)
