@@ -21,7 +21,52 @@ def test__discover__rows_of_an_unlabelled_cluster_form_new_1():
     assert est.n_clusters_ == 3 and est.proba_.shape == (210, 3)
     assert (est.labels_[140:] == "new 1").all()
     assert adjusted_rand_score(truth, [str(v) for v in est.labels_]) == 1.0
+
+
+def test__discover__the_models_confusion_finds_it_without_the_piece_rule(monkeypatch):
+    # The third blob is a piece of the graph of its own; with that rule off, the merge
+    # heights of the model's confusion still single it out.
+    from pfn_core import new_clusters
+
+    monkeypatch.setattr(new_clusters, "PIECE_MIN_LANDMARKS", 10**9)
+    X, y, truth = _three_blobs_two_anchored()
+    est = PFNClusterer().fit(X, y)
+    assert list(est.classes_) == [0, 1, "new 1"]
+    assert adjusted_rand_score(truth, [str(v) for v in est.labels_]) == 1.0
     assert max(est.new_clusters_evidence_.values()) >= 2.0
+
+
+def _interlocked_rings(n=300, seed=0):
+    rng = np.random.default_rng(seed)
+    t, u = rng.uniform(0, 2 * np.pi, (2, n))
+    first = np.stack([np.cos(t), np.sin(t), np.zeros(n)], 1)
+    second = np.stack([1 + np.cos(u), np.zeros(n), np.sin(u)], 1)
+    X = np.concatenate([first, second]) + rng.normal(0, 0.05, (2 * n, 3))
+    return X, np.repeat([0, 1], n)
+
+
+def test__discover__a_piece_of_the_graph_with_no_anchor_is_a_new_cluster():
+    # Two interlocked rings, one anchored: the other is a piece of the neighbour graph that
+    # no anchor reaches. The model's confusion alone did not single it out (all its merges
+    # are hard), and every row went to the anchored ring.
+    X, truth = _interlocked_rings()
+    y = np.full(len(X), -1)
+    y[[0, 1, 2]] = 7
+    est = PFNClusterer().fit(X, y)
+    assert list(est.classes_) == [7, "new 1"]
+    assert (est.labels_[300:] == "new 1").all() and (est.labels_[:300] == 7).all()
+
+
+def test__graph_pieces__joins_components_no_farther_apart_than_their_links():
+    from pfn_core.new_clusters import _join_close_components
+
+    stroke = np.stack([np.arange(40) * 0.1, np.zeros(40)], 1)
+    geometry = np.concatenate([stroke, stroke + [3.95, 0], stroke + [20, 0]])
+    component = np.repeat([0, 1, 2], 40)  # as a k-NN graph might cut it
+    links = np.full(120, 0.1)  # each landmark's longest link
+    joined = _join_close_components(component, geometry, links, join_ratio=1.0)
+    assert joined[0] == joined[40] != joined[80]  # 0.05 apart: joined; 16 apart: not
+    assert len(set(_join_close_components(component, geometry, links, 0.4))) == 3
 
 
 def test__discover_false__forces_every_row_into_an_anchored_cluster():

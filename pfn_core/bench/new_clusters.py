@@ -15,10 +15,14 @@ Two checks, both with the protocol's standardisation and seeds 0, 1, 2:
 Needs ``../shared`` (skipped with a message when absent), except with ``--synthetic D``:
 the partial check on D Gaussian mixtures that no inference setting was chosen on
 (``synthetic_mixture``, seeds 500..500+D-1: 4 to 8 clusters of different sizes and spreads
-in 2, 4 or 8 columns, 600 to 3,000 rows).
+in 2, 4 or 8 columns, 600 to 3,000 rows), or with ``--shapes D``: both checks on D tables
+of separated shapes (``separated_shapes``, seeds 700..700+D-1: blobs, rings, arcs and line
+segments with gaps between them, as a map of well-told-apart groups looks), where whole
+pieces of the neighbour graph lack anchors.
 
     python -m pfn_core.bench.new_clusters --threads 1
     python -m pfn_core.bench.new_clusters --synthetic 48 --per-cluster 10 --seeds 0
+    python -m pfn_core.bench.new_clusters --shapes 24 --seeds 0 1
 """
 
 from __future__ import annotations
@@ -54,6 +58,46 @@ def synthetic_mixture(seed: int) -> tuple[np.ndarray, np.ndarray]:
     y = rng.choice(k, n, p=rng.dirichlet(np.full(k, 3.0)))
     spread = rng.uniform(0.5, 1.5, k)
     return centres[y] + rng.normal(0, 1, (n, d)) * spread[y, None], y
+
+
+SHAPES = ("blob", "ring", "arc", "line")
+SHAPE_SPACING = 10.0  # grid spacing of the shapes' centres; each shape spans at most 7
+
+
+def separated_shapes(seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Separated shapes drawn from ``default_rng(seed)``: K in 3..8 shapes, each a blob
+    (spread 0.4-1.0), ring (radius 1.5-3), half ring or line segment (length 3-6), the last
+    three with noise 0.1-0.25 across them, of 60 to 400 rows each, centred on a jittered grid
+    SHAPE_SPACING apart (so they do not touch), turned at random, then rotated into D of 2,
+    3 or 8 columns. -> X (N, D), y (N,) in 0..K-1"""
+    rng = np.random.default_rng(seed)
+    k, d = int(rng.integers(3, 9)), int(rng.choice([2, 3, 8]))
+    side = int(np.ceil(np.sqrt(k)))
+    cells = rng.permutation(side * side)[:k]
+    parts, labels = [], []
+    for c, cell in enumerate(cells):
+        n = int(rng.integers(60, 401))
+        kind = SHAPES[int(rng.integers(len(SHAPES)))]
+        if kind == "blob":
+            points = rng.normal(0, rng.uniform(0.4, 1.0), (n, 2))
+        else:
+            if kind == "line":
+                length = rng.uniform(3, 6)
+                along = np.stack([rng.uniform(-length / 2, length / 2, n), np.zeros(n)], 1)
+            else:
+                radius = rng.uniform(1.5, 3.0)
+                turn = rng.uniform(0, (2 if kind == "ring" else 1) * np.pi, n)
+                along = radius * np.stack([np.cos(turn), np.sin(turn)], 1)
+            points = along + rng.normal(0, rng.uniform(0.1, 0.25), (n, 2))
+        angle = rng.uniform(0, 2 * np.pi)
+        turn = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
+        centre = SHAPE_SPACING * np.array([cell % side, cell // side]) + rng.uniform(-1, 1, 2)
+        parts.append(points @ turn.T + centre)
+        labels.append(np.full(n, c))
+    X = np.concatenate(parts)
+    rotation, _ = np.linalg.qr(rng.normal(size=(d, d)))
+    X = np.concatenate([X, np.zeros((len(X), d - 2))], 1) @ rotation.T
+    return X, np.concatenate(labels)
 
 
 def half_the_clusters(y: np.ndarray, seed: int, per_cluster: int = 3) -> np.ndarray:
@@ -136,11 +180,19 @@ def main(argv=None) -> int:
     parser.add_argument("--synthetic", type=int, metavar="DRAWS",
                         help="the partial check on this many synthetic Gaussian mixtures "
                              "(held-out data, no ../shared needed) instead of the dev suite")
+    parser.add_argument("--shapes", type=int, metavar="DRAWS",
+                        help="both checks on this many tables of separated shapes (held-out "
+                             "data, no ../shared needed) instead of the dev suite")
     args = parser.parse_args(argv)
+    if args.synthetic and args.shapes:
+        parser.error("choose --synthetic or --shapes, not both.")
     if args.synthetic:
         apply_threads(args)
         args.part = "partial"
         root, names = None, [f"synthetic/{500 + i}" for i in range(args.synthetic)]
+    elif args.shapes:
+        apply_threads(args)
+        root, names = None, [f"shapes/{700 + i}" for i in range(args.shapes)]
     else:
         suite = open_suite(args)
         if suite is None:
@@ -148,8 +200,13 @@ def main(argv=None) -> int:
         root, names = suite
     partial, full = [], []
     for name in names:
-        X, y = (synthetic_mixture(int(name.split("/")[1])) if args.synthetic
-                else load_dataset(name, root))
+        family, _, number = name.partition("/")
+        if family == "synthetic":
+            X, y = synthetic_mixture(int(number))
+        elif family == "shapes":
+            X, y = separated_shapes(int(number))
+        else:
+            X, y = load_dataset(name, root)
         X = standardize_for_protocol(X)
         if args.part in ("partial", "both"):
             partial.extend(partial_records(name, X, y, args.seeds, args.per_cluster))
