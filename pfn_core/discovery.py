@@ -10,7 +10,10 @@ confusion of the pair merged (its *height*). The merges inside true clusters are
 confusion), and the first merge across clusters is much harder, so K is where the height
 falls most: the evidence for candidate K is log(height of the merge that leaves K groups)
 minus log(height of the merge that leaves K - 1), and the estimate is the candidate with the
-most evidence. Everything here is the model's output; no classical clustering is involved.
+most evidence. Everything here is the model's output; no classical clustering is involved,
+with one bound from the table's structure: rows in different pieces of the neighbour graph
+(``graph_pieces``) are never in one cluster, so K is at least the number of pieces that
+count, and the estimate is the candidate with the most evidence among those.
 
 Chosen on the dev suite (``python -m pfn_core.bench.discovery``): 64 sub-clusters (at most one
 per 20 rows: with fewer rows per sub-cluster nearly every row is a pseudo-anchor), 5
@@ -25,6 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from pfn_core.graph_pieces import big_pieces
 from pfn_core.prepared_inputs import pilot_rows
 from pfn_core.seeding import density_peak_seeds
 
@@ -36,7 +40,8 @@ MAX_CLUSTERS = 32  # the largest candidate K
 
 @dataclass(frozen=True)
 class ClusterCountEstimate:
-    """n_clusters: the estimate; scores: candidate K -> evidence (higher = more likely);
+    """n_clusters: the estimate; scores: candidate K -> evidence (higher = more likely),
+    candidates from the number of the graph's pieces up;
     heights (M-1,): heights[j] is the confusion of the merge that leaves j + 1 groups."""
 
     n_clusters: int
@@ -127,5 +132,8 @@ def estimate_n_clusters(estimator, prepared, max_clusters: int = MAX_CLUSTERS,
     proba = estimator._pass(prepared, index, index_class, n_sub, rows=pilot_rows(prepared))
     heights, _ = merge_heights(proba)
     scores = cluster_count_scores(heights, max_clusters)
+    pieces = len(big_pieces(prepared.in_table_metric())[1])
+    at_least = min(pieces, max(scores))  # K is at least the number of the graph's pieces
+    scores = {k: v for k, v in scores.items() if k >= at_least}
     best = max(scores, key=lambda k: (scores[k], -k))
     return ClusterCountEstimate(best, scores, heights)

@@ -16,18 +16,15 @@ pseudo-anchors to a final anchored fit, and it is named ``new 1``, ``new 2``, ..
 (largest first).
 
 Before that, one case needs no model at all: a piece of the table's neighbour graph that
-holds no anchor (``unanchored_pieces``: a connected component of the base landmarks' graph,
-in the table's own metric, with at least ``PIECE_MIN_SHARE`` of the landmarks). Nothing
-links its rows to any anchor, so no anchored class can claim them: each such piece is a new
-cluster, with ``PIECE_ANCHORS`` of its rows (in content order) as pseudo-anchors, and it
-enters the confusion pass above as a class of its own, so that further new clusters (inside
-a piece or elsewhere) are still found by the merge heights. The confusion alone missed
-them: two interlocked rings (chainlink) or a line beside a blob, one of them anchored, gave
-log falls of 0.9-1.2 between merges that are all hard, and everything went to the anchored
-class (ARI 0). Pieces come first among the new clusters, largest first. A neighbour graph
-can also fall apart where nothing separates the rows (two dense stretches of one stroke, 0.9
-times their own link length apart); components no farther apart than their own links are
-one piece (``graph_pieces``).
+holds no anchor (``unanchored_pieces``; the pieces are ``graph_pieces``'s, in the table's
+own metric). Nothing links its rows to any anchor, so no anchored class can claim them:
+each such piece is a new cluster, with ``PIECE_ANCHORS`` of its rows (in content order) as
+pseudo-anchors, and it enters the confusion pass above as a class of its own, so that
+further new clusters (inside a piece or elsewhere) are still found by the merge heights.
+The confusion alone missed them: two interlocked rings (chainlink) or a line beside a blob,
+one of them anchored, gave log falls of 0.9-1.2 between merges that are all hard, and
+everything went to the anchored class (ARI 0). Pieces come first among the new clusters,
+largest first.
 
 That pass runs in the metric of the anchored fit (the anchors' own, ``anchor_metric``, once
 they average 5 per class). Run in the table's metric instead, its paths would be the same
@@ -38,13 +35,6 @@ or 4 of 10 blobs, ``bench.speed --anchors many1000``) it then named 1 to 7 of th
 blobs as new clusters and ARI fell from 0.98 to 0.35: in the table's metric a class's blobs
 look like strangers to it. Not kept (``tests/test_new_clusters.py`` holds that case).
 
-``PIECE_MIN_SHARE`` (2%) was set so that specks do not become clusters; on the dev suite with
-every cluster anchored (1 and 3 per cluster, seeds 0-2) no piece of that size lacks an
-anchor (the largest anchor-free piece is yeast's 15 of 1,484 landmarks, 1%).
-``PIECE_JOIN_RATIO`` (1.0) is the definition of a gap (wider than the links on either
-side); for the record, the dev suite's separate components lie 1.1 to 9.6 times their link
-length apart (lsun 1.1, zigzag_noisy 1.2, ring 9.6), and the one split of a single shape
-seen in the held-out shapes (``bench.new_clusters --shapes``) 0.9.
 ``MIN_LOG_GAP`` and the sub-cluster counts were chosen on the dev suite: with every cluster
 anchored (1, 3 or 10 per cluster, seeds 0-1) the largest fall seen was 2.84 once (ecoli,
 10 anchors) and below 1.9 otherwise, while a random half of the clusters anchored gave
@@ -59,11 +49,10 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 import numpy as np
-from scipy.sparse.csgraph import connected_components
-from sklearn.neighbors import NearestNeighbors
 
 from pfn_core.carry import representative_anchors
 from pfn_core.discovery import SUBCLUSTER_ANCHORS, groups_after, merge_heights
+from pfn_core.graph_pieces import big_pieces
 from pfn_core.prepared_inputs import pilot_rows
 from pfn_core.seeding import density_peak_seeds
 
@@ -73,10 +62,7 @@ MAX_NEW = 16  # at most this many new clusters
 MIN_LOG_GAP = 2.0  # a fall of at least e^2 in confusion marks a new cluster
 NEW_NAME = "new {}"
 DISCOVERY_ROWS = 2048  # longer tables: both passes score this many rows (content order)
-PIECE_MIN_SHARE = 0.02  # an anchor-free piece of the graph with this share of landmarks
-PIECE_MIN_LANDMARKS = 5  # (and at least this many) is a new cluster
-PIECE_ANCHORS = 5  # pseudo-anchors per such piece
-PIECE_JOIN_RATIO = 1.0  # graph components closer than their own links are one piece
+PIECE_ANCHORS = 5  # pseudo-anchors per anchor-free piece of the graph
 
 
 @dataclass(frozen=True)
@@ -106,72 +92,22 @@ def candidate_subclusters(estimator, table, n_sub: int, rows: np.ndarray) -> np.
     return derived[key]
 
 
-def graph_pieces(table, join_ratio: float = PIECE_JOIN_RATIO) -> np.ndarray:
-    """The piece of each base landmark: the connected components of the table's neighbour
-    graph (`table`: the ``PreparedInputs`` in the table's own metric), with two components
-    joined when the gap between them is at most `join_ratio` times the longer of their
-    link lengths (the 90th percentile of each landmark's longest link): a k-nearest-
-    neighbour graph can fall apart where nothing separates the rows (two dense ends of one
-    stroke), and such a split is not a gap. Computed once per table.
-    -> (B,) piece numbers, in base order"""
-    derived = table.views.derived
-    key = ("graph_pieces", join_ratio)
-    if key not in derived:
-        base = table.views.base_graph
-        _, component = connected_components(base.graph, directed=False)
-        derived[key] = _join_close_components(
-            component, table.geometry[base.rows], base.edge[:, -1], join_ratio)
-    return derived[key]
-
-
-def _join_close_components(component: np.ndarray, geometry: np.ndarray,
-                           longest_link: np.ndarray, join_ratio: float) -> np.ndarray:
-    """component (B,), geometry (B, G), longest_link (B,) -> (B,) joined piece numbers"""
-    sizes = np.bincount(component)
-    parent = np.arange(len(sizes))
-
-    def root(c):
-        while parent[c] != c:
-            c = parent[c]
-        return c
-
-    worth = np.flatnonzero(sizes >= PIECE_MIN_LANDMARKS)
-    if len(worth) < 2:
-        return component
-    scale = {c: float(np.quantile(longest_link[component == c], 0.9)) for c in worth}
-    among = np.isin(component, worth)
-    for c in worth:
-        mine, others = among & (component == c), among & (component != c)
-        tree = NearestNeighbors(n_neighbors=1).fit(geometry[others])
-        gap, nearest = tree.kneighbors(geometry[mine])
-        other = component[np.flatnonzero(others)[nearest[gap.argmin(), 0]]]
-        if gap.min() <= join_ratio * max(scale[c], scale[other]):
-            parent[root(c)] = root(other)
-    return np.unique([root(c) for c in component], return_inverse=True)[1]
-
-
-def unanchored_pieces(prepared, min_share: float = PIECE_MIN_SHARE,
-                      per_piece: int = PIECE_ANCHORS) -> tuple[np.ndarray, np.ndarray]:
-    """Pseudo-anchors of the pieces of the neighbour graph that hold no anchor and at least
-    `min_share` of the base landmarks (and ``PIECE_MIN_LANDMARKS``): up to `per_piece` rows
-    of each, first in content order, pieces largest first. An anchor belongs to the piece
-    of its nearest base landmark. -> (rows (P,), piece (P,) numbered 0.. per piece)"""
+def unanchored_pieces(prepared, per_piece: int = PIECE_ANCHORS) -> tuple[np.ndarray, np.ndarray]:
+    """Pseudo-anchors of the pieces of the neighbour graph (``graph_pieces.big_pieces``)
+    that hold no anchor: up to `per_piece` rows of each, first in content order, pieces
+    largest first. An anchor belongs to the piece of its nearest base landmark.
+    -> (rows (P,), piece (P,) numbered 0.. per piece)"""
     table = prepared.in_table_metric()
-    piece = graph_pieces(table)
+    piece, big = big_pieces(table)
     base_rows = table.views.base_graph.rows
-    sizes = np.bincount(piece)
-    if len(sizes) < 2:
+    if len(big) < 2:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
     position = np.full(len(prepared.X), -1, dtype=np.int64)
     position[base_rows] = np.arange(len(base_rows))
     nearest = prepared.attachment.rows[prepared.anchor_index, 0]
     at = np.where(position[prepared.anchor_index] >= 0, position[prepared.anchor_index],
                   position[nearest])
-    anchored = np.zeros(len(sizes), dtype=bool)
-    anchored[piece[at]] = True
-    least = max(PIECE_MIN_LANDMARKS, min_share * len(base_rows))
-    free = np.flatnonzero(~anchored & (sizes >= least))
-    free = free[np.lexsort((free, -sizes[free]))]  # largest first
+    free = big[~np.isin(big, piece[at])]
     rows, numbers = [], []
     for number, p in enumerate(free):
         members = base_rows[piece == p]

@@ -55,7 +55,7 @@ def test__no_anchors_and_no_k__the_model_estimates_k_with_its_evidence():
     est = PFNClusterer().fit(X)
     assert est.n_clusters_ == 4 and len(est.classes_) == 4
     assert max(est.n_clusters_scores_, key=est.n_clusters_scores_.get) == 4
-    assert min(est.n_clusters_scores_) == 2
+    assert min(est.n_clusters_scores_) == 4  # four separate blobs: fewer is no candidate
     assert adjusted_rand_score(truth, est.labels_) == 1.0
 
 
@@ -73,3 +73,16 @@ def test__max_clusters__bounds_the_candidates_and_is_validated(two_blobs):
     assert max(est.n_clusters_scores_) <= 3
     with pytest.raises(ValueError, match="max_clusters"):
         PFNClusterer(max_clusters=1).fit(X)
+
+
+def test__k_is_at_least_the_number_of_pieces_of_the_neighbour_graph():
+    # Three parallel strokes with gaps between them: the model's confusion alone read
+    # two clusters here (the coarsest fall in its merges), merging two strokes no path joins.
+    rng = np.random.default_rng(2)
+    X = np.concatenate([np.stack([rng.uniform(0, 10, 150), rng.normal(0, 0.1, 150) + offset], 1)
+                        for offset in (0, 2.5, 5)])
+    est = PFNClusterer().fit(X)
+    assert est.n_clusters_ >= 3
+    strokes = np.repeat([0, 1, 2], 150)
+    for stroke in range(3):  # no cluster spans two strokes
+        assert not set(est.labels_[strokes == stroke]) & set(est.labels_[strokes != stroke])

@@ -26,9 +26,9 @@ def test__discover__rows_of_an_unlabelled_cluster_form_new_1():
 def test__discover__the_models_confusion_finds_it_without_the_piece_rule(monkeypatch):
     # The third blob is a piece of the graph of its own; with that rule off, the merge
     # heights of the model's confusion still single it out.
-    from pfn_core import new_clusters
+    from pfn_core import graph_pieces
 
-    monkeypatch.setattr(new_clusters, "PIECE_MIN_LANDMARKS", 10**9)
+    monkeypatch.setattr(graph_pieces, "PIECE_MIN_LANDMARKS", 10**9)
     X, y, truth = _three_blobs_two_anchored()
     est = PFNClusterer().fit(X, y)
     assert list(est.classes_) == [0, 1, "new 1"]
@@ -55,18 +55,6 @@ def test__discover__a_piece_of_the_graph_with_no_anchor_is_a_new_cluster():
     est = PFNClusterer().fit(X, y)
     assert list(est.classes_) == [7, "new 1"]
     assert (est.labels_[300:] == "new 1").all() and (est.labels_[:300] == 7).all()
-
-
-def test__graph_pieces__joins_components_no_farther_apart_than_their_links():
-    from pfn_core.new_clusters import _join_close_components
-
-    stroke = np.stack([np.arange(40) * 0.1, np.zeros(40)], 1)
-    geometry = np.concatenate([stroke, stroke + [3.95, 0], stroke + [20, 0]])
-    component = np.repeat([0, 1, 2], 40)  # as a k-NN graph might cut it
-    links = np.full(120, 0.1)  # each landmark's longest link
-    joined = _join_close_components(component, geometry, links, join_ratio=1.0)
-    assert joined[0] == joined[40] != joined[80]  # 0.05 apart: joined; 16 apart: not
-    assert len(set(_join_close_components(component, geometry, links, 0.4))) == 3
 
 
 def test__discover_false__forces_every_row_into_an_anchored_cluster():

@@ -89,8 +89,12 @@ def show_k(slots: KSlots | None, table: Table, result: dict, by_hand: int | None
                       "value": OTHER_COLOUR},
         },
     }, height=170, width="stretch")
+    fewest = min(int(k) for k in scores)
+    pieces = (f" Fewer than {fewest} is not a candidate: the table falls into {fewest} "
+              "pieces that no neighbour links join." if fewest > 2 else "")
     slots.chart.caption("Evidence for K: how sharply the model's confusion between small "
-                        "groups of rows falls when they are merged into fewer than K clusters.")
+                        "groups of rows falls when they are merged into fewer than K clusters."
+                        + pieces)
 
 
 def name_key(cluster: str) -> str:
