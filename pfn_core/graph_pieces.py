@@ -25,17 +25,27 @@ Legend: B=base landmarks, G=geometry columns.
 from __future__ import annotations
 
 import numpy as np
+import torch
 from scipy.sparse.csgraph import connected_components
-from sklearn.neighbors import NearestNeighbors
 
 PIECE_MIN_SHARE = 0.02  # a piece counts with at least this share of the landmarks
 PIECE_MIN_LANDMARKS = 5  # and at least this many
 PIECE_JOIN_RATIO = 1.0  # graph components closer than their own links are one piece
 
 
+def graph_components(table) -> np.ndarray:
+    """The connected components of the table's neighbour graph (`table`: the
+    ``PreparedInputs`` in the table's own metric), computed once per table.
+    -> (B,) component numbers, in base order"""
+    derived = table.views.derived
+    if "graph_components" not in derived:
+        _, derived["graph_components"] = connected_components(table.views.base_graph.graph,
+                                                              directed=False)
+    return derived["graph_components"]
+
+
 def graph_pieces(table, join_ratio: float = PIECE_JOIN_RATIO) -> np.ndarray:
-    """The piece of each base landmark: the connected components of the table's neighbour
-    graph (`table`: the ``PreparedInputs`` in the table's own metric), with two components
+    """The piece of each base landmark: the components (``graph_components``), two of them
     joined when the gap between them is at most `join_ratio` times the longer of their
     link lengths (the 90th percentile of each landmark's longest link): a k-nearest-
     neighbour graph can fall apart where nothing separates the rows (two dense ends of one
@@ -45,16 +55,22 @@ def graph_pieces(table, join_ratio: float = PIECE_JOIN_RATIO) -> np.ndarray:
     key = ("graph_pieces", join_ratio)
     if key not in derived:
         base = table.views.base_graph
-        _, component = connected_components(base.graph, directed=False)
         derived[key] = join_close_components(
-            component, table.geometry[base.rows], base.edge[:, -1], join_ratio)
+            graph_components(table), table.geometry[base.rows], base.edge[:, -1], join_ratio)
     return derived[key]
 
 
 def join_close_components(component: np.ndarray, geometry: np.ndarray,
-                           longest_link: np.ndarray, join_ratio: float) -> np.ndarray:
-    """component (B,), geometry (B, G), longest_link (B,) -> (B,) joined piece numbers"""
+                          longest_link: np.ndarray, join_ratio: float) -> np.ndarray:
+    """Join each component of at least ``PIECE_MIN_LANDMARKS`` landmarks to its nearest
+    such component when they are close (see ``graph_pieces``); smaller ones stay apart.
+    component (B,), geometry (B, G), longest_link (B,) -> (B,) joined piece numbers"""
     sizes = np.bincount(component)
+    worth = np.flatnonzero(sizes >= PIECE_MIN_LANDMARKS)
+    if len(worth) < 2:
+        return component
+    among = np.flatnonzero(np.isin(component, worth))
+    gap, nearest = nearest_in_other_components(geometry[among], component[among])
     parent = np.arange(len(sizes))
 
     def root(c):
@@ -62,19 +78,35 @@ def join_close_components(component: np.ndarray, geometry: np.ndarray,
             c = parent[c]
         return c
 
-    worth = np.flatnonzero(sizes >= PIECE_MIN_LANDMARKS)
-    if len(worth) < 2:
-        return component
-    scale = {c: float(np.quantile(longest_link[component == c], 0.9)) for c in worth}
-    among = np.isin(component, worth)
     for c in worth:
-        mine, others = among & (component == c), among & (component != c)
-        tree = NearestNeighbors(n_neighbors=1).fit(geometry[others])
-        gap, nearest = tree.kneighbors(geometry[mine])
-        other = component[np.flatnonzero(others)[nearest[gap.argmin(), 0]]]
-        if gap.min() <= join_ratio * max(scale[c], scale[other]):
+        mine = np.flatnonzero(component[among] == c)
+        closest = mine[gap[mine].argmin()]
+        other = component[among[nearest[closest]]]
+        reach = max(np.quantile(longest_link[component == c], 0.9),
+                    np.quantile(longest_link[component == other], 0.9))
+        if gap[closest] <= join_ratio * reach:
             parent[root(c)] = root(other)
     return np.unique([root(c) for c in component], return_inverse=True)[1]
+
+
+def nearest_in_other_components(points: np.ndarray, component: np.ndarray,
+                                chunk: int = 2048) -> tuple[np.ndarray, np.ndarray]:
+    """Each point's nearest point of another component, by brute force (squared distances
+    by one matrix product per component and chunk).
+    points (P, G), component (P,) -> (distance (P,), index (P,) into points)"""
+    cloud = torch.as_tensor(points, dtype=torch.float32)
+    norms = (cloud * cloud).sum(1)
+    gap, nearest = np.empty(len(points)), np.empty(len(points), dtype=np.int64)
+    for c in np.unique(component):
+        mine, others = np.flatnonzero(component == c), np.flatnonzero(component != c)
+        for start in range(0, len(mine), chunk):
+            rows = mine[start:start + chunk]
+            product = torch.addmm(norms[None, others], cloud[rows], cloud[others].T,
+                                  alpha=-2.0)  # |b|^2 - 2 a.b: the argmin over b
+            least, where = product.min(1)
+            gap[rows] = (least + norms[rows]).clamp_min(0).sqrt().numpy()
+            nearest[rows] = others[where.numpy()]
+    return gap, nearest
 
 
 def big_pieces(table, min_share: float = PIECE_MIN_SHARE) -> tuple[np.ndarray, np.ndarray]:

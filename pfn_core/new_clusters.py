@@ -52,7 +52,7 @@ import numpy as np
 
 from pfn_core.carry import representative_anchors
 from pfn_core.discovery import SUBCLUSTER_ANCHORS, groups_after, merge_heights
-from pfn_core.graph_pieces import big_pieces
+from pfn_core.graph_pieces import PIECE_MIN_LANDMARKS, big_pieces, graph_components
 from pfn_core.prepared_inputs import pilot_rows
 from pfn_core.seeding import density_peak_seeds
 
@@ -97,16 +97,22 @@ def unanchored_pieces(prepared, per_piece: int = PIECE_ANCHORS) -> tuple[np.ndar
     that hold no anchor: up to `per_piece` rows of each, first in content order, pieces
     largest first. An anchor belongs to the piece of its nearest base landmark.
     -> (rows (P,), piece (P,) numbered 0.. per piece)"""
+    none = np.zeros(0, np.int64), np.zeros(0, np.int64)
     table = prepared.in_table_metric()
-    piece, big = big_pieces(table)
     base_rows = table.views.base_graph.rows
-    if len(big) < 2:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
     position = np.full(len(prepared.X), -1, dtype=np.int64)
     position[base_rows] = np.arange(len(base_rows))
     nearest = prepared.attachment.rows[prepared.anchor_index, 0]
     at = np.where(position[prepared.anchor_index] >= 0, position[prepared.anchor_index],
                   position[nearest])
+    # The common case first, cheaply: every component large enough to count holds an
+    # anchor, so every piece (a union of components) does too.
+    component = graph_components(table)
+    sizes = np.bincount(component)
+    could_count = np.flatnonzero(sizes >= PIECE_MIN_LANDMARKS)
+    if np.isin(could_count, component[at]).all():
+        return none
+    piece, big = big_pieces(table)
     free = big[~np.isin(big, piece[at])]
     rows, numbers = [], []
     for number, p in enumerate(free):
@@ -115,7 +121,7 @@ def unanchored_pieces(prepared, per_piece: int = PIECE_ANCHORS) -> tuple[np.ndar
         rows.append(chosen)
         numbers.append(np.full(len(chosen), number))
     if not rows:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        return none
     return np.concatenate(rows).astype(np.int64), np.concatenate(numbers).astype(np.int64)
 
 
