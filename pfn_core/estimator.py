@@ -158,9 +158,10 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
     scale_columns_ : str, the scaling used: "z-score" or "common unit".
     n_clusters_ : int, the number of clusters (anchored classes, n_clusters, or estimated).
     n_clusters_scores_ : dict K -> evidence for each candidate K when K was estimated
-        (no anchors, n_clusters=None), else None. The candidates start at the number of
-        separate pieces of the table's neighbour graph (``pfn_core.graph_pieces``): rows
-        no path joins are never one cluster.
+        (no anchors, n_clusters=None), else None. K is the candidate with the most
+        evidence, raised to the number of separate pieces of the table's neighbour graph
+        where that is more (``pfn_core.graph_pieces``: rows no path joins are never one
+        cluster).
     new_clusters_evidence_ : dict n -> evidence for n new clusters when discover looked for
         them (with anchors), else None.
     used_own_clustering_ : bool, whether the result is the model's own clustering, named by

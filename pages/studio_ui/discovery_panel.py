@@ -70,7 +70,8 @@ def show_k(slots: KSlots | None, table: Table, result: dict, by_hand: int | None
         slots.message.markdown(
             f"**The model finds {result['n_clusters']} clusters** in this table, with no "
             "anchors yet. The chart shows its evidence for each candidate K (the highest bar "
-            "wins). Name a few points to steer it, or set K by hand.")
+            "wins, unless the table falls into more separate pieces). Name a few points to "
+            "steer it, or set K by hand.")
     else:
         found = f" The model itself finds {estimated} (the dark bar)." if estimated else ""
         slots.message.markdown(f"**{by_hand} clusters, set by hand.**{found} Turn the switch "
@@ -89,9 +90,10 @@ def show_k(slots: KSlots | None, table: Table, result: dict, by_hand: int | None
                       "value": OTHER_COLOUR},
         },
     }, height=170, width="stretch")
-    fewest = min(int(k) for k in scores)
-    pieces = (f" Fewer than {fewest} is not a candidate: the table falls into {fewest} "
-              "pieces that no neighbour links join." if fewest > 2 else "")
+    best = max(scores, key=lambda k: (scores[k], -int(k)))
+    pieces = (f" The highest bar is K = {best}, but the table falls into {estimated} pieces "
+              "that no neighbour links join, and rows of different pieces are never one "
+              f"cluster: so K = {estimated}." if estimated and int(best) < estimated else "")
     slots.chart.caption("Evidence for K: how sharply the model's confusion between small "
                         "groups of rows falls when they are merged into fewer than K clusters."
                         + pieces)
