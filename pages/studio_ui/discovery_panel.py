@@ -90,13 +90,9 @@ def show_k(slots: KSlots | None, table: Table, result: dict, by_hand: int | None
                       "value": OTHER_COLOUR},
         },
     }, height=170, width="stretch")
-    best = max(scores, key=lambda k: (scores[k], -int(k)))
-    pieces = (f" The highest bar is K = {best}, but the table falls into {estimated} pieces "
-              "that no neighbour links join, and rows of different pieces are never one "
-              f"cluster: so K = {estimated}." if estimated and int(best) < estimated else "")
-    slots.chart.caption("Evidence for K: how sharply the model's confusion between small "
-                        "groups of rows falls when they are merged into fewer than K clusters."
-                        + pieces)
+    slots.chart.caption(("Evidence for K: how sharply the model's confusion between small "
+                        "groups of rows falls when they are merged into fewer than K clusters. "
+                        + discovered.raised_to_pieces(scores, estimated)).strip())
 
 
 def name_key(cluster: str) -> str:

@@ -82,3 +82,17 @@ def evidence_table(scores: Mapping[int, float], chosen: int) -> pd.DataFrame:
         "evidence": np.asarray([float(scores[k]) for k in ks], dtype=np.float64),
         "chosen": np.asarray([k == int(chosen) for k in ks], dtype=bool),
     })
+
+
+def raised_to_pieces(scores: Mapping[int, float], chosen: int) -> str:
+    """A sentence for the evidence chart when the model's K is not its highest bar (the
+    table falls into `chosen` pieces that no neighbour links join, more than the evidence
+    points to: ``pfn_core.discovery``), else "". scores: candidate K -> evidence."""
+    if not scores:
+        return ""
+    best = max(scores, key=lambda k: (scores[k], -int(k)))
+    if int(best) >= int(chosen):
+        return ""
+    return (f"The highest bar is K = {int(best)}, but the table falls into {int(chosen)} "
+            "pieces that no neighbour links join, and rows of different pieces are never "
+            f"one cluster: so K = {int(chosen)}.")

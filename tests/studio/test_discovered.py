@@ -65,3 +65,11 @@ def test__evidence_table__one_row_per_candidate_by_k_with_the_chosen_one_marked(
     assert table["evidence"].tolist() == [1.5, -0.1, 0.5]
     assert table["chosen"].tolist() == [True, False, False]
     assert discovered.evidence_table({}, chosen=3).empty
+
+
+def test__raised_to_pieces__explains_a_k_above_the_highest_bar_and_is_silent_otherwise():
+    scores = {2: 0.9, 3: 0.7, 4: 0.2, 6: 1.4}
+    assert discovered.raised_to_pieces(scores, 6) == ""  # the highest bar
+    assert discovered.raised_to_pieces({2: 1.5, 3: 0.7}, 3).startswith(
+        "The highest bar is K = 2, but the table falls into 3 pieces")
+    assert discovered.raised_to_pieces({}, 3) == ""
