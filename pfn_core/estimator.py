@@ -101,8 +101,9 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
     discover : bool
         True (default): with anchors, rows that belong to none of the anchored clusters form
         new clusters, named "new 1", "new 2", ... (``pfn_core.new_clusters``; then
-        ``classes_`` holds them after the anchored classes, as objects). False: every row
-        goes to an anchored class.
+        ``classes_`` holds them after the anchored classes, as objects): every separate
+        piece of the table's neighbour graph that holds no anchor, and the groups the
+        model's confusion sets apart. False: every row goes to an anchored class.
     own_clustering : bool
         True (default): with fewer than 5 anchors per class on average, the table is also
         clustered without anchors into as many clusters as there are classes, and that
@@ -163,7 +164,8 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
         where that is more (``pfn_core.graph_pieces``: rows no path joins are never one
         cluster).
     new_clusters_evidence_ : dict n -> evidence for n new clusters when discover looked for
-        them (with anchors), else None.
+        them (with anchors), else None; beyond the pieces of the neighbour graph that hold
+        no anchor, which are new clusters whatever the evidence (``pfn_core.graph_pieces``).
     used_own_clustering_ : bool, whether the result is the model's own clustering, named by
         the anchors (see own_clustering).
     n_features_in_ : int.

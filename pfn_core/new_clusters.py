@@ -68,7 +68,9 @@ PIECE_ANCHORS = 5  # pseudo-anchors per anchor-free piece of the graph
 @dataclass(frozen=True)
 class NewClusters:
     """index (A',), index_class (A',) in K..K+n_new-1: pseudo-anchors of the new clusters;
-    n_new: how many; evidence: {n_new: log gap} for each candidate count >= 1."""
+    n_new: how many, the unanchored pieces of the graph included; evidence: {n: log gap}
+    for each count n >= 1 of new clusters the model's confusion could add beyond those
+    pieces."""
 
     index: np.ndarray
     index_class: np.ndarray
