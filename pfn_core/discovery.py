@@ -41,15 +41,14 @@ MAX_CLUSTERS = 32  # the largest candidate K
 
 @dataclass(frozen=True)
 class ClusterCountEstimate:
-    """n_clusters: the estimate, the candidate with the most evidence, raised to
-    `at_least` where that is more; scores: candidate K -> evidence (higher = more likely);
-    heights (M-1,): heights[j] is the confusion of the merge that leaves j + 1 groups;
-    at_least: the number of separate pieces of the table's neighbour graph (0: no bound)."""
+    """n_clusters: the estimate, the candidate with the most evidence (``best_candidate``),
+    raised to the number of separate pieces of the table's neighbour graph where that is
+    more; scores: candidate K -> evidence (higher = more likely); heights (M-1,):
+    heights[j] is the confusion of the merge that leaves j + 1 groups."""
 
     n_clusters: int
     scores: dict[int, float]
     heights: np.ndarray
-    at_least: int = 0
 
 
 def merge_heights(proba: np.ndarray, n_anchored: int = 0) -> tuple[np.ndarray, list]:
@@ -114,6 +113,11 @@ def cluster_count_scores(heights: np.ndarray, max_clusters: int = MAX_CLUSTERS) 
     return {k: float(log_height[k - 1] - log_height[k - 2]) for k in range(2, top + 1)}
 
 
+def best_candidate(scores: dict[int, float]) -> int:
+    """The candidate K with the most evidence, the smaller K on a tie."""
+    return max(scores, key=lambda k: (scores[k], -int(k)))
+
+
 def estimate_n_clusters(estimator, prepared, max_clusters: int = MAX_CLUSTERS,
                         n_subclusters: int = SUBCLUSTERS) -> ClusterCountEstimate:
     """Estimate K for a table without anchors from the model's confusion between sub-clusters.
@@ -135,8 +139,7 @@ def estimate_n_clusters(estimator, prepared, max_clusters: int = MAX_CLUSTERS,
     proba = estimator._pass(prepared, index, index_class, n_sub, rows=pilot_rows(prepared))
     heights, _ = merge_heights(proba)
     scores = cluster_count_scores(heights, max_clusters)
-    best = max(scores, key=lambda k: (scores[k], -k))
     pieces = len(big_pieces(prepared.in_table_metric())[1])
     at_least = min(pieces, max(scores))  # K is at least the number of the graph's pieces
     # Where the confusion points lower, the least change that both allow: K = the pieces.
-    return ClusterCountEstimate(max(best, at_least), scores, heights, at_least)
+    return ClusterCountEstimate(max(best_candidate(scores), at_least), scores, heights)

@@ -71,6 +71,7 @@ def join_close_components(component: np.ndarray, geometry: np.ndarray,
         return component
     among = np.flatnonzero(np.isin(component, worth))
     gap, nearest = nearest_in_other_components(geometry[among], component[among])
+    reach = {c: np.quantile(longest_link[component == c], 0.9) for c in worth}
     parent = np.arange(len(sizes))
 
     def root(c):
@@ -82,9 +83,7 @@ def join_close_components(component: np.ndarray, geometry: np.ndarray,
         mine = np.flatnonzero(component[among] == c)
         closest = mine[gap[mine].argmin()]
         other = component[among[nearest[closest]]]
-        reach = max(np.quantile(longest_link[component == c], 0.9),
-                    np.quantile(longest_link[component == other], 0.9))
-        if gap[closest] <= join_ratio * reach:
+        if gap[closest] <= join_ratio * max(reach[c], reach[other]):
             parent[root(c)] = root(other)
     return np.unique([root(c) for c in component], return_inverse=True)[1]
 

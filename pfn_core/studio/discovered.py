@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 import numpy as np
 import pandas as pd
 
+from pfn_core.discovery import best_candidate
 from pfn_core.new_clusters import NEW_NAME
 from pfn_core.studio.anchors import assign_label
 
@@ -90,7 +91,7 @@ def raised_to_pieces(scores: Mapping[int, float], chosen: int) -> str:
     points to: ``pfn_core.discovery``), else "". scores: candidate K -> evidence."""
     if not scores:
         return ""
-    best = max(scores, key=lambda k: (scores[k], -int(k)))
+    best = best_candidate(scores)
     if int(best) >= int(chosen):
         return ""
     return (f"The highest bar is K = {int(best)}, but the table falls into {int(chosen)} "
