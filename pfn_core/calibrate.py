@@ -57,11 +57,18 @@ def prior_outputs(n_tasks: int, levels=LEVELS, config: PriorConfig | None = None
             continue
         for level in levels:
             anchors = draw_anchors(y, level, index)
-            est = PFNClusterer(calibrate=False, discover=False).fit(X, partial_labels(y, anchors))
+            est = PFNClusterer(calibrate=False).fit(X, partial_labels(y, anchors))
             rows = ~est.anchor_mask_
-            truth = np.searchsorted(est.classes_, y[rows])
+            truth = true_columns(est, y[rows], len(classes))
             outputs.append((index, level, est.proba_[rows], truth))
     return outputs
+
+
+def true_columns(est, truth: np.ndarray, n_classes: int) -> np.ndarray:
+    """Each row's true class as a column of ``est.proba_``. Every one of the `n_classes`
+    classes is anchored, so they are the first columns, sorted; a new cluster found beside
+    them ("new 1", ...) is never a row's true class. truth (R,) -> (R,)"""
+    return np.searchsorted(est.classes_[:n_classes].astype(np.int64), truth)
 
 
 def fit_temperatures(outputs, min_tasks: int = MIN_TASKS) -> dict[str, float]:

@@ -74,6 +74,32 @@ def scored_rows(n_rows: int, content_order: np.ndarray,
     return np.sort(content_order[:model_rows])
 
 
+def carry_with_anchors(scored_proba: np.ndarray, rows: np.ndarray, anchor_index: np.ndarray,
+                       anchor_class: np.ndarray, attachment: Attachment, base: BaseGraph,
+                       n_rows: int) -> np.ndarray:
+    """``carry_to_rows`` with the anchors known: anchors `anchor_index` (A,) of classes
+    `anchor_class` (A,) are one-hot among the scored rows before the carry, and the anchors
+    the transformer did not score join them, one-hot, so that the rows carried from them take
+    their labels (every anchor used, however many; ``python -m pfn_core.bench.many_anchors``:
+    MNIST with 10% / 30% of its rows labelled 0.725 / 0.757 -> 0.738 / 0.774, the other
+    tables and the protocol unchanged).
+
+    scored_proba (S, K) for the sorted rows `rows` (S,) -> (N, K)"""
+    n_classes = scored_proba.shape[1]
+    scored = scored_proba.copy()
+    position = np.searchsorted(rows, anchor_index)
+    found = (position < len(rows)) & (rows[position.clip(max=len(rows) - 1)] == anchor_index)
+    scored[position[found]] = 0.0
+    scored[position[found], anchor_class[found]] = 1.0
+    unscored = ~found
+    if unscored.any():
+        rows = np.concatenate([rows, anchor_index[unscored]])
+        one_hot = np.zeros((unscored.sum(), n_classes))
+        one_hot[np.arange(unscored.sum()), anchor_class[unscored]] = 1.0
+        scored = np.concatenate([scored, one_hot])
+    return carry_to_rows(scored, rows, attachment, base, n_rows)
+
+
 def carry_to_rows(scored_proba: np.ndarray, rows: np.ndarray, attachment: Attachment,
                   base: BaseGraph, n_rows: int) -> np.ndarray:
     """Probabilities for every row from those of the scored rows, in two hops along links

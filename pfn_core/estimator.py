@@ -25,13 +25,20 @@ from pfn_core.carry import (
     CONTEXT_PER_CLASS,
     carry_new_rows,
     carry_to_rows,
+    carry_with_anchors,
     representative_anchors,
     scored_rows,
 )
 from pfn_core.discovery import MAX_CLUSTERS, estimate_n_clusters
 from pfn_core.fitted_io import load_fitted, save_fitted
 from pfn_core.inference import DEFAULT_CONTEXT_SIZE, ScoringContext, predict_proba, score_rows
-from pfn_core.new_clusters import find_new_clusters, with_new_clusters
+from pfn_core.merging import graph_cut_fraction
+from pfn_core.new_clusters import (
+    discovery_can_be_the_fit,
+    find_new_clusters,
+    new_cluster_classes,
+    with_new_clusters,
+)
 from pfn_core.own_clustering import applies as own_clustering_applies
 from pfn_core.own_clustering import prefer_own_clustering
 from pfn_core.prepared_inputs import (  # noqa: F401  (cached_model, split_targets: public here too)
@@ -103,7 +110,12 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
         new clusters, named "new 1", "new 2", ... (``pfn_core.new_clusters``; then
         ``classes_`` holds them after the anchored classes, as objects): every separate
         piece of the table's neighbour graph that holds no anchor, and the groups the
-        model's confusion sets apart. False: every row goes to an anchored class.
+        model's confusion sets apart. With fewer than 5 anchors per class on average, the
+        pass that looks for them (anchors and candidate sub-clusters in one context) is
+        then the fit: each sub-cluster's probability goes to the class it merges into
+        (``new_clusters.DiscoveryFit``; ``_fit_with_discovery`` says when the usual
+        anchored fit runs instead). False: every row goes to an anchored class, by the
+        usual anchored fit.
     own_clustering : bool
         True (default): with fewer than 5 anchors per class on average, the table is also
         clustered without anchors into as many clusters as there are classes, and that
@@ -127,7 +139,9 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
         surer part of each predicted class (``seeding.confident_anchors``), so the second pass
         sees the whole extent of each cluster, as K-means does when it re-estimates centres.
         Each round costs one more pass; on tables longer than PILOT_ROWS (4,096) the passes
-        that only pick rows score the first PILOT_ROWS rows in content order, not all.
+        that only pick rows score the first PILOT_ROWS rows in content order, not all. With
+        fewer than 5 anchors per class and ``discover=True`` the discovery pass is usually
+        the fit itself (no refining; see `discover`).
     refine_anchors : int
         Extra anchors per class in each refinement round.
     scale_columns : "auto", True or False
@@ -213,12 +227,7 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
             classes = np.arange(k)
             proba, fitted_pass = clustering_without_anchors(self, prepared, k)
         elif self.discover:  # discovery first, so that only one anchored fit runs
-            found = find_new_clusters(self, prepared)
-            self.new_clusters_evidence_ = found.evidence
-            if found.n_new:
-                classes, proba, fitted_pass = with_new_clusters(self, prepared, found)
-            else:
-                classes, proba, fitted_pass = self._cluster_from_anchors(prepared)
+            classes, proba, fitted_pass = self._fit_with_discovery(prepared)
         else:
             classes, proba, fitted_pass = self._cluster_from_anchors(prepared)
         if (self.own_clustering and len(anchor_index) and len(classes) == len(prepared.classes)
@@ -271,36 +280,73 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
         """A pass for every row -> (proba (N, n_classes), the FittedPass that scores new
         rows the same way). On tables longer than ``MODEL_ROWS`` the transformer scores
         base landmarks only and every other row is carried from its nearest ones
-        (``carry.carry_to_rows``); anchors `anchor_index` (A,) of classes `anchor_class`
-        (A,) are one-hot among the scored rows before the carry, and the anchors it did not
-        score join them, one-hot, so that the rows carried from them take their labels
-        (``python -m pfn_core.bench.many_anchors``: MNIST with 10% / 30% of its rows labelled
-        0.725 / 0.757 -> 0.738 / 0.774; the other tables and the protocol unchanged)."""
-        n_rows = len(prepared.X)
-        rows = scored_rows(n_rows, prepared.content_order)
+        (``carry.carry_with_anchors``, which knows the anchors `anchor_index` (A,) of
+        classes `anchor_class` (A,))."""
+        rows = scored_rows(len(prepared.X), prepared.content_order)
         scoring = []
-        if rows is None:
-            proba = self._pass(prepared, index, index_class, n_classes, scoring_out=scoring)
-            return proba, FittedPass(prepared.views.steps, scoring[0])
-        scored = self._pass(prepared, index, index_class, n_classes, rows=rows,
-                            scoring_out=scoring)
-        if anchor_index is not None:
-            position = np.searchsorted(rows, anchor_index)
-            found = (position < len(rows)) & (rows[position.clip(max=len(rows) - 1)]
-                                               == anchor_index)
-            scored[position[found]] = 0.0
-            scored[position[found], anchor_class[found]] = 1.0
-            if not found.all():
-                # Anchors the transformer did not score are known too: the rows carried
-                # from them take their labels (every anchor used, however many).
-                unscored = ~found
-                rows = np.concatenate([rows, anchor_index[unscored]])
-                one_hot = np.zeros((unscored.sum(), n_classes))
-                one_hot[np.arange(unscored.sum()), anchor_class[unscored]] = 1.0
-                scored = np.concatenate([scored, one_hot])
-        proba = carry_to_rows(scored, rows, prepared.attachment, prepared.views.base_graph,
-                              n_rows)
+        proba = self._pass(prepared, index, index_class, n_classes, rows=rows,
+                           scoring_out=scoring)
+        if rows is not None:
+            proba = self._carried(prepared, proba, rows, anchor_index, anchor_class)
         return proba, FittedPass(prepared.views.steps, scoring[0])
+
+    @staticmethod
+    def _carried(prepared: PreparedInputs, scored, rows, anchor_index=None,
+                 anchor_class=None) -> np.ndarray:
+        """Every row's probabilities from those of the scored rows `rows` (S,) (sorted):
+        (S, K) -> (N, K) (``carry``)."""
+        n_rows, base = len(prepared.X), prepared.views.base_graph
+        if anchor_index is None:
+            return carry_to_rows(scored, rows, prepared.attachment, base, n_rows)
+        return carry_with_anchors(scored, rows, anchor_index, anchor_class,
+                                  prepared.attachment, base, n_rows)
+
+    def _fit_with_discovery(self, prepared: PreparedInputs):
+        """The anchored fit that finds clusters nobody labelled (``new_clusters``).
+        -> classes (K + n_new,), proba (N, K + n_new), the ``FittedPass``
+
+        With few anchors (fewer per class than the anchors' metric needs, and sub-clusters
+        finer than the classes: ``new_clusters.discovery_can_be_the_fit``) there are two
+        candidates, the discovery pass read as the fit (``new_clusters.DiscoveryFit``) and
+        the usual anchored fit, and the one that cuts fewer links of the table's neighbour
+        graph is kept (``merging.graph_cut_fraction``, as ``without_anchors`` and
+        ``own_clustering`` choose; a tie keeps the discovery pass). With more anchors, or
+        tables too short for sub-clusters, the usual anchored fit, widened by the new
+        clusters' pseudo-anchors when there are any."""
+        found = find_new_clusters(self, prepared, as_fit=discovery_can_be_the_fit(prepared))
+        self.new_clusters_evidence_ = found.evidence
+        if found.fit is None:
+            return self._usual_anchored_fit(prepared, found)
+        one_pass = self._fit_from_discovery(prepared, found)
+        usual = self._usual_anchored_fit(prepared, found)
+        graph = prepared.views.base_graph
+        if (graph_cut_fraction(usual[1].argmax(1), graph)
+                < graph_cut_fraction(one_pass[1].argmax(1), graph)):
+            return usual
+        self.n_context_anchors_ = found.fit.n_context_anchors
+        return one_pass
+
+    def _usual_anchored_fit(self, prepared: PreparedInputs, found):
+        """The anchored fit (a refining round, then a full pass), with the new clusters'
+        pseudo-anchors as classes of their own when `found` holds any."""
+        if found.n_new:
+            return with_new_clusters(self, prepared, found)
+        return self._cluster_from_anchors(prepared)
+
+    def _fit_from_discovery(self, prepared: PreparedInputs, found):
+        """The fit read from the discovery pass (``new_clusters.discovery_as_fit``).
+        -> classes (K + n_new,), proba (N, K + n_new) with the user's anchors one-hot, the
+        ``FittedPass``"""
+        fit = found.fit
+        proba = fit.proba
+        if len(fit.rows) < len(prepared.X):
+            proba = self._carried(prepared, proba, fit.rows, prepared.anchor_index,
+                                  prepared.anchor_class)
+        proba[prepared.anchor_index] = 0.0
+        proba[prepared.anchor_index, prepared.anchor_class] = 1.0
+        classes = (new_cluster_classes(prepared.classes, found.n_new) if found.n_new
+                   else prepared.classes)
+        return classes, proba, FittedPass(prepared.views.steps, fit.scoring)
 
     def _pick_anchors(self, prepared: PreparedInputs, index, index_class, n_classes,
                       per_class: int, exclude, pilot=None) -> tuple[np.ndarray, np.ndarray]:

@@ -9,7 +9,8 @@ executed when read (no pickle):
 - the fitted preprocessing (``preprocessing.Standardizer``, ``Rotation``, and the anchors'
   ``MetricStep`` when the fit used it) under ``steps.*``;
 - the last pass's context (``inference.ScoringContext``): the context tokens, their path
-  distances to every landmark, the base landmarks' geometry, under ``context.*`` / ``paths.*``;
+  distances to every landmark, the base landmarks' geometry, under ``context.*`` / ``paths.*``,
+  and ``column_class`` where the pass's columns are summed into the fit's classes;
 - in the header (JSON): the classes, the feature names, settings and a format version.
 
 Legend: M=context tokens, L=landmarks, B=base landmarks, G=geometry columns, D=columns.
@@ -61,6 +62,8 @@ def save_fitted(estimator, path) -> None:
         "paths.base_geometry": paths.base_geometry, "ranks": scoring.ranks,
         "landmark_proba": fitted.landmark_proba,
     })
+    if scoring.column_class is not None:  # a discovery pass that is the fit: merged columns
+        arrays["column_class"] = scoring.column_class
     header = {
         "format": FORMAT, "version": VERSION,
         "model_config": json.loads(model.config.to_json()),
@@ -119,7 +122,7 @@ def load_fitted(path, device: str = "cpu"):
                       torch.from_numpy(arrays["context.label"]),
                       torch.from_numpy(arrays["context.scale"]), paths)
     ranks = arrays["ranks"]
-    scoring = ScoringContext(context, ranks, len(ranks))
+    scoring = ScoringContext(context, ranks, len(ranks), arrays.get("column_class"))
 
     estimator = PFNClusterer(device=device, n_ensemble=header["n_ensemble"])
     estimator.model_ = model

@@ -135,11 +135,15 @@ class ScoringContext:
     rows (``score_rows``), each independently of the others.
 
     context: ``episode.Context`` with labels in canonical class order; ranks (K,): column k
-    maps each class to the code it was given; outputs are read back with ``[:, ranks]``."""
+    maps each class to the code it was given; outputs are read back with ``[:, ranks]``.
+    column_class (K,) or None: where the pass's classes are parts of the fit's (the
+    sub-clusters of a discovery pass that is the fit, ``new_clusters.discovery_as_fit``),
+    the fit's class of each; outputs are then summed into those classes (``merge_columns``)."""
 
     context: Context
     ranks: np.ndarray
     n_classes: int
+    column_class: np.ndarray | None = None
     _encoded: dict = field(default_factory=dict, repr=False)
 
     def encoded(self, model: ClusteringTransformer, member: int, device: str):
@@ -178,7 +182,8 @@ def score_rows(model: ClusteringTransformer, scoring: ScoringContext, features: 
     """Class probabilities of rows with features (R, D) and geometry (R, G), in chunks of
     `query_batch_size`; queries attend only to the context, so each row's result is
     independent of the others. `attachment`: the rows' nearest base landmarks if known
-    (else found here). -> (R, K) in the caller's class order."""
+    (else found here). -> (R, K) in the caller's class order, columns summed into the fit's
+    classes where the context says so (``ScoringContext.column_class``)."""
     n_classes = scoring.n_classes
     class_valid = torch.ones(1, n_classes, dtype=torch.bool, device=device)
     total = np.zeros((len(features), n_classes), dtype=np.float64)
@@ -197,7 +202,14 @@ def score_rows(model: ClusteringTransformer, scoring: ScoringContext, features: 
                 per_layer, prototypes, codes, None, class_valid,
             )
             total[start:stop] += torch.softmax(logits[0].float(), -1).cpu().numpy()
-    return total[:, scoring.ranks] / n_ensemble
+    proba = total[:, scoring.ranks] / n_ensemble
+    return proba if scoring.column_class is None else merge_columns(proba, scoring.column_class)
+
+
+def merge_columns(proba: np.ndarray, column_class: np.ndarray) -> np.ndarray:
+    """Probabilities over classes made of several columns: each column's mass added to its
+    class. proba (R, C), column_class (C,) in 0..K-1 -> (R, K)"""
+    return proba @ np.eye(int(column_class.max()) + 1)[column_class]
 
 
 def predict_proba(model: ClusteringTransformer, X: np.ndarray, features: np.ndarray,

@@ -129,3 +129,81 @@ def test__discover__finds_nothing_new_when_each_class_spans_several_anchored_blo
     est = PFNClusterer().fit(X, y)
     assert list(est.classes_) == [0, 1, 2]
     assert adjusted_rand_score(reference[y < 0], est.labels_[y < 0].astype(int)) > 0.95
+
+
+def test__few_anchors__the_discovery_pass_is_the_fit_and_scores_new_rows_the_same_way(tmp_path):
+    # One anchor per blob: the pass with the candidate sub-clusters is the fit, each
+    # sub-cluster's probability added to the class it merged into.
+    X, y, truth = _three_blobs_two_anchored()
+    y[[1, 2, 71, 72]] = -1
+    y[140] = 2
+    est = PFNClusterer(own_clustering=False).fit(X, y)
+    column_class = est.fitted_pass_.scoring.column_class
+    assert column_class is not None and len(column_class) > 3 and set(column_class) == {0, 1, 2}
+    assert est.proba_.shape == (210, 3)
+    np.testing.assert_allclose(est.proba_.sum(1), 1.0)
+    assert adjusted_rand_score(truth, est.labels_) == 1.0
+    assert (est.predict(X) == est.labels_).all()
+    est.save(tmp_path / "fitted.safetensors")
+    loaded = PFNClusterer.load(tmp_path / "fitted.safetensors")
+    np.testing.assert_array_equal(loaded.predict_proba(X[::7]), est.predict_proba(X[::7]))
+
+
+def test__read_as_the_fit__a_partition_that_cuts_more_links_loses_to_the_usual_fit(monkeypatch):
+    # With 2 or 3 anchors per class (read as the fit here, though by default only one per
+    # class is), the ring's sub-clusters went to the four 3-row corner classes (ARI 0.60
+    # against 0.80); that partition cuts more links of the graph, so the usual fit stands.
+    from pfn_core import new_clusters
+
+    monkeypatch.setattr(new_clusters, "AS_FIT_MEAN_ANCHORS", 5)
+    rng = np.random.default_rng(0)
+    blob = rng.normal(0, 0.5, (300, 2))
+    angle = rng.uniform(0, 2 * np.pi, 300)
+    ring = np.c_[3 * np.cos(angle), 3 * np.sin(angle)] + rng.normal(0, 0.15, (300, 2))
+    corners = [np.array(c) + rng.normal(0, 0.1, (3, 2))
+               for c in [(4.5, 4.5), (-4.5, 4.5), (4.5, -4.5), (-4.5, -4.5)]]
+    X = np.concatenate([blob, ring, *corners])
+    truth = np.r_[np.zeros(300), np.ones(300), np.repeat([2, 3, 4, 5], 3)].astype(int)
+    draw, y = np.random.default_rng(0), np.full(len(X), -1)
+    for c in range(6):
+        y[draw.choice(np.flatnonzero(truth == c), 3 if c < 2 else 2, replace=False)] = c
+    est = PFNClusterer().fit(X, y)
+    usual = PFNClusterer(discover=False).fit(X, y)
+    assert est.fitted_pass_.scoring.column_class is None
+    np.testing.assert_array_equal(est.labels_, usual.labels_)
+    assert adjusted_rand_score(truth, est.labels_.astype(int)) > 0.75
+
+
+def test__discovery_can_be_the_fit__only_with_few_anchors_and_finer_sub_clusters():
+    from dataclasses import replace
+
+    from pfn_core.new_clusters import discovery_can_be_the_fit
+    from pfn_core.prepared_inputs import prepare_inputs
+
+    X, y, _ = _three_blobs_two_anchored()
+    prepared = prepare_inputs(X, y, None, "cpu", "auto", True)
+    assert not discovery_can_be_the_fit(prepared)  # 3 per class: the usual fit
+    one = np.full(len(X), -1)
+    one[[0, 70]] = [0, 1]
+    one_each = prepare_inputs(X, one, None, "cpu", "auto", True)
+    assert discovery_can_be_the_fit(one_each)  # 1 per class, 42 sub-clusters for 2 classes
+    # 15 classes need 45 sub-clusters; 210 rows give 42.
+    assert not discovery_can_be_the_fit(replace(one_each, classes=np.arange(15),
+                                                anchor_index=np.arange(15),
+                                                anchor_class=np.arange(15)))
+
+
+def test__discover__a_tiny_table_with_many_classes_nearly_all_anchored_finds_nothing_new():
+    # A prior draw of 142 rows in 14 classes, 9 anchors each: 48 sub-clusters cut out of
+    # the 16 unlabelled rows made all of them "new" (16 new clusters). Sub-clusters must be
+    # finer than the classes (3 per class, at most one per 5 rows): here they cannot be.
+    from pfn_core.bench.protocol import draw_anchors, partial_labels
+    from pfn_core.calibrate import FIRST_SEED
+    from pfn_core.prior import PriorConfig, sample_task
+
+    task = sample_task(np.random.default_rng(FIRST_SEED + 6), PriorConfig())
+    keep = task.y >= 0
+    X, (classes, y) = task.X[keep], np.unique(task.y[keep], return_inverse=True)
+    assert len(classes) == 14 and len(X) == 142
+    est = PFNClusterer().fit(X, partial_labels(y, draw_anchors(y, 10, 6)))
+    assert len(est.classes_) == 14

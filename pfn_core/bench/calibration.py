@@ -24,6 +24,7 @@ import numpy as np
 
 from pfn_core.bench.datasets import load_dataset, open_suite, suite_parser
 from pfn_core.bench.protocol import draw_anchors, partial_labels, standardize_for_protocol
+from pfn_core.calibrate import true_columns
 from pfn_core.calibration import (
     apply_temperature,
     calibration_error,
@@ -42,10 +43,9 @@ def raw_outputs(X, y, level: int, seed: int) -> tuple[np.ndarray, np.ndarray, fl
     """-> (raw proba (R, K) and true class (R,) of the non-anchor rows, mean anchors per
     class)"""
     anchors = draw_anchors(y, level, seed)
-    est = PFNClusterer(scale_columns=False, calibrate=False, discover=False).fit(
-        X, partial_labels(y, anchors))
+    est = PFNClusterer(scale_columns=False, calibrate=False).fit(X, partial_labels(y, anchors))
     rows = ~est.anchor_mask_
-    truth = np.searchsorted(est.classes_, y[rows])
+    truth = true_columns(est, y[rows], len(np.unique(y)))
     return est.proba_[rows], truth, len(anchors) / len(est.classes_)
 
 
