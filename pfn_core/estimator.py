@@ -110,12 +110,12 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
         new clusters, named "new 1", "new 2", ... (``pfn_core.new_clusters``; then
         ``classes_`` holds them after the anchored classes, as objects): every separate
         piece of the table's neighbour graph that holds no anchor, and the groups the
-        model's confusion sets apart. With fewer than 5 anchors per class on average, the
+        model's confusion sets apart. With fewer than 2 anchors per class on average, the
         pass that looks for them (anchors and candidate sub-clusters in one context) is
-        then the fit: each sub-cluster's probability goes to the class it merges into
-        (``new_clusters.DiscoveryFit``; ``_fit_with_discovery`` says when the usual
-        anchored fit runs instead). False: every row goes to an anchored class, by the
-        usual anchored fit.
+        also a candidate fit, each sub-cluster's probability going to the class it merges
+        into (``new_clusters.DiscoveryFit``), kept when it cuts no more links of the
+        neighbour graph than the usual anchored fit (``_fit_with_discovery``). False:
+        every row goes to an anchored class, by the usual anchored fit.
     own_clustering : bool
         True (default): with fewer than 5 anchors per class on average, the table is also
         clustered without anchors into as many clusters as there are classes, and that
@@ -140,8 +140,8 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
         sees the whole extent of each cluster, as K-means does when it re-estimates centres.
         Each round costs one more pass; on tables longer than PILOT_ROWS (4,096) the passes
         that only pick rows score the first PILOT_ROWS rows in content order, not all. With
-        fewer than 5 anchors per class and ``discover=True`` the discovery pass is usually
-        the fit itself (no refining; see `discover`).
+        one anchor per class and ``discover=True`` the discovery pass, which needs no
+        refining, is a second candidate (see `discover`).
     refine_anchors : int
         Extra anchors per class in each refinement round.
     scale_columns : "auto", True or False
@@ -334,7 +334,7 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
         return self._cluster_from_anchors(prepared)
 
     def _fit_from_discovery(self, prepared: PreparedInputs, found):
-        """The fit read from the discovery pass (``new_clusters.discovery_as_fit``).
+        """The fit read from the discovery pass (``new_clusters.DiscoveryFit``).
         -> classes (K + n_new,), proba (N, K + n_new) with the user's anchors one-hot, the
         ``FittedPass``"""
         fit = found.fit

@@ -137,7 +137,7 @@ class ScoringContext:
     context: ``episode.Context`` with labels in canonical class order; ranks (K,): column k
     maps each class to the code it was given; outputs are read back with ``[:, ranks]``.
     column_class (K,) or None: where the pass's classes are parts of the fit's (the
-    sub-clusters of a discovery pass that is the fit, ``new_clusters.discovery_as_fit``),
+    sub-clusters of a discovery pass read as the fit, ``new_clusters.DiscoveryFit``),
     the fit's class of each; outputs are then summed into those classes (``merge_columns``)."""
 
     context: Context

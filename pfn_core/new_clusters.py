@@ -184,7 +184,7 @@ def find_new_clusters(estimator, prepared, max_new: int = MAX_NEW,
     estimator: a ``PFNClusterer`` (its ``_pass`` runs the model);
     prepared: its ``PreparedInputs`` with at least one anchor;
     as_fit: also read the discovery pass as the fit itself (``DiscoveryFit``, see
-    ``discovery_as_fit``): the pass then scores every row a full pass scores, of which the
+    the module's docstring): the pass then scores every row a full pass scores, of which the
     discovery rows are the first, so the evidence and the new clusters are the same."""
 
     n_classes = len(prepared.classes)
