@@ -182,6 +182,8 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
         no anchor, which are new clusters whatever the evidence (``pfn_core.graph_pieces``).
     used_own_clustering_ : bool, whether the result is the model's own clustering, named by
         the anchors (see own_clustering).
+    used_discovery_fit_ : bool, whether the result is the discovery pass read as the fit
+        (one anchor per class, see discover).
     n_features_in_ : int.
 
     NaN values are filled with the column median; infinities and non-numeric columns are
@@ -217,7 +219,7 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
         anchor_index = prepared.anchor_index
         self.n_context_anchors_ = 0
         self.n_clusters_scores_ = self.new_clusters_evidence_ = None
-        self.used_own_clustering_ = False
+        self.used_own_clustering_ = self.used_discovery_fit_ = False
         if len(anchor_index) == 0:
             k = self.n_clusters
             if k is None:
@@ -234,6 +236,7 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
                 and own_clustering_applies(len(anchor_index), len(classes))):
             classes, proba, fitted_pass, self.used_own_clustering_ = prefer_own_clustering(
                 self, prepared, classes, proba, fitted_pass)
+            self.used_discovery_fit_ &= not self.used_own_clustering_
 
         if self.calibrate and len(anchor_index):
             is_anchor = np.zeros(len(proba), dtype=bool)
@@ -324,6 +327,7 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
                 < graph_cut_fraction(one_pass[1].argmax(1), graph)):
             return usual
         self.n_context_anchors_ = found.fit.n_context_anchors
+        self.used_discovery_fit_ = True
         return one_pass
 
     def _usual_anchored_fit(self, prepared: PreparedInputs, found):

@@ -100,7 +100,8 @@ def cluster(X: np.ndarray, anchors: tuple[tuple[int, str], ...], n_clusters: int
     anchors a lasso names, the model's context holds at most ``carry.CONTEXT_PER_CLASS`` per
     label, spread over them ("model_anchors" says how many); every anchor keeps its label.
     "own_clustering": whether the result is the model's own clustering named by the anchors
-    (few anchors that agree with it, ``pfn_core.own_clustering``).
+    (few anchors that agree with it, ``pfn_core.own_clustering``); "discovery_fit": whether
+    it is the discovery pass read as the fit (one anchor per label, ``new_clusters``).
     A fit slower than ``result_cache.SLOW_FIT_SECONDS`` is also kept on disk (e.g. a large
     table's first map). At most ``cache_bounds.FIT_RESULTS`` results are kept in memory, a
     count chosen from a byte budget (``cache_bounds.fit_result_bytes`` at the limits)."""
@@ -124,6 +125,7 @@ def cluster(X: np.ndarray, anchors: tuple[tuple[int, str], ...], n_clusters: int
         "seconds": seconds,
         "model_anchors": int(estimator.n_context_anchors_) if anchors else 0,
         "own_clustering": bool(estimator.used_own_clustering_),
+        "discovery_fit": bool(estimator.used_discovery_fit_),
         "n_clusters": int(estimator.n_clusters_),
         "n_clusters_scores": None if scores is None else {
             int(c): float(v) for c, v in scores.items()},

@@ -63,8 +63,8 @@ def shared_labels(labels) -> np.ndarray:
 def save(cache_dir: Path, key: str, result: dict,
          max_bytes: int | None = None) -> None:
     """Write one fit (labels, proba, confidence, seconds, in_metric, model_anchors,
-    own_clustering, n_clusters, n_clusters_scores, suggested) atomically, then delete the
-    least recently used fits until the folder holds at most ``max_bytes`` (default
+    own_clustering, discovery_fit, n_clusters, n_clusters_scores, suggested) atomically, then
+    delete the least recently used fits until the folder holds at most ``max_bytes`` (default
     ``cache_bounds.FITS_DISK_BYTES``)."""
     scores = result.get("n_clusters_scores")
     ks = sorted(scores) if scores else []
@@ -78,6 +78,7 @@ def save(cache_dir: Path, key: str, result: dict,
                  seconds=float(result["seconds"]), in_metric=bool(result["in_metric"]),
                  model_anchors=int(result.get("model_anchors", 0)),
                  own_clustering=bool(result.get("own_clustering", False)),
+                 discovery_fit=bool(result.get("discovery_fit", False)),
                  n_clusters=int(result.get("n_clusters", np.shape(result["proba"])[1])),
                  has_scores=scores is not None,
                  scores_k=np.asarray(ks, dtype=np.int64),
@@ -103,6 +104,8 @@ def load(cache_dir: Path, key: str) -> dict | None:
                     "in_metric": bool(stored["in_metric"]),
                     "model_anchors": int(stored["model_anchors"]),
                     "own_clustering": bool(stored["own_clustering"]),
+                    "discovery_fit": ("discovery_fit" in stored.files
+                                      and bool(stored["discovery_fit"])),
                     "n_clusters": int(stored["n_clusters"]), "n_clusters_scores": scores,
                     "suggested": stored["suggested"].astype(np.int64)}
     except (OSError, ValueError, KeyError):

@@ -179,6 +179,21 @@ def test__a_new_umap_map__is_computed_in_the_background_with_the_pca_map_shown_m
         background_map._jobs.clear()
 
 
+def test__one_anchor_in_two_of_three_blobs__the_map_says_it_comes_from_the_discovery_pass():
+    rng = np.random.default_rng(4)
+    blobs = np.concatenate([rng.normal(c, 0.8, (70, 2)) for c in [(0, 0), (10, 0), (5, 9)]])
+    csv = pd.DataFrame(blobs, columns=["x", "y"]).to_csv(index=False).encode()
+    at = open_studio(uploaded_table=("blobs.csv", csv), projection="PCA",
+                     **{"features_blobs.csv": ["x", "y"]})
+    for row, name in ((0, "left"), (70, "right")):
+        select(at, [row])
+        at.text_input(key="new_label").set_value(name)
+        at.button(key="assign").click().run()
+    assert not at.exception
+    assert any("the pass that also looks for clusters nobody labelled" in c.value
+               for c in at.caption)
+
+
 def test__one_anchor_per_blob__the_map_says_it_shows_the_models_own_clustering():
     at = open_studio(uploaded_table=("shop.csv", uploaded_csv()), projection="PCA",
                      **{"features_shop.csv": ["height", "weight"]})

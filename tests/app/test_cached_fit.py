@@ -63,3 +63,14 @@ def test__one_agreeing_anchor_per_cluster__the_result_says_the_models_own_cluste
     many = tuple((row, "left") for row in range(6)) + tuple((row, "right")
                                                             for row in range(60, 66))
     assert cached.cluster(X, many, None, True, 5)["own_clustering"] is False  # 6 per label
+
+
+def test__one_anchor_in_two_of_three_blobs__the_result_says_the_discovery_pass_is_the_fit():
+    rng = np.random.default_rng(4)
+    X = np.concatenate([rng.normal(c, 0.8, (70, 2)) for c in [(0, 0), (10, 0), (5, 9)]])
+    result = cached.cluster(X, ((0, "left"), (70, "right")), None, True, 5)
+    assert result["discovery_fit"] is True and result["own_clustering"] is False
+    assert set(result["labels"][140:]) == {"new 1"}
+    many = tuple((row, "left") for row in range(3)) + tuple((row, "right")
+                                                            for row in range(70, 73))
+    assert cached.cluster(X, many, None, True, 5)["discovery_fit"] is False  # 3 per label

@@ -7,8 +7,8 @@ def _fit():
     return {"labels": np.array(["a", "b", "a"], dtype=object),
             "proba": np.array([[0.9, 0.1], [0.2, 0.8], [0.6, 0.4]]),
             "confidence": np.array([0.9, 0.8, 0.6]), "seconds": 12.5, "in_metric": True,
-            "model_anchors": 1, "own_clustering": True, "n_clusters": 2, "n_clusters_scores": None,
-            "suggested": np.array([2, 0])}
+            "model_anchors": 1, "own_clustering": True, "discovery_fit": True, "n_clusters": 2,
+            "n_clusters_scores": None, "suggested": np.array([2, 0])}
 
 
 def test__save_then_load__gives_the_same_fit(tmp_path):
@@ -20,8 +20,20 @@ def test__save_then_load__gives_the_same_fit(tmp_path):
     np.testing.assert_allclose(loaded["proba"], _fit()["proba"], rtol=1e-6)
     assert loaded["seconds"] == 12.5 and loaded["in_metric"] is True
     assert loaded["model_anchors"] == 1 and loaded["own_clustering"] is True
+    assert loaded["discovery_fit"] is True
     assert loaded["n_clusters"] == 2 and loaded["n_clusters_scores"] is None
     assert loaded["suggested"].tolist() == [2, 0]
+
+
+def test__a_fit_saved_before_discovery_fits__loads_as_not_one(tmp_path):
+    X = np.arange(6.0).reshape(3, 2)
+    key = result_cache.fit_key(X, ((0, "a"),), 2, True)
+    result_cache.save(tmp_path, key, _fit())
+    path = tmp_path / f"{key}.npz"
+    with np.load(path) as stored:
+        older = {name: stored[name] for name in stored.files if name != "discovery_fit"}
+    np.savez(path, **older)
+    assert result_cache.load(tmp_path, key)["discovery_fit"] is False
 
 
 def test__save_then_load__keeps_the_evidence_for_an_estimated_k(tmp_path):
