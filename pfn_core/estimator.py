@@ -15,7 +15,6 @@ True
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClusterMixin
@@ -24,21 +23,14 @@ from pfn_core.calibration import calibrate_proba, load_temperatures
 from pfn_core.carry import (
     CONTEXT_PER_CLASS,
     carry_new_rows,
-    carry_to_rows,
     carry_with_anchors,
     representative_anchors,
     scored_rows,
 )
 from pfn_core.discovery import MAX_CLUSTERS, estimate_n_clusters
 from pfn_core.fitted_io import load_fitted, save_fitted
-from pfn_core.inference import DEFAULT_CONTEXT_SIZE, ScoringContext, predict_proba, score_rows
-from pfn_core.merging import graph_cut_fraction
-from pfn_core.new_clusters import (
-    discovery_can_be_the_fit,
-    find_new_clusters,
-    new_cluster_classes,
-    with_new_clusters,
-)
+from pfn_core.inference import DEFAULT_CONTEXT_SIZE, FittedPass, predict_proba, score_rows
+from pfn_core.new_clusters import fit_with_discovery
 from pfn_core.own_clustering import applies as own_clustering_applies
 from pfn_core.own_clustering import prefer_own_clustering
 from pfn_core.prepared_inputs import (  # noqa: F401  (cached_model, split_targets: public here too)
@@ -61,18 +53,6 @@ REFINE_POOL = 0.8  # extra anchors come from the surest 80% of each predicted cl
 def cached_temperatures() -> dict:
     """The shipped calibration temperatures (``calibration.load_temperatures``), read once."""
     return load_temperatures()
-
-
-@dataclass
-class FittedPass:
-    """What scores new rows as the fit's last pass scored the table's own: the fitted
-    preprocessing steps (``preprocessing.transform_views``) and the pass's
-    ``inference.ScoringContext``."""
-
-    steps: tuple
-    scoring: ScoringContext
-    landmark_proba: np.ndarray | None = None  # (B, K) the fit's result on the base landmarks
-    calibration: tuple | None = None  # (anchors, classes) whose temperature scaled proba_
 
 
 def _feature_names(X) -> np.ndarray | None:
@@ -114,7 +94,7 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
         pass that looks for them (anchors and candidate sub-clusters in one context) is
         also a candidate fit, each sub-cluster's probability going to the class it merges
         into (``new_clusters.DiscoveryFit``), kept when it cuts no more links of the
-        neighbour graph than the usual anchored fit (``_fit_with_discovery``). False:
+        neighbour graph than the usual anchored fit (``new_clusters.fit_with_discovery``). False:
         every row goes to an anchored class, by the usual anchored fit.
     own_clustering : bool
         True (default): with fewer than 5 anchors per class on average, the table is also
@@ -229,7 +209,11 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
             classes = np.arange(k)
             proba, fitted_pass = clustering_without_anchors(self, prepared, k)
         elif self.discover:  # discovery first, so that only one anchored fit runs
-            classes, proba, fitted_pass = self._fit_with_discovery(prepared)
+            classes, proba, fitted_pass, found, self.used_discovery_fit_ = fit_with_discovery(
+                self, prepared)
+            self.new_clusters_evidence_ = found.evidence
+            if self.used_discovery_fit_:
+                self.n_context_anchors_ = found.fit.n_context_anchors
         else:
             classes, proba, fitted_pass = self._cluster_from_anchors(prepared)
         if (self.own_clustering and len(anchor_index) and len(classes) == len(prepared.classes)
@@ -290,67 +274,12 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
         proba = self._pass(prepared, index, index_class, n_classes, rows=rows,
                            scoring_out=scoring)
         if rows is not None:
-            proba = self._carried(prepared, proba, rows, anchor_index, anchor_class)
+            none = np.zeros(0, dtype=np.int64)
+            proba = carry_with_anchors(
+                proba, rows, none if anchor_index is None else anchor_index,
+                none if anchor_class is None else anchor_class, prepared.attachment,
+                prepared.views.base_graph, len(prepared.X))
         return proba, FittedPass(prepared.views.steps, scoring[0])
-
-    @staticmethod
-    def _carried(prepared: PreparedInputs, scored, rows, anchor_index=None,
-                 anchor_class=None) -> np.ndarray:
-        """Every row's probabilities from those of the scored rows `rows` (S,) (sorted):
-        (S, K) -> (N, K) (``carry``)."""
-        n_rows, base = len(prepared.X), prepared.views.base_graph
-        if anchor_index is None:
-            return carry_to_rows(scored, rows, prepared.attachment, base, n_rows)
-        return carry_with_anchors(scored, rows, anchor_index, anchor_class,
-                                  prepared.attachment, base, n_rows)
-
-    def _fit_with_discovery(self, prepared: PreparedInputs):
-        """The anchored fit that finds clusters nobody labelled (``new_clusters``).
-        -> classes (K + n_new,), proba (N, K + n_new), the ``FittedPass``
-
-        With few anchors (fewer per class than the anchors' metric needs, and sub-clusters
-        finer than the classes: ``new_clusters.discovery_can_be_the_fit``) there are two
-        candidates, the discovery pass read as the fit (``new_clusters.DiscoveryFit``) and
-        the usual anchored fit, and the one that cuts fewer links of the table's neighbour
-        graph is kept (``merging.graph_cut_fraction``, as ``without_anchors`` and
-        ``own_clustering`` choose; a tie keeps the discovery pass). With more anchors, or
-        tables too short for sub-clusters, the usual anchored fit, widened by the new
-        clusters' pseudo-anchors when there are any."""
-        found = find_new_clusters(self, prepared, as_fit=discovery_can_be_the_fit(prepared))
-        self.new_clusters_evidence_ = found.evidence
-        if found.fit is None:
-            return self._usual_anchored_fit(prepared, found)
-        one_pass = self._fit_from_discovery(prepared, found)
-        usual = self._usual_anchored_fit(prepared, found)
-        graph = prepared.views.base_graph
-        if (graph_cut_fraction(usual[1].argmax(1), graph)
-                < graph_cut_fraction(one_pass[1].argmax(1), graph)):
-            return usual
-        self.n_context_anchors_ = found.fit.n_context_anchors
-        self.used_discovery_fit_ = True
-        return one_pass
-
-    def _usual_anchored_fit(self, prepared: PreparedInputs, found):
-        """The anchored fit (a refining round, then a full pass), with the new clusters'
-        pseudo-anchors as classes of their own when `found` holds any."""
-        if found.n_new:
-            return with_new_clusters(self, prepared, found)
-        return self._cluster_from_anchors(prepared)
-
-    def _fit_from_discovery(self, prepared: PreparedInputs, found):
-        """The fit read from the discovery pass (``new_clusters.DiscoveryFit``).
-        -> classes (K + n_new,), proba (N, K + n_new) with the user's anchors one-hot, the
-        ``FittedPass``"""
-        fit = found.fit
-        proba = fit.proba
-        if len(fit.rows) < len(prepared.X):
-            proba = self._carried(prepared, proba, fit.rows, prepared.anchor_index,
-                                  prepared.anchor_class)
-        proba[prepared.anchor_index] = 0.0
-        proba[prepared.anchor_index, prepared.anchor_class] = 1.0
-        classes = (new_cluster_classes(prepared.classes, found.n_new) if found.n_new
-                   else prepared.classes)
-        return classes, proba, FittedPass(prepared.views.steps, fit.scoring)
 
     def _pick_anchors(self, prepared: PreparedInputs, index, index_class, n_classes,
                       per_class: int, exclude, pilot=None) -> tuple[np.ndarray, np.ndarray]:

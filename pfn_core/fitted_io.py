@@ -29,7 +29,7 @@ from safetensors.numpy import load_file, save_file
 from pfn_core.anchor_metric import MetricStep
 from pfn_core.episode import Context
 from pfn_core.geodesic import LandmarkPaths
-from pfn_core.inference import ScoringContext
+from pfn_core.inference import FittedPass, ScoringContext
 from pfn_core.model import ClusteringTransformer, ModelConfig
 from pfn_core.preprocessing import Rotation, Standardizer
 
@@ -85,7 +85,7 @@ def save_fitted(estimator, path) -> None:
 
 def load_fitted(path, device: str = "cpu"):
     """Read a file written by ``save_fitted`` -> a fitted PFNClusterer (predict only)."""
-    from pfn_core.estimator import FittedPass, PFNClusterer
+    from pfn_core.estimator import PFNClusterer
 
     path = Path(path)
     if not path.is_file():

@@ -161,6 +161,18 @@ class ScoringContext:
         return self._encoded[key]
 
 
+@dataclass
+class FittedPass:
+    """What scores new rows as the fit's last pass scored the table's own: the fitted
+    preprocessing steps (``preprocessing.transform_views``) and the pass's
+    ``ScoringContext``."""
+
+    steps: tuple
+    scoring: ScoringContext
+    landmark_proba: np.ndarray | None = None  # (B, K) the fit's result on the base landmarks
+    calibration: tuple | None = None  # (anchors, classes) whose temperature scaled proba_
+
+
 def build_scoring_context(X: np.ndarray, features: np.ndarray, geometry: np.ndarray,
                           anchor_index: np.ndarray, anchor_class: np.ndarray, n_classes: int,
                           context_size: int = DEFAULT_CONTEXT_SIZE,

@@ -35,7 +35,7 @@ probability is added to the class its group became, an anchored class or a new c
 refining round of the usual fit does from one anchor, and chained by the model's own
 confusion they follow curved and touching clusters better. The usual anchored fit runs
 too, and the partition that cuts fewer links of the neighbour graph is kept
-(``PFNClusterer._fit_with_discovery``). Without that check the reading went wrong where an
+(``fit_with_discovery``). Without that check the reading went wrong where an
 anchored class is tiny (average linkage favours small groups: fcps/target's ring went to
 its four 3-row outlier classes), and keeping it only when every anchor was most probably
 its own class missed a synthetic copy of that case (0.60 against 0.80 by the usual fit).
@@ -81,10 +81,11 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from pfn_core.carry import representative_anchors, scored_rows
+from pfn_core.carry import carry_with_anchors, representative_anchors, scored_rows
 from pfn_core.discovery import SUBCLUSTER_ANCHORS, groups_after, merge_heights
 from pfn_core.graph_pieces import PIECE_MIN_LANDMARKS, big_pieces, graph_components
-from pfn_core.inference import ScoringContext, merge_columns
+from pfn_core.inference import FittedPass, ScoringContext, merge_columns
+from pfn_core.merging import graph_cut_fraction
 from pfn_core.prepared_inputs import pilot_rows
 from pfn_core.seeding import density_peak_seeds
 from pfn_core.without_anchors import DEFAULT_OVERSEED
@@ -278,6 +279,47 @@ def new_cluster_classes(classes, n_new: int) -> np.ndarray:
     """The anchored classes, then "new 1", "new 2", ... -> (K + n_new,) objects"""
     names = [NEW_NAME.format(i + 1) for i in range(n_new)]
     return np.array(list(classes) + names, dtype=object)
+
+
+def fit_with_discovery(estimator, prepared):
+    """The anchored fit that finds clusters nobody labelled.
+    -> (classes (K + n_new,), proba (N, K + n_new) with the user's anchors one-hot, the
+    ``FittedPass``, the ``NewClusters`` found, whether the discovery pass is the fit)
+
+    With one anchor per class (``discovery_can_be_the_fit``) there are two candidates, the
+    discovery pass read as the fit (``DiscoveryFit``) and the usual anchored fit, and the one
+    that cuts fewer links of the table's neighbour graph is kept
+    (``merging.graph_cut_fraction``, as ``without_anchors`` and ``own_clustering`` choose; a
+    tie keeps the discovery pass). Otherwise the usual anchored fit, widened by the new
+    clusters' pseudo-anchors when there are any (``with_new_clusters``)."""
+    found = find_new_clusters(estimator, prepared, as_fit=discovery_can_be_the_fit(prepared))
+    usual = (with_new_clusters(estimator, prepared, found) if found.n_new
+             else estimator._cluster_from_anchors(prepared))
+    if found.fit is None:
+        return (*usual, found, False)
+    read = _discovery_as_fit(prepared, found)
+    graph = prepared.views.base_graph
+    if graph_cut_fraction(usual[1].argmax(1), graph) < graph_cut_fraction(read[1].argmax(1),
+                                                                           graph):
+        return (*usual, found, False)
+    return (*read, found, True)
+
+
+def _discovery_as_fit(prepared, found: NewClusters):
+    """The fit read from the discovery pass (``DiscoveryFit``), carried to the rows it did
+    not score. -> classes (K + n_new,), proba (N, K + n_new) with the user's anchors
+    one-hot, the ``FittedPass``"""
+    fit = found.fit
+    proba = fit.proba
+    if len(fit.rows) < len(prepared.X):
+        proba = carry_with_anchors(proba, fit.rows, prepared.anchor_index,
+                                   prepared.anchor_class, prepared.attachment,
+                                   prepared.views.base_graph, len(prepared.X))
+    proba[prepared.anchor_index] = 0.0
+    proba[prepared.anchor_index, prepared.anchor_class] = 1.0
+    classes = (new_cluster_classes(prepared.classes, found.n_new) if found.n_new
+               else prepared.classes)
+    return classes, proba, FittedPass(prepared.views.steps, fit.scoring)
 
 
 def with_new_clusters(estimator, prepared, found: NewClusters):
