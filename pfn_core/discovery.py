@@ -123,15 +123,18 @@ def estimate_n_clusters(estimator, prepared, max_clusters: int = MAX_CLUSTERS,
     """Estimate K for a table without anchors from the model's confusion between sub-clusters.
 
     estimator: a ``PFNClusterer`` (its ``_pick_anchors`` and ``_pass`` run the model);
-    prepared: its ``PreparedInputs`` for the table. Tables too short for two sub-clusters of
-    ``MIN_ROWS_PER_SUBCLUSTER`` rows get K = 1 with no evidence."""
+    prepared: its ``PreparedInputs`` for the table. Tables too short for three sub-clusters of
+    ``MIN_ROWS_PER_SUBCLUSTER`` rows get no evidence, and K = the number of the neighbour
+    graph's pieces that count (1 when it is one piece)."""
 
     if max_clusters < 2:
         raise ValueError(f"max_clusters must be at least 2, got {max_clusters}.")
     n_rows = len(prepared.X)
     n_sub = min(n_subclusters, n_rows // MIN_ROWS_PER_SUBCLUSTER)
-    if n_sub < 3:
-        return ClusterCountEstimate(1, {}, np.zeros(0))
+    # K is at least the number of the graph's pieces, capped as the candidates are.
+    pieces = min(len(big_pieces(prepared.in_table_metric())[1]), max_clusters, n_rows)
+    if n_sub < 3:  # too short to over-seed: the pieces alone
+        return ClusterCountEstimate(max(pieces, 1), {}, np.zeros(0))
     peaks = density_peak_seeds(prepared.geometry, prepared.X, n_sub,
                                order=prepared.content_order)
     index, index_class = estimator._pick_anchors(prepared, peaks, np.arange(n_sub), n_sub,
@@ -139,7 +142,5 @@ def estimate_n_clusters(estimator, prepared, max_clusters: int = MAX_CLUSTERS,
     proba = estimator._pass(prepared, index, index_class, n_sub, rows=pilot_rows(prepared))
     heights, _ = merge_heights(proba)
     scores = cluster_count_scores(heights, max_clusters)
-    pieces = len(big_pieces(prepared.in_table_metric())[1])
-    at_least = min(pieces, max(scores))  # K is at least the number of the graph's pieces
     # Where the confusion points lower, the least change that both allow: K = the pieces.
-    return ClusterCountEstimate(max(best_candidate(scores), at_least), scores, heights)
+    return ClusterCountEstimate(max(best_candidate(scores), pieces), scores, heights)

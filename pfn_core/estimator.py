@@ -36,6 +36,7 @@ from pfn_core.own_clustering import prefer_own_clustering
 from pfn_core.prepared_inputs import (  # noqa: F401  (cached_model, split_targets: public here too)
     PreparedInputs,
     cached_model,
+    check_device,
     pilot_rows,
     prepare_inputs,
     split_targets,
@@ -201,6 +202,7 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
         self.n_clusters_scores_ = self.new_clusters_evidence_ = None
         self.used_own_clustering_ = self.used_discovery_fit_ = False
         if len(anchor_index) == 0:
+            self._check_n_clusters(len(prepared.X))
             k = self.n_clusters
             if k is None:
                 estimate = estimate_n_clusters(self, prepared, self.max_clusters)
@@ -250,6 +252,16 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
             value = getattr(self, name)
             if not isinstance(value, (int, np.integer)) or value < least:
                 raise ValueError(f"{name} must be a whole number >= {least}, got {value!r}.")
+        check_device(self.device)
+
+    def _check_n_clusters(self, n_rows: int) -> None:
+        """n_clusters, read when no row is labelled: None or a whole number in 1..n_rows."""
+        k = self.n_clusters
+        if k is None:
+            return
+        if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or not 1 <= k <= n_rows:
+            raise ValueError(f"n_clusters must be None (estimated) or a whole number from 1 to "
+                             f"the number of rows ({n_rows}), got {k!r}.")
 
     def _pass(self, prepared: PreparedInputs, index, index_class, n_classes,
               rows=None, scoring_out: list | None = None) -> np.ndarray:

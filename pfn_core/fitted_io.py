@@ -31,6 +31,7 @@ from pfn_core.episode import Context
 from pfn_core.geodesic import LandmarkPaths
 from pfn_core.inference import FittedPass, ScoringContext
 from pfn_core.model import ClusteringTransformer, ModelConfig
+from pfn_core.prepared_inputs import check_device
 from pfn_core.preprocessing import Rotation, Standardizer
 
 FORMAT = "pfn_core.fitted_clusterer"
@@ -87,6 +88,7 @@ def load_fitted(path, device: str = "cpu"):
     """Read a file written by ``save_fitted`` -> a fitted PFNClusterer (predict only)."""
     from pfn_core.estimator import PFNClusterer
 
+    check_device(device)
     path = Path(path)
     if not path.is_file():
         raise ValueError(f"fitted model file {path} not found.")

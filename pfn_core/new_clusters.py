@@ -145,6 +145,21 @@ def candidate_subclusters(estimator, table, n_sub: int, rows: np.ndarray) -> np.
     return derived[key]
 
 
+def _new_groups(merges, proba: np.ndarray, n_anchored: int, n_sub: int, n_new: int):
+    """The groups once the merges leave `n_new` beyond the anchored ones, and which of them
+    are new. proba (R, n_anchored + n_sub) -> (group (n_anchored + n_sub,) of each column,
+    new_groups (G,) the groups that hold no anchored column, sizes (G,) the rows predicted
+    into each)"""
+    group = groups_after(merges, n_anchored + n_sub, n_anchored + n_new)
+    holds_anchor = np.zeros(n_anchored + n_sub, dtype=bool)
+    holds_anchor[np.unique(group[:n_anchored])] = True
+    sub_group = group[n_anchored:]
+    new_groups = np.unique(sub_group[~holds_anchor[sub_group]])
+    predicted_group = group[proba.argmax(1)]
+    sizes = np.array([(predicted_group == g).sum() for g in new_groups], dtype=np.int64)
+    return group, new_groups, sizes
+
+
 def unanchored_pieces(prepared, per_piece: int = PIECE_ANCHORS) -> tuple[np.ndarray, np.ndarray]:
     """Pseudo-anchors of the pieces of the neighbour graph (``graph_pieces.big_pieces``)
     that hold no anchor: up to `per_piece` rows of each, first in content order, pieces
@@ -224,15 +239,13 @@ def find_new_clusters(estimator, prepared, max_new: int = MAX_NEW,
     n_new = max(evidence, key=lambda n: (evidence[n], -n)) if evidence else 0
     if n_new and evidence[n_new] < min_log_gap:
         n_new = 0
-    group = groups_after(merges, n_anchored + n_sub, n_anchored + n_new)
-    holds_anchor = np.zeros(n_anchored + n_sub, dtype=bool)
-    holds_anchor[np.unique(group[:n_anchored])] = True
+    while True:  # fewer new clusters until each one takes at least one row
+        group, new_groups, sizes = _new_groups(merges, proba, n_anchored, n_sub, n_new)
+        if n_new == 0 or sizes.min(initial=1) > 0:
+            break
+        n_new -= 1
+    new_groups = new_groups[np.lexsort((new_groups, -sizes))]  # largest first, then by number
     sub_group = group[n_anchored:]
-    new_groups = np.unique(sub_group[~holds_anchor[sub_group]])
-    # Largest first (rows predicted into the group), ties by group number.
-    predicted_group = group[proba.argmax(1)]
-    sizes = np.array([(predicted_group == g).sum() for g in new_groups])
-    new_groups = new_groups[np.lexsort((new_groups, -sizes))]
     # Each column's class: an anchored class or piece keeps its own number (it names its
     # group), a new group's columns are n_anchored + its rank.
     column_class = group.copy()

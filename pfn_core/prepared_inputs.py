@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
+import torch
 
 from pfn_core.anchor_metric import uses_anchor_metric, within_class_whitening
 from pfn_core.checkpoint import SHIPPED_WEIGHTS, load_model
@@ -22,6 +23,23 @@ from pfn_core.preprocessing import resolve_column_scaling, validate_features
 from pfn_core.table_views import TableViews, table_views
 
 PILOT_ROWS = 4096  # passes that only pick extra anchors score this many rows (content order)
+
+
+def check_device(device) -> None:
+    """Refuse a device this process cannot run the model on, with what to pass instead:
+    "cpu", or "cuda" / "cuda:N" where torch sees a CUDA GPU."""
+    if not isinstance(device, str) or not (device == "cpu" or device == "cuda"
+                                           or (device.startswith("cuda:")
+                                               and device[5:].isdigit())):
+        raise ValueError(f"device must be 'cpu', 'cuda' or 'cuda:N', got {device!r}.")
+    if device.startswith("cuda"):
+        if not torch.cuda.is_available():
+            raise ValueError(f"device={device!r} but torch sees no CUDA GPU on this machine; "
+                             "use device='cpu'.")
+        number = int(device[5:] or 0)
+        if number >= torch.cuda.device_count():
+            raise ValueError(f"device={device!r} but torch sees {torch.cuda.device_count()} "
+                             "CUDA GPU(s), numbered from 0.")
 
 
 @functools.lru_cache(maxsize=4)

@@ -30,6 +30,7 @@ and both views are rebuilt from it (``views_from_axes``).
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -172,18 +173,31 @@ def fit_standardizer(X: np.ndarray, scale_columns: bool = True) -> Standardizer:
     X = np.array(X, dtype=np.float64, copy=True)
     medians = np.zeros(X.shape[1])
     if np.isnan(X).any():
-        with np.errstate(all="ignore"):
+        with warnings.catch_warnings():  # an all-NaN column: its median is NaN, then 0
+            warnings.simplefilter("ignore", RuntimeWarning)
             medians = np.nanmedian(X, axis=0)
         medians = np.where(np.isnan(medians), 0.0, medians)
         rows, cols = np.nonzero(np.isnan(X))
         X[rows, cols] = medians[cols]
-    std = X.std(axis=0)
-    keep = std > 1e-12 * np.maximum(1.0, np.abs(X).max(axis=0))
+    mean, std = _column_moments(X)
+    keep = std > 1e-12 * np.abs(X).max(axis=0)  # constant at the column's own magnitude
     if not keep.any():
         return Standardizer(medians, keep, np.zeros(0), np.ones(0))
-    X, std = X[:, keep], std[keep]
-    divisor = std if scale_columns else np.full(len(std), np.sqrt(np.mean(std**2)))
-    return Standardizer(medians, keep, X.mean(axis=0), divisor)
+    std = std[keep]
+    unit = 2.0 ** np.round(np.log2(std.max()))  # the common factor, free of overflow
+    divisor = std if scale_columns else np.full(len(std), unit * np.sqrt(np.mean((std / unit)**2)))
+    return Standardizer(medians, keep, mean[keep], divisor)
+
+
+def _column_moments(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each column's mean and standard deviation, (N, D) -> ((D,), (D,)), exact at any
+    magnitude: each column is first divided by a power of two near its largest value, which
+    changes no bit of the result where numpy's own sums neither overflow nor underflow, and
+    keeps values of 1e300 (whose squares overflow) or 1e-300 (whose squares vanish) usable."""
+    largest = np.abs(X).max(axis=0)
+    scale = 2.0 ** np.round(np.log2(np.where(largest > 0, largest, 1.0)))
+    scaled = X / scale
+    return scaled.mean(axis=0) * scale, scaled.std(axis=0) * scale
 
 
 @dataclass(frozen=True)

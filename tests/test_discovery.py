@@ -86,3 +86,12 @@ def test__k_is_at_least_the_number_of_pieces_of_the_neighbour_graph():
     strokes = np.repeat([0, 1, 2], 150)
     for stroke in range(3):  # no cluster spans two strokes
         assert not set(est.labels_[strokes == stroke]) & set(est.labels_[strokes != stroke])
+
+
+def test__a_table_too_short_to_over_seed__takes_the_pieces_of_its_graph_as_k():
+    # 3 x 12 rows: too few for sub-clusters of 20 rows, but three groups no link joins.
+    rng = np.random.default_rng(5)
+    X = np.concatenate([rng.normal(c, 0.1, (12, 2)) for c in (0, 10, 20)])
+    est = PFNClusterer().fit(X)
+    assert est.n_clusters_ == 3 and est.n_clusters_scores_ == {}
+    assert adjusted_rand_score(np.repeat([0, 1, 2], 12), est.labels_) == 1.0

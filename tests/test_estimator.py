@@ -192,6 +192,40 @@ def test__bad_settings__raise_a_value_error_naming_the_setting(two_blobs, settin
         PFNClusterer(**setting).fit(X, y)
 
 
+@pytest.mark.parametrize("n_clusters", [0, 21, 2.5, True])
+def test__n_clusters_outside_one_to_the_row_count__is_refused_with_the_range(n_clusters):
+    X = np.random.default_rng(0).normal(size=(20, 2))
+    with pytest.raises(ValueError, match=r"n_clusters must be None \(estimated\) or a whole "
+                                         r"number from 1 to the number of rows \(20\)"):
+        PFNClusterer(n_clusters=n_clusters).fit(X)
+
+
+@pytest.mark.parametrize("device", ["tpu", "cuda0", 0])
+def test__an_unknown_device__is_refused_before_any_work(two_blobs, device):
+    X, y = two_blobs
+    with pytest.raises(ValueError, match="device must be 'cpu', 'cuda' or 'cuda:N'"):
+        PFNClusterer(device=device).fit(X, y)
+
+
+def test__cuda_without_a_gpu__says_to_use_the_cpu(two_blobs, monkeypatch):
+    monkeypatch.setattr(prepared_inputs_module.torch.cuda, "is_available", lambda: False)
+    X, y = two_blobs
+    with pytest.raises(ValueError, match="sees no CUDA GPU.*use device='cpu'"):
+        PFNClusterer(device="cuda").fit(X, y)
+
+
+@pytest.mark.parametrize("magnitude", [1e-300, 1e-13, 1e290])
+def test__values_of_any_magnitude__cluster_as_the_same_values_near_one(magnitude):
+    rng = np.random.default_rng(3)
+    X = np.concatenate([rng.normal(0, 1, (60, 2)), rng.normal(8, 1, (60, 2))])
+    y = np.full(120, -1)
+    y[[0, 60]] = [0, 1]
+    expected = PFNClusterer().fit(X, y)
+    scaled = PFNClusterer().fit(X * magnitude, y)
+    np.testing.assert_array_equal(scaled.labels_, expected.labels_)
+    np.testing.assert_allclose(scaled.proba_, expected.proba_, atol=1e-3)  # float rounding
+
+
 @pytest.fixture
 def short_pilot(monkeypatch):
     """Passes that only pick extra anchors score 150 rows, so small tables take that path."""

@@ -207,3 +207,13 @@ def test__discover__a_tiny_table_with_many_classes_nearly_all_anchored_finds_not
     assert len(classes) == 14 and len(X) == 142
     est = PFNClusterer().fit(X, partial_labels(y, draw_anchors(y, 10, 6)))
     assert len(est.classes_) == 14
+
+
+def test__discover__never_names_a_new_cluster_that_takes_no_row():
+    # Fifty copies of one row, two of them labelled: the sub-clusters are all alike and
+    # their merge heights are noise, which once named nine empty "new" clusters.
+    X = np.repeat(np.random.default_rng(0).normal(size=(1, 3)), 50, axis=0)
+    y = np.full(50, -1)
+    y[[0, 1]] = [0, 1]
+    est = PFNClusterer().fit(X, y)
+    assert list(est.classes_) == [0, 1]

@@ -1,3 +1,5 @@
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -37,6 +39,22 @@ def test__missing_values__are_filled_with_the_column_median():
 def test__constant_columns__are_dropped():
     X = np.c_[np.arange(10.0), np.ones(10)]
     assert impute_and_standardize(X).shape == (10, 1)
+
+
+def test__a_column_of_small_or_huge_values__is_standardised_not_dropped_or_overflowed():
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(50, 3))
+    for magnitude in (1e-13, 1e-300, 1e300):
+        for scale_columns in (True, False):
+            np.testing.assert_allclose(impute_and_standardize(X * magnitude, scale_columns),
+                                       impute_and_standardize(X, scale_columns), atol=1e-12)
+
+
+def test__an_all_missing_column__is_dropped_without_a_warning():
+    X = np.c_[np.arange(10.0), np.full(10, np.nan)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert impute_and_standardize(X).shape == (10, 1)
 
 
 def test__columns_sharing_a_unit__keep_their_relative_spreads_when_not_scaled_one_by_one():

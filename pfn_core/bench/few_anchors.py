@@ -71,12 +71,12 @@ def score_task(X, y, levels=LEVELS, seeds=ANCHOR_SEEDS) -> dict:
     return {key: statistics.mean(values) for key, values in scores.items()}
 
 
-def few_anchors_table(draws: int) -> list[str]:
-    """Markdown rows: per family and level, each method's mean ARI, the share kept and the
-    model's gap to the best baseline."""
+def few_anchors_table(draws: int, levels=LEVELS) -> list[str]:
+    """Markdown rows: per family and level (anchors per cluster), each method's mean ARI,
+    the share kept and the model's gap to the best baseline."""
     by_family: dict = {}
     for family, X, y in few_anchor_tasks(draws):
-        by_family.setdefault(family, []).append(score_task(X, y))
+        by_family.setdefault(family, []).append(score_task(X, y, levels))
     methods = ["model", "model, own clustering off"] + [LABELS[name] for name in ANCHORED]
     baselines = methods[2:]
     lines = ["| family | anchors per cluster | " + " | ".join(methods)
@@ -84,7 +84,7 @@ def few_anchors_table(draws: int) -> list[str]:
              "|---|---|" + "---|" * (len(methods) + 3)]
     totals: dict = {}
     for family, scores in by_family.items():
-        for level in LEVELS:
+        for level in levels:
             means = {m: statistics.mean(s[(level, m)] for s in scores)
                      for m in methods + ["kept"]}
             for method in methods:
@@ -93,7 +93,7 @@ def few_anchors_table(draws: int) -> list[str]:
                 f"| {family} | {level} | " + " | ".join(f"{means[m]:.3f}" for m in methods)
                 + f" | {means['kept']:.0%} | {means['model'] - means[methods[1]]:+.3f} | "
                 + f"{means['model'] - max(means[m] for m in baselines):+.3f} |")
-    for level in LEVELS:
+    for level in levels:
         means = {m: statistics.mean(totals[(level, m)]) for m in methods}
         lines.append(f"| **mean over families** | {level} | "
                      + " | ".join(f"{means[m]:.3f}" for m in methods)
@@ -107,13 +107,18 @@ def main(argv=None) -> int:
                                      description=__doc__.split("\n\n")[0])
     parser.add_argument("--draws", type=int, default=6, help="tables per family")
     parser.add_argument("--threads", type=int, help="torch CPU threads")
+    parser.add_argument("--levels", type=int, nargs="+", default=list(LEVELS),
+                        help="anchors per cluster (default: 1 3)")
     args = parser.parse_args(argv)
     if args.draws < 1:
         parser.error("--draws must be at least 1")
+    if min(args.levels) < 1:
+        parser.error("--levels must be at least 1 anchor per cluster")
     apply_threads(args)
-    print(f"One and three anchors per cluster on held-out tables ({args.draws} per family, "
+    levels = ", ".join(map(str, args.levels))
+    print(f"{levels} anchors per cluster on held-out tables ({args.draws} per family, "
           "anchor seeds 0-2), mean ARI on non-anchor rows:\n")
-    print("\n".join(few_anchors_table(args.draws)))
+    print("\n".join(few_anchors_table(args.draws, args.levels)))
     return 0
 
 
