@@ -61,7 +61,11 @@ def input_chunks(path, chunk_rows: int = DEFAULT_CHUNK_ROWS) -> Iterator[pd.Data
                 yield batch.to_pandas()
         else:
             sep = "\t" if file.suffix in (".tsv", ".tab") else ","
-            yield from pd.read_csv(file, sep=sep, chunksize=chunk_rows)
+            try:
+                yield from pd.read_csv(file, sep=sep, chunksize=chunk_rows)
+            except pd.errors.EmptyDataError:
+                raise ValueError(f"{file} is empty: it needs a header row and at least one "
+                                 "row of values.") from None
 
 
 def count_rows(path) -> int | None:
@@ -106,6 +110,9 @@ def _fitted_feature_names(clusterer, chunk: pd.DataFrame) -> list[str]:
     return numeric
 
 
+OUTPUT_SUFFIXES = (".parquet", ".csv", ".tsv")
+
+
 class OutputWriter:
     """Append scored chunks to a Parquet file (one row group per chunk) or, when the path
     ends in .csv/.tsv, to a CSV file; written to a temporary name and moved into place on
@@ -113,6 +120,9 @@ class OutputWriter:
 
     def __init__(self, path):
         self.path = Path(path)
+        if self.path.suffix not in OUTPUT_SUFFIXES:
+            raise ValueError(f"output {self.path} must end in .parquet, .csv or .tsv (the "
+                             "suffix picks the format).")
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.partial = self.path.with_name(self.path.name + ".partial")
         self.is_csv = self.path.suffix in (".csv", ".tsv")

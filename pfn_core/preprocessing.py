@@ -40,6 +40,7 @@ AUTO_MAX_CORRELATION = 0.05  # "auto": columns this uncorrelated keep one common
 AUTO_MIN_SPREAD_RATIO = 1.5  # ... when their spreads differ (else both scalings agree)
 AUTO_SAMPLE_ROWS = 20000  # correlations are measured on at most this many rows
 SCALINGS = {True: "z-score", False: "common unit"}
+MAX_Z = 1e6  # standardised values are bounded by this many standard deviations
 SVD_MAX_ROWS = 100_000  # longer tables find their principal axes from the scatter matrix
 
 
@@ -59,7 +60,8 @@ def validate_features(X, min_rows: int = 2) -> np.ndarray:
     else:
         raw = np.asarray(X.to_numpy() if hasattr(X, "to_numpy") else X, dtype=object)
     if raw.size == 0:
-        raise ValueError("X is empty: pass at least two rows and one numeric column.")
+        rows = "two rows" if min_rows > 1 else "one row"
+        raise ValueError(f"X is empty: pass at least {rows} and one numeric column.")
     if raw.ndim == 1:
         raise ValueError(
             "X is 1-D: pass a 2-D table of shape (n_rows, n_columns); "
@@ -165,7 +167,10 @@ class Standardizer:
             X[rows, cols] = self.medians[cols]
         if not self.keep.any():
             return np.zeros((X.shape[0], 1))
-        return (X[:, self.keep] - self.mean) / self.divisor
+        # A fitted table's own values lie within sqrt(N) standard deviations of the mean, so
+        # the bound only reaches new rows far outside it (e.g. 1e300 where the table held
+        # ones): they stay the farthest of rows instead of overflowing float32 to inf.
+        return np.clip((X[:, self.keep] - self.mean) / self.divisor, -MAX_Z, MAX_Z)
 
 
 def fit_standardizer(X: np.ndarray, scale_columns: bool = True) -> Standardizer:

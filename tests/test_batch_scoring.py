@@ -61,6 +61,20 @@ def test__predict_command__adds_the_cluster_and_confidence(fitted, tmp_path):
                  str(tmp_path / "in.csv"), "--output", str(out), "--no-progress"]) == 2
 
 
+def test__predict_command__refuses_an_unknown_output_format_and_an_empty_input(
+        fitted, tmp_path, capsys):
+    frame, _ = _table(50)
+    frame.to_csv(tmp_path / "in.csv", index=False)
+    (tmp_path / "empty.csv").write_text("")
+    assert main(["predict", "--model", str(fitted), "--input", str(tmp_path / "in.csv"),
+                 "--output", str(tmp_path / "out.xlsx"), "--no-progress"]) == 2
+    assert "must end in .parquet, .csv or .tsv" in capsys.readouterr().err
+    assert not (tmp_path / "out.xlsx").exists()
+    assert main(["predict", "--model", str(fitted), "--input", str(tmp_path / "empty.csv"),
+                 "--output", str(tmp_path / "out.csv"), "--no-progress"]) == 2
+    assert "empty.csv is empty" in capsys.readouterr().err
+
+
 def test__predict_to_parquet__numbered_anchors_beside_a_new_cluster_are_written_as_text(
         tmp_path):
     frame, truth = _table(900)

@@ -1,3 +1,5 @@
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -76,6 +78,18 @@ def test__bad_use__is_answered_with_a_value_error(tmp_path):
         PFNClusterer.load(bad)
     with pytest.raises(ValueError, match="not found"):
         PFNClusterer.load(tmp_path / "missing.safetensors")
+    with pytest.raises(ValueError, match="at least one row"):
+        est.predict(X[:0])
+
+
+def test__a_new_row_far_beyond_the_table__is_scored_not_overflowed():
+    X, truth = _blobs(300)
+    est = PFNClusterer().fit(X, _anchors(truth, 2))
+    far = np.array([[1e300, 0.0, 0.0], [-1e300, 1e300, 0.0]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        proba = est.predict_proba(far)
+    assert np.isfinite(proba).all() and np.allclose(proba.sum(1), 1.0)
 
 
 def test__predict_by_carry__agrees_with_the_model_and_survives_save_and_load(tmp_path):
