@@ -14,6 +14,11 @@ from pfn_core.studio import samples, session, tabular_io
 from pfn_core.studio.plain_text import markdown_literal as plain
 
 NO_TRUTH = "(none)"
+UPLOAD_FIRST = ("**Upload a table** in the sidebar (CSV, TSV, Parquet or Excel): one row per "
+                "item, with numeric columns to cluster on; text columns can serve as hover "
+                "labels or as a reference to compare with. It is mapped and clustered as soon "
+                "as it arrives. Or pick **Built-in sample** to try the studio first.")
+UPLOAD_AGAIN = "Upload another file in the sidebar, or pick Built-in sample."
 MAX_EXAMPLE_ANCHORS = 12
 
 
@@ -49,6 +54,7 @@ def render() -> Table:
     the script with an error saying what to do when there is nothing to cluster (or with a
     button to sample a table over a limit). Text from the upload is shown as text."""
     ss = st.session_state
+    main_area = st.container()  # where a stop before any table also says what to do
     with st.sidebar:
         sessions.session_sidebar()  # the session's name, link and picker
         st.header("Data")
@@ -67,13 +73,14 @@ def render() -> Table:
                 ss["uploaded_table"] = (upload.name, upload.getvalue())
             if not ss.get("uploaded_table"):
                 st.info("Upload a table with one row per item and numeric columns to cluster on.")
-                st.stop()
+                _stop_in_main_area(main_area, UPLOAD_FIRST, st.info)
             name, data = ss["uploaded_table"]
             try:
                 frame = cached.read_table(name, data)
             except ValueError as error:
                 st.error(plain(str(error).capitalize()))
-                st.stop()
+                _stop_in_main_area(main_area, f"Could not read {plain(name)}: "
+                                   f"{plain(str(error))}. {UPLOAD_AGAIN}", st.error)
             frame = limits.within_limits(frame, name)
             default_truth = NO_TRUTH
             description = f"{len(frame):,} rows × {frame.shape[1]} columns"
@@ -104,3 +111,12 @@ def render() -> Table:
     return Table(name=name, frame=frame, description=description,
                  is_sample=source == "Built-in sample", truth_column=truth_column, truth=truth,
                  features=features, hover=hover, prepared=prepared)
+
+
+def _stop_in_main_area(main_area, message: str, show) -> None:
+    """End the script with `message` in the main area too (`show`: st.info or st.error), so
+    that a page with no table yet is not blank beside the sidebar."""
+    with main_area:
+        st.title("Clustering by attention")
+        show(message)
+    st.stop()

@@ -113,11 +113,14 @@ def run_caption(name: str, description: str, n_rows: int, n_anchors: int, second
         note += (" With no anchors yet, the model seeded itself twice (from density peaks, "
                  "and from three times as many merged where it hesitates) and kept the "
                  "clustering that cuts fewer links between neighbouring rows.")
+    description = description.strip()
+    if description and description[-1] not in ".!?":
+        description += "."
     return (
         f"**{markdown_literal(name)}** — {markdown_literal(description)} "
         f"Name a few points and the pre-trained transformer "
-        f"re-clusters all {n_rows:,} rows in two forward passes (the second adds the first "
-        f"pass's surer points as extra anchors). "
+        f"re-clusters all {n_rows:,} rows from them in a few forward passes, with no "
+        "fitting. "
         f"Re-clustered {n_rows:,} rows from {n_anchors} anchors in {seconds:.2f} s"
         f"{' (kept from the last time these anchors were used)' if kept else ''}.{note}"
     )

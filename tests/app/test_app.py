@@ -115,6 +115,17 @@ def test__unreadable_upload__shows_an_error_not_a_traceback():
     at = open_studio(uploaded_table=("notes.txt", b"hello"))
     assert not at.exception
     assert "unsupported extension" in at.error[0].value
+    # ... in the main area too, with what to do, not only in the sidebar.
+    assert any("Could not read notes" in e.value and "Upload another file" in e.value
+               for e in at.main.error)
+
+
+def test__upload_chosen_and_no_file_yet__the_main_area_says_what_to_upload():
+    at = open_studio(source="Upload a file")
+    assert not at.exception
+    assert at.title[0].value == "Clustering by attention"
+    assert any("Upload a table" in i.value and "Built-in sample" in i.value for i in at.main.info)
+    assert not maps(at)
 
 
 def test__columns_sharing_one_unit__recluster_without_losing_the_anchors():

@@ -26,6 +26,8 @@ def test__parse_caption__reads_the_studio_caption_as_the_studio_writes_it():
     no_anchors = run_caption("moons", "Two arcs.", 600, 0, 0.5, kept=False)
     assert parse_caption(no_anchors) == (600, 0, 0.5)
     assert "seeded itself" in no_anchors
+    upload = run_caption("wine.csv", "178 rows × 15 columns", 178, 0, 0.2, kept=False)
+    assert "178 rows × 15 columns\\. Name a few points" in upload  # a sentence of its own
 
 
 def test__parse_caption__says_what_is_missing():
