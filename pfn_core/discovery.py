@@ -37,6 +37,7 @@ SUBCLUSTERS = 64  # density peaks that seed the over-clustering
 SUBCLUSTER_ANCHORS = 5  # pseudo-anchors per sub-cluster
 MIN_ROWS_PER_SUBCLUSTER = 20  # short tables get at most N // 20 sub-clusters
 MAX_CLUSTERS = 32  # the largest candidate K
+WEAK_EVIDENCE = 0.75  # below this, K is a guess: most tables with no clusters score below it
 
 
 @dataclass(frozen=True)
@@ -44,11 +45,13 @@ class ClusterCountEstimate:
     """n_clusters: the estimate, the candidate with the most evidence (``best_candidate``),
     raised to the number of separate pieces of the table's neighbour graph where that is
     more; scores: candidate K -> evidence (higher = more likely); heights (M-1,):
-    heights[j] is the confusion of the merge that leaves j + 1 groups."""
+    heights[j] is the confusion of the merge that leaves j + 1 groups; weak: the evidence is
+    no stronger than on tables with no clusters at all (``evidence_is_weak``)."""
 
     n_clusters: int
     scores: dict[int, float]
     heights: np.ndarray
+    weak: bool = False
 
 
 def merge_heights(proba: np.ndarray, n_anchored: int = 0) -> tuple[np.ndarray, list]:
@@ -143,4 +146,21 @@ def estimate_n_clusters(estimator, prepared, max_clusters: int = MAX_CLUSTERS,
     heights, _ = merge_heights(proba)
     scores = cluster_count_scores(heights, max_clusters)
     # Where the confusion points lower, the least change that both allow: K = the pieces.
-    return ClusterCountEstimate(max(best_candidate(scores), pieces), scores, heights)
+    return ClusterCountEstimate(max(best_candidate(scores), pieces), scores, heights,
+                                evidence_is_weak(scores, pieces))
+
+
+def evidence_is_weak(scores: dict[int, float], pieces: int) -> bool:
+    """Whether the evidence for K is as weak as on a table with no clusters: its highest
+    score is below ``WEAK_EVIDENCE`` and the neighbour graph is one piece (separate pieces
+    are clusters whatever the scores). The model still names its best K (it has no
+    candidate K = 1); the studio says how little that K rests on.
+
+    ``WEAK_EVIDENCE`` was chosen with ``python -m pfn_core.bench.weak_evidence`` (seed 0)
+    between tables with no clusters (one Gaussian, uniform, skewed or heavy-tailed cloud
+    each: highest scores 0.32 to 1.50, median 0.52) and fresh prior draws with 2 to 8
+    clusters (median 2.70): it flags 17 of the 20 clouds and 4 of the 24 draws. The two
+    overlap, so it is a warning, not a test: on fresh draws (seed 100) it flags 17 of 20
+    clouds and 2 of 24 draws, on the dev suite 3 of its 39 tables with clusters
+    (BENCHMARKS.md), two of them with a wrong K."""
+    return bool(scores) and max(scores.values()) < WEAK_EVIDENCE and pieces < 2

@@ -158,6 +158,9 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
         evidence, raised to the number of separate pieces of the table's neighbour graph
         where that is more (``pfn_core.graph_pieces``: rows no path joins are never one
         cluster).
+    k_evidence_is_weak_ : bool, True when K was estimated and its evidence is no stronger
+        than on tables with no clusters at all (``discovery.evidence_is_weak``): K is then a
+        guess, and the table may have no cluster structure.
     new_clusters_evidence_ : dict n -> evidence for n new clusters when discover looked for
         them (with anchors), else None; beyond the pieces of the neighbour graph that hold
         no anchor, which are new clusters whatever the evidence (``pfn_core.graph_pieces``).
@@ -200,6 +203,7 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
         anchor_index = prepared.anchor_index
         self.n_context_anchors_ = 0
         self.n_clusters_scores_ = self.new_clusters_evidence_ = None
+        self.k_evidence_is_weak_ = False
         self.used_own_clustering_ = self.used_discovery_fit_ = False
         if len(anchor_index) == 0:
             self._check_n_clusters(len(prepared.X))
@@ -207,6 +211,7 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
             if k is None:
                 estimate = estimate_n_clusters(self, prepared, self.max_clusters)
                 self.n_clusters_scores_ = estimate.scores
+                self.k_evidence_is_weak_ = estimate.weak
                 k = estimate.n_clusters
             classes = np.arange(k)
             proba, fitted_pass = clustering_without_anchors(self, prepared, k)

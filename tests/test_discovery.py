@@ -3,7 +3,13 @@ import pytest
 from sklearn.metrics import adjusted_rand_score
 
 from pfn_core import PFNClusterer
-from pfn_core.discovery import cluster_count_scores, groups_after, merge_heights
+from pfn_core.discovery import (
+    WEAK_EVIDENCE,
+    cluster_count_scores,
+    evidence_is_weak,
+    groups_after,
+    merge_heights,
+)
 from pfn_core.merging import merge_by_confusion
 
 
@@ -95,3 +101,20 @@ def test__a_table_too_short_to_over_seed__takes_the_pieces_of_its_graph_as_k():
     est = PFNClusterer().fit(X)
     assert est.n_clusters_ == 3 and est.n_clusters_scores_ == {}
     assert adjusted_rand_score(np.repeat([0, 1, 2], 12), est.labels_) == 1.0
+
+
+def test__a_table_with_no_clusters__is_flagged_as_weak_evidence_and_blobs_are_not():
+    noise = np.random.default_rng(0).uniform(size=(400, 3))  # one uniform cloud
+    est = PFNClusterer().fit(noise)
+    assert est.k_evidence_is_weak_ and max(est.n_clusters_scores_.values()) < WEAK_EVIDENCE
+    rng = np.random.default_rng(0)
+    blobs = np.concatenate([rng.normal(c, 0.5, (100, 2)) for c in ((0, 0), (6, 0), (3, 5))])
+    assert not PFNClusterer().fit(blobs).k_evidence_is_weak_
+    assert not PFNClusterer(n_clusters=3).fit(noise).k_evidence_is_weak_  # K given: no claim
+
+
+def test__evidence_is_weak__only_below_the_bound_and_in_one_piece():
+    assert evidence_is_weak({2: 0.3, 3: 0.5}, pieces=1)
+    assert not evidence_is_weak({2: 0.3, 3: WEAK_EVIDENCE}, pieces=1)
+    assert not evidence_is_weak({2: 0.3}, pieces=2)  # separate pieces are clusters
+    assert not evidence_is_weak({}, pieces=1)  # no estimate, no claim

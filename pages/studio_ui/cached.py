@@ -94,11 +94,13 @@ def cluster(X: np.ndarray, anchors: tuple[tuple[int, str], ...], n_clusters: int
     in the studio, hashed by their digest); without anchors,
     ``n_clusters`` None lets the model estimate K ("n_clusters" is the K it used,
     "n_clusters_scores" the evidence per candidate K, or None when K was given or anchors
-    set it); "key" names the fit (``result_cache.fit_key``). "suggested" holds the
-    ``n_suggestions`` rows worth labelling next (``pfn_core.suggest.suggest_rows``, which
-    needs the fitted estimator). However many
-    anchors a lasso names, the model's context holds at most ``carry.CONTEXT_PER_CLASS`` per
-    label, spread over them ("model_anchors" says how many); every anchor keeps its label.
+    set it, "k_evidence_weak" whether that evidence is as weak as on a table with no
+    clusters, ``discovery.evidence_is_weak``); "key" names the fit
+    (``result_cache.fit_key``). "suggested" holds the ``n_suggestions`` rows worth
+    labelling next (``pfn_core.suggest.suggest_rows``, which needs the fitted estimator).
+    However many anchors a lasso names, the model's context holds at most
+    ``carry.CONTEXT_PER_CLASS`` per label, spread over them ("model_anchors" says how many);
+    every anchor keeps its label.
     "own_clustering": whether the result is the model's own clustering named by the anchors
     (few anchors that agree with it, ``pfn_core.own_clustering``); "discovery_fit": whether
     it is the discovery pass read as the fit (one anchor per label, ``new_clusters``).
@@ -129,6 +131,7 @@ def cluster(X: np.ndarray, anchors: tuple[tuple[int, str], ...], n_clusters: int
         "n_clusters": int(estimator.n_clusters_),
         "n_clusters_scores": None if scores is None else {
             int(c): float(v) for c, v in scores.items()},
+        "k_evidence_weak": bool(estimator.k_evidence_is_weak_),
         "suggested": (suggest_rows(estimator, X, n_suggestions)
                       if len(anchors) < len(X) else np.zeros(0, dtype=np.int64)),
     }

@@ -11,10 +11,14 @@ import streamlit as st
 from pages.studio_ui import anchor_actions as act
 from pages.studio_ui.data_source import Table
 from pfn_core import limits
+from pfn_core.discovery import WEAK_EVIDENCE
 from pfn_core.studio import discovered
 from pfn_core.studio.plain_text import hover_literal
 
 MAX_CLUSTERS = 50
+WEAK_K_NOTE = (f"\n\n**Weak evidence:** no bar reaches {WEAK_EVIDENCE}, and most tables "
+               "with no clusters at all score below that. The table may have no clear groups; "
+               "read this K as a starting point, not a finding.")
 CHOSEN_COLOUR, OTHER_COLOUR = "#0072B2", "#B8C2CC"
 
 
@@ -67,11 +71,12 @@ def show_k(slots: KSlots | None, table: Table, result: dict, by_hand: int | None
         estimates[table.name] = (result["n_clusters"], result["n_clusters_scores"])
     estimated, scores = estimates.get(table.name, (None, None))
     if by_hand is None:
+        weak = WEAK_K_NOTE if result.get("k_evidence_weak") else ""
         slots.message.markdown(
             f"**The model finds {result['n_clusters']} clusters** in this table, with no "
             "anchors yet. The chart shows its evidence for each candidate K (the highest bar "
             "wins, unless the table falls into more separate pieces). Name a few points to "
-            "steer it, or set K by hand.")
+            f"steer it, or set K by hand.{weak}")
     else:
         found = f" The model itself finds {estimated} (the dark bar)." if estimated else ""
         slots.message.markdown(f"**{by_hand} clusters, set by hand.**{found} Turn the switch "

@@ -4,6 +4,8 @@ the session, undone like Assign), and the suggest button selecting the rows to l
 
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 from streamlit.testing.v1 import AppTest
 
 from pfn_core.studio import session as studio_session
@@ -67,6 +69,20 @@ def test__without_anchors__the_model_finds_k_with_its_evidence_and_k_can_be_set_
     k_switch(at).set_value(False).run()  # back to automatic
     assert f"The model finds {found} clusters" in main_text(at)
     assert f"{found} clusters from 0 anchors" in subheaders(at)
+
+
+def test__a_table_with_no_clusters__the_model_says_its_k_rests_on_weak_evidence():
+    rng = np.random.default_rng(0)
+    cloud = pd.DataFrame(rng.uniform(size=(400, 3)), columns=["a", "b", "c"])
+    at = open_studio(uploaded_table=("cloud.csv", cloud.to_csv(index=False).encode()),
+                     projection="PCA")
+    assert not at.exception
+    assert "The model finds" in main_text(at) and "Weak evidence" in main_text(at)
+    assert "no clear groups" in main_text(at)
+    # The blobs sample, its example anchors removed: clearly grouped, no warning.
+    blobs = open_studio(sample="blobs", projection="PCA")
+    click(blobs, "Remove example anchors")
+    assert "The model finds" in main_text(blobs) and "Weak evidence" not in main_text(blobs)
 
 
 def test__a_new_cluster__is_named_in_one_action__saved_in_the_session_and_undone():
