@@ -80,11 +80,16 @@ def render() -> Table:
             except ValueError as error:
                 st.error(plain(str(error).capitalize()))
                 _stop_in_main_area(main_area, f"Could not read {plain(name)}: "
-                                   f"{plain(str(error))}. {UPLOAD_AGAIN}", st.error)
+                                   f"{plain(str(error).rstrip('.'))}. {UPLOAD_AGAIN}", st.error)
             frame = limits.within_limits(frame, name)
             default_truth = NO_TRUTH
             description = f"{len(frame):,} rows × {frame.shape[1]} columns"
-            default_features = tabular_io.numeric_columns(frame)
+            default_features, identifiers = tabular_io.default_feature_columns(frame)
+            if identifiers:
+                st.caption(plain(
+                    f"Left out of the features by default: {', '.join(identifiers)} (distinct "
+                    "whole numbers, like a row identifier; clustering on them would split the "
+                    "table by row order). Add them under Columns if they measure something."))
         columns = [str(c) for c in frame.columns]
         with st.expander("Columns", expanded=source != "Built-in sample"):
             truth_column = st.selectbox("Ground truth / colour column (optional)",

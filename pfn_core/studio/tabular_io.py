@@ -11,6 +11,7 @@ pandas' CSV, Parquet and Excel readers only, and the file name only picks the re
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -45,7 +46,12 @@ def _read_delimited(file_name: str, data: bytes, sep: str) -> pd.DataFrame:
         text = data.decode("latin-1")  # never fails; good enough for legacy exports
     frame = pd.read_csv(io.StringIO(text), sep=sep)
     if sep == "," and frame.shape[1] == 1 and ";" in str(frame.columns[0]):
-        frame = pd.read_csv(io.StringIO(text), sep=";")  # European CSV (semicolons)
+        sep = ";"  # European CSV: semicolons between fields,
+        frame = pd.read_csv(io.StringIO(text), sep=sep)
+    if sep != ",":  # ... and often commas as decimal marks ("1,5"), read as text otherwise
+        comma = pd.read_csv(io.StringIO(text), sep=sep, decimal=",")
+        if len(numeric_columns(comma)) > len(numeric_columns(frame)):
+            frame = comma
     return frame
 
 
@@ -152,6 +158,33 @@ def numeric_columns(frame: pd.DataFrame) -> list[str]:
     ]
 
 
+_IDENTIFIER_NAME = re.compile(r"(^|[_\s.-])id$|^id([_\s.-]|$)|^(index|row|rowid|row_id|key|"
+                              r"unnamed: 0|record|record_id)$", re.IGNORECASE)
+
+
+def looks_like_identifier(name: str, values: pd.Series) -> bool:
+    """Whether a numeric column is a row identifier rather than a measurement: distinct whole
+    numbers that are either named like one ("id", "customer_id", "index", ...) or a run
+    without gaps (0..N-1, 1001..1000+N in any order). Clustering on a row number splits the
+    table by its order in the file."""
+    present = pd.to_numeric(values, errors="coerce").dropna().to_numpy(dtype=np.float64)
+    if len(present) < 2 or len(present) < len(values) or not np.all(present == np.round(present)):
+        return False
+    if len(np.unique(present)) < len(present):
+        return False
+    consecutive = present.max() - present.min() == len(present) - 1
+    return bool(consecutive or _IDENTIFIER_NAME.search(str(name).strip()))
+
+
+def default_feature_columns(frame: pd.DataFrame) -> tuple[list[str], list[str]]:
+    """The numeric columns an upload clusters on by default, and those left out because
+    they look like row identifiers (``looks_like_identifier``). -> (features, identifiers)"""
+    features, identifiers = [], []
+    for name in numeric_columns(frame):
+        (identifiers if looks_like_identifier(name, frame[name]) else features).append(name)
+    return features, identifiers
+
+
 def _numeric(name: str, values: pd.Series, notes: list[str]) -> np.ndarray:
     """One numeric column -> (N,) float64 with NaN; refuses infinities."""
     x = pd.to_numeric(values, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
@@ -238,9 +271,13 @@ def prepare_features(frame: pd.DataFrame, columns: list[str]) -> PreparedFeature
             onehot, onehot_names = _categorical(name, values, notes)
             blocks.append(onehot)
             names.extend(onehot_names)
+    X = np.concatenate(blocks, axis=1)
+    if np.isnan(X).all():
+        raise ValueError("every chosen column is empty (no values at all); pick columns "
+                         "that hold values.")
     if len(names) > limits.MAX_FEATURES:
         raise ValueError(
             f"the chosen columns make {len(names):,} feature columns once text columns are "
             f"one-hot encoded, over the limit of {limits.MAX_FEATURES:,}; choose fewer columns "
             "or fewer text columns.")
-    return PreparedFeatures(np.concatenate(blocks, axis=1), notes, names)
+    return PreparedFeatures(X, notes, names)

@@ -1,5 +1,6 @@
 """The studio (app.py) under Streamlit's AppTest: no exceptions, maps drawn, anchors work."""
 
+import io
 import json
 from pathlib import Path
 
@@ -109,6 +110,18 @@ def test__uploaded_csv__is_clustered_with_notes_about_its_columns():
     notes = " ".join(c.value for c in at.caption)
     assert "one-hot" in notes and "missing" in notes
     assert at.session_state["studio"].X.shape[0] == 120
+
+
+def test__an_id_column__is_left_out_of_the_features_and_the_studio_says_so():
+    frame = pd.read_csv(io.BytesIO(uploaded_csv()))
+    frame.insert(0, "customer_id", np.arange(1000, 1000 + len(frame))[::-1])
+    at = open_studio(uploaded_table=("ids.csv", frame.to_csv(index=False).encode()),
+                     projection="PCA")
+    assert not at.exception and not at.error
+    assert "customer_id" not in at.session_state["features_ids.csv"]
+    assert at.session_state["studio"].X.shape == (120, 3)  # height, weight, score
+    assert any("Left out of the features by default" in c.value and "customer\\_id" in c.value
+               for c in at.sidebar.caption)
 
 
 def test__unreadable_upload__shows_an_error_not_a_traceback():

@@ -4,7 +4,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pfn_core.studio.tabular_io import numeric_columns, prepare_features, read_table
+from pfn_core.studio.tabular_io import (
+    default_feature_columns,
+    looks_like_identifier,
+    numeric_columns,
+    prepare_features,
+    read_table,
+)
 
 
 @pytest.fixture
@@ -146,3 +152,38 @@ def test__prepare_features__refuses_more_feature_columns_than_the_limit(monkeypa
     assert prepare_features(frame, ["kind"]).X.shape == (4, 3)
     with pytest.raises(ValueError, match="4 feature columns .* limit of 3; choose fewer"):
         prepare_features(frame, ["x", "kind"])
+
+
+def test__read_table__semicolon_csv_with_decimal_commas_reads_numbers():
+    data = "name;height;weight\na;1,5;60,25\nb;1,75;72,5\n".encode()
+    frame = read_table("eu.csv", data)
+    assert numeric_columns(frame) == ["height", "weight"]
+    assert frame["height"].tolist() == [1.5, 1.75]
+    plain = read_table("plain.csv", b"a;b\n1;2\n3;4\n")  # whole numbers stay as they were
+    assert plain["a"].tolist() == [1, 3]
+
+
+@pytest.mark.parametrize(("name", "values", "expected"), [
+    ("id", [7, 3, 11, 5], True),                # distinct whole numbers named as an id
+    ("customer_id", [70, 30, 110], True),
+    ("x", [3, 1, 0, 2], True),                  # a run without gaps, in any order: a row number
+    ("x", [3, 1, 9, 2], False),                 # distinct, but neither named nor a run
+    ("paid", [10, 25, 40], False),              # ends in "id" without being one
+    ("id", [1, 1, 2], False),                   # repeats: a code, not an identifier
+    ("id", [1.5, 2.5, 3.5], False),             # not whole numbers
+    ("id", [1, None, 3], False),                # gaps in the column
+])
+def test__looks_like_identifier(name, values, expected):
+    assert looks_like_identifier(name, pd.Series(values, dtype="float64")) is expected
+
+
+def test__default_feature_columns__leave_out_row_identifiers():
+    frame = pd.DataFrame({"row": np.arange(5), "height": [1.0, 2.0, 1.5, 3.0, 2.5],
+                          "count": [3, 3, 4, 1, 2], "city": list("abcab")})
+    assert default_feature_columns(frame) == (["height", "count"], ["row"])
+
+
+def test__prepare_features__refuses_columns_without_a_single_value():
+    frame = pd.DataFrame({"a": [np.nan] * 4, "b": [None] * 4}, dtype="float64")
+    with pytest.raises(ValueError, match="every chosen column is empty"):
+        prepare_features(frame, ["a", "b"])
