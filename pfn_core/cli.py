@@ -28,6 +28,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from pfn_core.studio.tabular_io import looks_like_identifier
+
 OUTPUT_COLUMNS = ("predicted_cluster", "confidence")
 TAB_SUFFIXES = (".tsv", ".tab", ".tsv.gz", ".tab.gz")
 logger = logging.getLogger("pfn_core.cli")
@@ -185,7 +187,9 @@ def _one_torch_thread() -> None:
 
 
 def choose_features(table: pd.DataFrame, requested: str | None, label_column: str | None):
-    """The feature column names: `requested` (comma-separated) or every numeric column."""
+    """The feature column names: `requested` (comma-separated) or every numeric column but
+    those that look like row identifiers (``tabular_io.looks_like_identifier``; kept when
+    nothing else is numeric)."""
     if label_column is not None and label_column not in table.columns:
         raise ValueError(f"label column {label_column!r} not found; columns are "
                          f"{', '.join(map(str, table.columns))}.")
@@ -200,6 +204,11 @@ def choose_features(table: pd.DataFrame, requested: str | None, label_column: st
              and column not in OUTPUT_COLUMNS
              and pd.api.types.is_numeric_dtype(table[column])
              and not pd.api.types.is_bool_dtype(table[column])]
+    identifiers = [column for column in names if looks_like_identifier(column, table[column])]
+    if identifiers and len(identifiers) < len(names):
+        sys.stderr.write(f"left out {', '.join(map(str, identifiers))}: distinct whole numbers, "
+                         "like a row identifier (pass --features to use them)\n")
+        names = [column for column in names if column not in identifiers]
     if not names:
         raise ValueError("no numeric feature columns found; pick columns with --features.")
     return names

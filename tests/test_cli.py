@@ -93,6 +93,21 @@ def test__cluster__without_anchors_or_k_the_model_estimates_k(tmp_path, capsys):
     assert predicted[0] != predicted[150]
 
 
+@needs_weights
+def test__cluster__leaves_a_row_identifier_out_of_the_default_features(blobs_csv, tmp_path,
+                                                                       capsys):
+    table = pd.read_csv(blobs_csv)
+    table.insert(0, "id", np.arange(40))
+    table.to_csv(tmp_path / "ids.csv", index=False)
+    out = tmp_path / "out.csv"
+    assert main(["cluster", str(tmp_path / "ids.csv"), "--label-column", "kind",
+                 "--out", str(out)]) == 0
+    assert "left out id" in capsys.readouterr().err
+    result = pd.read_csv(out)
+    assert (result["predicted_cluster"][:20] == "left").all()
+    assert (result["predicted_cluster"][20:] == "right").all()
+
+
 def test__cluster__a_missing_file_exits_2(tmp_path, capsys):
     assert main(["cluster", str(tmp_path / "nothing.csv"), "--n-clusters", "2"]) == 2
     assert "not found" in capsys.readouterr().err
