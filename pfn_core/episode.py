@@ -104,8 +104,15 @@ def make_context(features: np.ndarray, geometry: np.ndarray, context_index: np.n
 def content_order(X: np.ndarray) -> np.ndarray:
     """A pseudo-random order of rows that depends only on each row's values, not on its
     position, so that choosing 'the first m' unlabelled rows is invariant to row order.
+    Identical rows are neighbours in it.
 
     X (N, D) float64 -> (N,) permutation"""
+    return np.argsort(content_keys(X), kind="stable")  # equal keys keep row order
+
+
+def content_keys(X: np.ndarray) -> np.ndarray:
+    """A 64-bit hash of each row's values (equal rows, equal keys) that orders them in
+    ``content_order``. X (N, D) float64 -> (N,) uint64"""
     bits = np.ascontiguousarray(X, dtype=np.float64).view(np.uint64)
     multipliers = np.random.default_rng(12345).integers(
         1, 2**62, size=bits.shape[1], dtype=np.uint64
@@ -114,7 +121,7 @@ def content_order(X: np.ndarray) -> np.ndarray:
         mixed = bits * multipliers
         keys = np.bitwise_xor.reduce(mixed ^ (mixed >> np.uint64(29)), axis=1)
         keys = keys * np.uint64(0x9E3779B97F4A7C15)
-    return np.argsort(keys, kind="stable")  # equal keys keep row order: deterministic
+    return keys
 
 
 def content_rank(X: np.ndarray, order: np.ndarray | None = None) -> np.ndarray:

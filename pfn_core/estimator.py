@@ -27,6 +27,7 @@ from pfn_core.carry import (
     representative_anchors,
     scored_rows,
 )
+from pfn_core.copies import distinct_fit_targets, to_every_row
 from pfn_core.discovery import MAX_CLUSTERS, estimate_n_clusters
 from pfn_core.fitted_io import load_fitted, save_fitted
 from pfn_core.inference import DEFAULT_CONTEXT_SIZE, FittedPass, predict_proba, score_rows
@@ -97,6 +98,11 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
         into (``new_clusters.DiscoveryFit``), kept when it cuts no more links of the
         neighbour graph than the usual anchored fit (``new_clusters.fit_with_discovery``). False:
         every row goes to an anchored class, by the usual anchored fit.
+    merge_copies : bool
+        True (default): identical rows are clustered once, and every copy takes that row's
+        result (``pfn_core.copies``: copies distort the neighbour graph and the estimate of
+        K, as in tables of ratings or counts); not when copies carry different labels.
+        False: every row as given.
     own_clustering : bool
         True (default): with fewer than 5 anchors per class on average, the table is also
         clustered without anchors into as many clusters as there are classes, and that
@@ -168,6 +174,9 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
         the anchors (see own_clustering).
     used_discovery_fit_ : bool, whether the result is the discovery pass read as the fit
         (one anchor per class, see discover).
+    n_distinct_rows_ : int, the rows the model clustered: identical rows are clustered
+        once and every copy takes that row's result (``pfn_core.copies``; not when copies
+        carry different labels).
     n_features_in_ : int.
 
     NaN values are filled with the column median; infinities and non-numeric columns are
@@ -179,7 +188,8 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
                  refine_rounds: int = DEFAULT_REFINE_ROUNDS, refine_anchors: int = 10,
                  scale_columns: bool | str = "auto", anchor_metric: bool = True,
                  overseed: int = DEFAULT_OVERSEED, max_clusters: int = MAX_CLUSTERS,
-                 calibrate: bool = True, discover: bool = True, own_clustering: bool = True):
+                 calibrate: bool = True, discover: bool = True, own_clustering: bool = True,
+                 merge_copies: bool = True):
         self.weights = weights
         self.device = device
         self.n_clusters = n_clusters
@@ -194,12 +204,17 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
         self.calibrate = calibrate
         self.discover = discover
         self.own_clustering = own_clustering
+        self.merge_copies = merge_copies
 
     def fit(self, X, y=None):
         """Cluster X (N, D) given y (N,) with -1/None for unlabelled rows. Returns self."""
         self._check_settings()
         prepared = prepare_inputs(X, y, self.weights, self.device, self.scale_columns,
                                   self.anchor_metric)
+        distinct = self.merge_copies and distinct_fit_targets(
+            prepared.views.copy_of, prepared.anchor_index, prepared.anchor_labels)
+        if distinct:  # identical rows: fit each once (``pfn_core.copies``)
+            return self._fit_distinct_rows(X, prepared, distinct)
         anchor_index = prepared.anchor_index
         self.n_context_anchors_ = 0
         self.n_clusters_scores_ = self.new_clusters_evidence_ = None
@@ -249,6 +264,21 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
         self.in_anchor_metric_ = prepared.in_anchor_metric
         self.n_clusters_ = len(self.classes_)
         self.scale_columns_ = SCALINGS[prepared.scaled_columns]
+        self.n_distinct_rows_ = len(proba)
+        return self
+
+    def _fit_distinct_rows(self, X, prepared: PreparedInputs, distinct) -> PFNClusterer:
+        """Fit the table's distinct rows (``pfn_core.copies``), then give every copy its
+        row's result; the labelled rows stay the anchors."""
+        self.fit(prepared.X[distinct.rows], distinct.targets)
+        proba = to_every_row(self.proba_, distinct)
+        self.proba_ = proba
+        self.labels_ = self.classes_[proba.argmax(1)]
+        self.confidence_ = proba.max(1)
+        self.anchor_mask_ = np.zeros(len(proba), dtype=bool)
+        self.anchor_mask_[prepared.anchor_index] = True
+        self.feature_names_in_ = _feature_names(X)
+        self.n_distinct_rows_ = len(distinct.rows)
         return self
 
     def _check_settings(self) -> None:

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from pfn_core.anchor_metric import fit_views_in_metric
-from pfn_core.episode import content_order, content_rank
+from pfn_core.episode import content_keys, content_rank
 from pfn_core.geodesic import KNOWN_PATH_ROWS, MAX_LANDMARKS, Attachment, BaseGraph, base_graph
 from pfn_core.inference import attach_rows
 from pfn_core.preprocessing import fit_model_views
@@ -48,9 +48,35 @@ class TableViews:
     derived: dict = field(default_factory=dict, repr=False)
 
     @functools.cached_property
+    def content_keys(self) -> np.ndarray:
+        """(N,) each row's hash (``episode.content_keys``): equal rows, equal keys."""
+        return content_keys(self.X)
+
+    @functools.cached_property
     def content_order(self) -> np.ndarray:
         """(N,) the rows in content order (``episode.content_order``)."""
-        return content_order(self.X)
+        return np.argsort(self.content_keys, kind="stable")
+
+    @functools.cached_property
+    def copy_of(self) -> np.ndarray:
+        """(N,) for each row, the first row in content order with exactly the same values
+        (the row itself when it has no earlier copy; rows holding NaN are never copies)."""
+        order = self.content_order
+        keys = self.content_keys[order]
+        copy_of = np.arange(len(order))
+        shared = np.zeros(len(order), dtype=bool)  # positions whose key another row has
+        same_key = keys[1:] == keys[:-1]
+        shared[1:] |= same_key
+        shared[:-1] |= same_key
+        if not shared.any():  # every key differs, so every row does: the usual case
+            return copy_of
+        # Equal rows have equal keys, but round values (counts, ratings) also share keys
+        # without being equal: group the rows that share a key by their values.
+        candidates = order[shared]  # in content order
+        _, first, group = np.unique(self.X[candidates], axis=0, return_index=True,
+                                    return_inverse=True)
+        copy_of[candidates] = candidates[first][group.reshape(-1)]
+        return copy_of
 
     @functools.cached_property
     def content_rank(self) -> np.ndarray:
@@ -81,6 +107,7 @@ class TableViews:
         (BENCHMARKS.md)."""
         step, (features, geometry) = fit_views_in_metric(self.geometry, whitening, input_dim)
         views = TableViews(self.X, features, geometry, self.steps + (step,))
+        views.__dict__["content_keys"] = self.content_keys
         views.__dict__["content_order"] = self.content_order
         views.__dict__["content_rank"] = self.content_rank
         if len(self.X) > RELINK_LANDMARKS:

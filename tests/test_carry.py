@@ -94,14 +94,15 @@ def test__anchors_the_transformer_did_not_score__lend_their_labels_to_the_carry(
     monkeypatch.setattr(estimator_module, "scored_rows", lambda n, _: np.sort(order[:500]))
     unscored = order[500:]
     anchors = unscored[:40]  # anchors the transformer does not score
-    twins = unscored[40:80]  # each becomes an exact copy of one anchor
-    X[twins] = X[anchors]
+    twins = unscored[40:80]  # each a hair's breadth from one anchor (exact copies would
+    X[twins] = X[anchors] + 1e-9  # be fitted once, ``pfn_core.copies``, not carried)
     y = np.full(1500, -1)
     y[anchors] = (truth[anchors] + 1) % 3  # labels the rows around them would not get
     est = PFNClusterer(calibrate=False, own_clustering=False, discover=False).fit(X, y)
-    # A twin lies at distance 0 from its anchor, so it takes the anchor's label outright.
+    assert est.n_distinct_rows_ == 1500
+    # A twin lies next to its anchor, so it takes the anchor's label outright.
     np.testing.assert_array_equal(est.labels_[twins], y[anchors])
-    np.testing.assert_allclose(est.proba_[twins].max(1), 1.0)
+    assert est.proba_[twins].max(1).min() > 0.999
 
 
 @pytest.mark.parametrize("n_anchors", [600])

@@ -99,3 +99,21 @@ def test__table_views__keep_only_what_fits_their_byte_budget_and_always_the_newe
     monkeypatch.setattr(table_views_module, "CACHED_BYTES", 1)  # no room at all
     newest = table_views(_table(23), 16, True)
     assert table_views(_table(23), 16, True) is newest  # the newest is always kept
+
+
+def test__copy_of__groups_identical_rows_even_where_round_values_share_hash_keys():
+    from pfn_core.table_views import TableViews
+
+    rng = np.random.default_rng(0)
+    X = rng.integers(1, 6, (3000, 6)).astype(np.float64)  # ratings: many copies, many keys shared
+    X[5] = np.nan  # a row with a gap is nobody's copy
+    views = TableViews(X, X.astype(np.float32), X.astype(np.float32))
+    copy_of = views.copy_of
+    assert len(np.unique(copy_of)) == len(np.unique(X[np.isfinite(X).all(1)], axis=0)) + 1
+    np.testing.assert_array_equal(X[copy_of][np.arange(3000) != 5],
+                                  X[np.arange(3000) != 5])
+    rank = views.content_rank
+    assert (rank[copy_of] <= rank).all()  # the first copy in content order
+    continuous = TableViews(rng.normal(size=(50, 2)), np.zeros((50, 2), np.float32),
+                            np.zeros((50, 2), np.float32))
+    np.testing.assert_array_equal(continuous.copy_of, np.arange(50))
