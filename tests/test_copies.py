@@ -62,3 +62,11 @@ def test__copies_named_differently__are_fitted_as_they_are_and_keep_both_names()
     est = PFNClusterer().fit(X, y)
     assert est.n_distinct_rows_ == len(X)
     assert est.labels_[row] == 0 and est.labels_[twin] == 1
+
+
+def test__too_few_distinct_rows_to_estimate_k__the_table_is_fitted_as_given():
+    rng = np.random.default_rng(3)
+    X = np.round(np.concatenate([rng.normal(0, 0.6, (300, 2)), rng.normal(4, 0.6, (300, 2))]))
+    assert len(np.unique(X, axis=0)) < 60
+    assert PFNClusterer().fit(X).n_distinct_rows_ == len(X)  # K estimated: every row
+    assert PFNClusterer(n_clusters=2).fit(X).n_distinct_rows_ < 60  # K given: merged
