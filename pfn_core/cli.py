@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from pfn_core.studio.tabular_io import looks_like_identifier
+from pfn_core.studio.tabular_io import looks_like_identifier, read_delimited
 
 OUTPUT_COLUMNS = ("predicted_cluster", "confidence")
 TAB_SUFFIXES = (".tsv", ".tab", ".tsv.gz", ".tab.gz")
@@ -101,7 +101,17 @@ def cluster_command(args) -> int:
     source = sys.stdin if args.input == "-" else args.input
     if source is not sys.stdin and not Path(source).is_file():
         raise ValueError(f"input file {args.input} not found.")
-    table = pd.read_csv(source, sep=sep)
+    if args.sep is None and not args.input.lower().endswith(".gz"):
+        # As the studio reads an upload: semicolons and decimal commas are recognised.
+        data = sys.stdin.buffer.read() if source is sys.stdin else Path(source).read_bytes()
+        if not data.strip():
+            raise ValueError(f"{args.input} is empty: it needs a header row and data rows.")
+        table = read_delimited(data, sep)
+        header = data.split(b"\n", 1)[0]
+        if sep == "," and b";" in header and b"," not in header:
+            sep = ";"  # the output keeps the input's separator
+    else:
+        table = pd.read_csv(source, sep=sep)
     if table.empty:
         raise ValueError(f"{args.input} has no data rows.")
     features = choose_features(table, args.features, args.label_column)

@@ -108,6 +108,25 @@ def test__cluster__leaves_a_row_identifier_out_of_the_default_features(blobs_csv
     assert (result["predicted_cluster"][20:] == "right").all()
 
 
+@needs_weights
+def test__cluster__reads_a_european_csv_and_writes_it_back_with_semicolons(blobs_csv,
+                                                                         tmp_path):
+    table = pd.read_csv(blobs_csv)
+    table.to_csv(tmp_path / "eu.csv", index=False, sep=";", decimal=",")
+    out = tmp_path / "out.csv"
+    assert main(["cluster", str(tmp_path / "eu.csv"), "--label-column", "kind",
+                 "--out", str(out)]) == 0
+    result = pd.read_csv(out, sep=";")
+    np.testing.assert_allclose(result["x"], table["x"])  # "1,5" read as 1.5
+    assert (result["predicted_cluster"][:20] == "left").all()
+
+
+def test__cluster__an_empty_file_exits_2_saying_so(tmp_path, capsys):
+    (tmp_path / "empty.csv").write_text("")
+    assert main(["cluster", str(tmp_path / "empty.csv")]) == 2
+    assert "empty.csv is empty" in capsys.readouterr().err
+
+
 def test__cluster__a_missing_file_exits_2(tmp_path, capsys):
     assert main(["cluster", str(tmp_path / "nothing.csv"), "--n-clusters", "2"]) == 2
     assert "not found" in capsys.readouterr().err

@@ -39,7 +39,10 @@ class PreparedFeatures:
     feature_names: list[str] = field(default_factory=list)
 
 
-def _read_delimited(file_name: str, data: bytes, sep: str) -> pd.DataFrame:
+def read_delimited(data: bytes, sep: str) -> pd.DataFrame:
+    """A CSV or TSV file's bytes (UTF-8, else Latin-1) -> DataFrame. With `sep` ",", a file
+    whose header holds semicolons instead is read with ";" (European CSV), and with
+    semicolons or tabs, decimal commas ("1,5") are read as numbers where they are."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -78,7 +81,7 @@ def read_table(file_name: str, data: bytes) -> pd.DataFrame:
         )
     try:
         if extension in _CSV_EXTENSIONS:
-            frame = _read_delimited(file_name, data, _CSV_EXTENSIONS[extension])
+            frame = read_delimited(data, _CSV_EXTENSIONS[extension])
         elif extension in {".parquet", ".pq"}:
             frame = pd.read_parquet(io.BytesIO(data))
         else:
