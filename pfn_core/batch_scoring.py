@@ -33,6 +33,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from pfn_core.studio.tabular_io import numeric_columns
+
 OUTPUT_COLUMNS = ("predicted_cluster", "confidence")
 DEFAULT_CHUNK_ROWS = 100_000
 
@@ -62,10 +64,27 @@ def input_chunks(path, chunk_rows: int = DEFAULT_CHUNK_ROWS) -> Iterator[pd.Data
         else:
             sep = "\t" if file.suffix in (".tsv", ".tab") else ","
             try:
-                yield from pd.read_csv(file, sep=sep, chunksize=chunk_rows)
+                sep, decimal = _csv_dialect(file, sep)
+                yield from pd.read_csv(file, sep=sep, decimal=decimal, chunksize=chunk_rows)
             except pd.errors.EmptyDataError:
                 raise ValueError(f"{file} is empty: it needs a header row and at least one "
                                  "row of values.") from None
+
+
+def _csv_dialect(file: Path, sep: str, sample_rows: int = 1000) -> tuple[str, str]:
+    """The separator and decimal mark to stream `file` with: `sep`, or ";" when the header
+    holds semicolons and no commas (European CSV); with ";" or tabs, "," as the decimal
+    mark where that reads more numeric columns in the first `sample_rows` rows (as
+    ``studio.tabular_io.read_delimited`` reads an upload) -> (sep, decimal)"""
+    with open(file, "rb") as stream:
+        header = stream.readline()
+    if sep == "," and b";" in header and b"," not in header:
+        sep = ";"
+    if sep == ",":
+        return sep, "."
+    point = numeric_columns(pd.read_csv(file, sep=sep, nrows=sample_rows))
+    comma = numeric_columns(pd.read_csv(file, sep=sep, nrows=sample_rows, decimal=","))
+    return sep, "," if len(comma) > len(point) else "."
 
 
 def count_rows(path) -> int | None:

@@ -61,6 +61,17 @@ def test__predict_command__adds_the_cluster_and_confidence(fitted, tmp_path):
                  str(tmp_path / "in.csv"), "--output", str(out), "--no-progress"]) == 2
 
 
+def test__predict_command__reads_a_european_csv(fitted, tmp_path):
+    frame, truth = _table(300, seed=2)
+    frame.to_csv(tmp_path / "eu.csv", index=False, sep=";", decimal=",")
+    out = tmp_path / "out.csv"
+    assert main(["predict", "--model", str(fitted), "--input", str(tmp_path / "eu.csv"),
+                 "--output", str(out), "--chunk-rows", "100", "--no-progress"]) == 0
+    scored = pd.read_csv(out)
+    np.testing.assert_allclose(scored["a"], frame["a"])
+    assert (scored.predicted_cluster.to_numpy() == truth).mean() > 0.95
+
+
 def test__predict_command__refuses_an_unknown_output_format_and_an_empty_input(
         fitted, tmp_path, capsys):
     frame, _ = _table(50)
