@@ -111,9 +111,9 @@ def content_order(X: np.ndarray) -> np.ndarray:
 
 
 def content_keys(X: np.ndarray) -> np.ndarray:
-    """A 64-bit hash of each row's values (equal rows, equal keys) that orders them in
-    ``content_order``. X (N, D) float64 -> (N,) uint64"""
-    bits = np.ascontiguousarray(X, dtype=np.float64).view(np.uint64)
+    """A 64-bit hash of each row's values (equal rows, equal keys: -0.0 counts as 0.0) that
+    orders them in ``content_order``. X (N, D) float64 -> (N,) uint64"""
+    bits = (np.asarray(X, dtype=np.float64) + 0.0).view(np.uint64)  # + 0.0: -0.0 -> 0.0
     multipliers = np.random.default_rng(12345).integers(
         1, 2**62, size=bits.shape[1], dtype=np.uint64
     ) | np.uint64(1)

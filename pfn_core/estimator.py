@@ -211,10 +211,11 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
         self._check_settings()
         prepared = prepare_inputs(X, y, self.weights, self.device, self.scale_columns,
                                   self.anchor_metric)
-        estimates_k = len(prepared.anchor_index) == 0 and self.n_clusters is None
+        no_anchors = len(prepared.anchor_index) == 0
+        enough = (MIN_ROWS_TO_ESTIMATE_K if no_anchors and self.n_clusters is None  # distinct
+                  else self.n_clusters if no_anchors else 2)  # rows to fit them, not the table
         distinct = self.merge_copies and distinct_fit_targets(
-            prepared.views.copy_of, prepared.anchor_index, prepared.anchor_labels,
-            MIN_ROWS_TO_ESTIMATE_K if estimates_k else 2)
+            prepared.views.copy_of, prepared.anchor_index, prepared.anchor_labels, enough)
         if distinct:  # identical rows: fit each once (``pfn_core.copies``)
             return self._fit_distinct_rows(X, prepared, distinct)
         anchor_index = prepared.anchor_index

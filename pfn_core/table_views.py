@@ -60,8 +60,8 @@ class TableViews:
     @functools.cached_property
     def copy_of(self) -> np.ndarray:
         """(N,) for each row, the first row in content order with exactly the same values
-        (the row itself when it has no earlier copy). Copies have the same bytes (so -0.0
-        and 0.0 differ); rows holding NaN are never copies."""
+        (the row itself when it has no earlier copy). Copies hold the same values (-0.0 is
+        0.0); rows holding NaN are never copies."""
         order = self.content_order
         keys = self.content_keys[order]
         copy_of = np.arange(len(order))
@@ -76,7 +76,7 @@ class TableViews:
         candidates = order[shared]  # in content order
         values = self.X[candidates]
         complete = ~np.isnan(values).any(axis=1)  # a gap is nobody's copy
-        candidates, values = candidates[complete], np.ascontiguousarray(values[complete])
+        candidates, values = candidates[complete], values[complete] + 0.0  # -0.0 is 0.0
         as_bytes = values.view(np.dtype((np.void, values.dtype.itemsize * values.shape[1])))
         _, first, group = np.unique(as_bytes.reshape(-1), return_index=True,
                                     return_inverse=True)

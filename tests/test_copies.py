@@ -70,3 +70,9 @@ def test__too_few_distinct_rows_to_estimate_k__the_table_is_fitted_as_given():
     assert len(np.unique(X, axis=0)) < 60
     assert PFNClusterer().fit(X).n_distinct_rows_ == len(X)  # K estimated: every row
     assert PFNClusterer(n_clusters=2).fit(X).n_distinct_rows_ < 60  # K given: merged
+
+
+def test__minus_zero_and_zero__are_copies_and_k_above_the_distinct_rows_fits_the_table():
+    X = np.array([[0.0, 1.0], [-0.0, 1.0], [5.0, 5.0], [5.0, 5.0]] * 20)
+    assert PFNClusterer(n_clusters=2).fit(X).n_distinct_rows_ == 2
+    assert PFNClusterer(n_clusters=3).fit(X).n_distinct_rows_ == len(X)  # 3 > 2 distinct
