@@ -179,7 +179,11 @@ else:
         on_own = float(w[[str(lab) == predicted for lab in view.context_labels]].sum())
         st.metric(f"Attention on “{markdown_literal(predicted)}” anchors", f"{on_own:.0%}",
                   help="Share of this point's attention that goes to the anchors of the "
-                       "cluster it is assigned to.")
+                       "cluster it is assigned to. The label is read from every head and "
+                       "layer together, so one view can point elsewhere: with the mean of "
+                       "heads, heads that look at straight-line neighbours (low sharpness in "
+                       "the table below) can outvote the head that looks along the data. "
+                       "Pick a head to see each one.")
         heat = go.Figure(go.Heatmap(
             z=view.sharpness, x=[f"head {h + 1}" for h in range(n_heads)],
             y=[f"layer {i + 1}" for i in range(n_layers)], colorscale="Blues",
