@@ -95,7 +95,8 @@ def cluster(X: np.ndarray, anchors: tuple[tuple[int, str], ...], n_clusters: int
     ``n_clusters`` None lets the model estimate K ("n_clusters" is the K it used,
     "n_clusters_scores" the evidence per candidate K, or None when K was given or anchors
     set it, "k_evidence_weak" whether that evidence is as weak as on a table with no
-    clusters, ``discovery.evidence_is_weak``); "key" names the fit
+    clusters, ``discovery.evidence_is_weak``); "n_distinct_rows": the rows the model
+    clustered, copies of a row taking its result (``pfn_core.copies``); "key" names the fit
     (``result_cache.fit_key``). "suggested" holds the ``n_suggestions`` rows worth
     labelling next (``pfn_core.suggest.suggest_rows``, which needs the fitted estimator).
     However many anchors a lasso names, the model's context holds at most
@@ -132,6 +133,7 @@ def cluster(X: np.ndarray, anchors: tuple[tuple[int, str], ...], n_clusters: int
         "n_clusters_scores": None if scores is None else {
             int(c): float(v) for c, v in scores.items()},
         "k_evidence_weak": bool(estimator.k_evidence_is_weak_),
+        "n_distinct_rows": int(estimator.n_distinct_rows_),
         "suggested": (suggest_rows(estimator, X, n_suggestions)
                       if len(anchors) < len(X) else np.zeros(0, dtype=np.int64)),
     }

@@ -86,6 +86,12 @@ def render(table: Table, settings: Settings, Y: np.ndarray, map_id: str) -> None
                        "joined to the label it is most confused with; it follows the links "
                        "between neighbouring rows at least as well as a fit from the anchors "
                        "alone.")
+        distinct = result.get("n_distinct_rows", len(X))  # results kept before: no key
+        if distinct < len(X):
+            st.caption(f"{len(X) - distinct:,} rows repeat another row exactly: the model "
+                       f"clustered the {distinct:,} distinct rows, and every copy takes its "
+                       "row's cluster (copies would otherwise bend the distances along the "
+                       "data).")
         if ss.get("notice"):
             st.info(ss["notice"], icon="💾")
         for note in table.prepared.notes:

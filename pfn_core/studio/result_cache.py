@@ -63,8 +63,8 @@ def shared_labels(labels) -> np.ndarray:
 def save(cache_dir: Path, key: str, result: dict,
          max_bytes: int | None = None) -> None:
     """Write one fit (labels, proba, confidence, seconds, in_metric, model_anchors,
-    own_clustering, discovery_fit, n_clusters, n_clusters_scores, k_evidence_weak, suggested)
-    atomically, then
+    own_clustering, discovery_fit, n_clusters, n_clusters_scores, k_evidence_weak,
+    n_distinct_rows, suggested) atomically, then
     delete the least recently used fits until the folder holds at most ``max_bytes`` (default
     ``cache_bounds.FITS_DISK_BYTES``)."""
     scores = result.get("n_clusters_scores")
@@ -81,6 +81,7 @@ def save(cache_dir: Path, key: str, result: dict,
                  own_clustering=bool(result.get("own_clustering", False)),
                  discovery_fit=bool(result.get("discovery_fit", False)),
                  k_evidence_weak=bool(result.get("k_evidence_weak", False)),
+                 n_distinct_rows=int(result.get("n_distinct_rows", len(result["labels"]))),
                  n_clusters=int(result.get("n_clusters", np.shape(result["proba"])[1])),
                  has_scores=scores is not None,
                  scores_k=np.asarray(ks, dtype=np.int64),
@@ -110,6 +111,9 @@ def load(cache_dir: Path, key: str) -> dict | None:
                                       and bool(stored["discovery_fit"])),
                     "k_evidence_weak": ("k_evidence_weak" in stored.files
                                         and bool(stored["k_evidence_weak"])),
+                    "n_distinct_rows": (int(stored["n_distinct_rows"])
+                                        if "n_distinct_rows" in stored.files
+                                        else len(stored["labels"])),
                     "n_clusters": int(stored["n_clusters"]), "n_clusters_scores": scores,
                     "suggested": stored["suggested"].astype(np.int64)}
     except (OSError, ValueError, KeyError):

@@ -124,6 +124,21 @@ def test__an_id_column__is_left_out_of_the_features_and_the_studio_says_so():
                for c in at.sidebar.caption)
 
 
+def test__a_table_of_ratings__says_its_copies_take_their_rows_cluster():
+    rng = np.random.default_rng(0)
+    group = rng.integers(0, 2, 400)
+    answers = np.clip(np.round(np.where(group[:, None] == 0, 2, 4) + rng.normal(0, 0.7,
+                                                                                (400, 4))), 1, 5)
+    frame = pd.DataFrame(answers, columns=["q1", "q2", "q3", "q4"])
+    at = open_studio(uploaded_table=("ratings.csv", frame.to_csv(index=False).encode()),
+                     projection="PCA")
+    assert not at.exception and not at.error
+    distinct = len(np.unique(answers, axis=0))
+    notes = " ".join(c.value for c in at.main.caption)
+    assert f"{400 - distinct:,} rows repeat another row exactly" in notes
+    assert f"clustered the {distinct:,} distinct rows" in notes
+
+
 def test__unreadable_upload__shows_an_error_not_a_traceback():
     at = open_studio(uploaded_table=("notes.txt", b"hello"))
     assert not at.exception

@@ -8,7 +8,8 @@ def _fit():
             "proba": np.array([[0.9, 0.1], [0.2, 0.8], [0.6, 0.4]]),
             "confidence": np.array([0.9, 0.8, 0.6]), "seconds": 12.5, "in_metric": True,
             "model_anchors": 1, "own_clustering": True, "discovery_fit": True, "n_clusters": 2,
-            "n_clusters_scores": None, "k_evidence_weak": True, "suggested": np.array([2, 0])}
+            "n_clusters_scores": None, "k_evidence_weak": True, "n_distinct_rows": 2,
+            "suggested": np.array([2, 0])}
 
 
 def test__save_then_load__gives_the_same_fit(tmp_path):
@@ -21,6 +22,7 @@ def test__save_then_load__gives_the_same_fit(tmp_path):
     assert loaded["seconds"] == 12.5 and loaded["in_metric"] is True
     assert loaded["model_anchors"] == 1 and loaded["own_clustering"] is True
     assert loaded["discovery_fit"] is True and loaded["k_evidence_weak"] is True
+    assert loaded["n_distinct_rows"] == 2
     assert loaded["n_clusters"] == 2 and loaded["n_clusters_scores"] is None
     assert loaded["suggested"].tolist() == [2, 0]
 
@@ -32,10 +34,11 @@ def test__a_fit_saved_before_discovery_fits__loads_as_not_one(tmp_path):
     path = tmp_path / f"{key}.npz"
     with np.load(path) as stored:
         older = {name: stored[name] for name in stored.files
-                 if name not in ("discovery_fit", "k_evidence_weak")}
+                 if name not in ("discovery_fit", "k_evidence_weak", "n_distinct_rows")}
     np.savez(path, **older)
     loaded = result_cache.load(tmp_path, key)
     assert loaded["discovery_fit"] is False and loaded["k_evidence_weak"] is False
+    assert loaded["n_distinct_rows"] == 3  # every row
 
 
 def test__save_then_load__keeps_the_evidence_for_an_estimated_k(tmp_path):
