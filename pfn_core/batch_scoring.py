@@ -22,6 +22,7 @@ Legend: C=rows in a chunk, D=feature columns, K=classes.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import tempfile
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -33,7 +34,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pfn_core.studio.tabular_io import numeric_columns
+from pfn_core.studio.tabular_io import read_delimited_dialect
 
 OUTPUT_COLUMNS = ("predicted_cluster", "confidence")
 DEFAULT_CHUNK_ROWS = 100_000
@@ -71,20 +72,14 @@ def input_chunks(path, chunk_rows: int = DEFAULT_CHUNK_ROWS) -> Iterator[pd.Data
                                  "row of values.") from None
 
 
-def _csv_dialect(file: Path, sep: str, sample_rows: int = 1000) -> tuple[str, str]:
-    """The separator and decimal mark to stream `file` with: `sep`, or ";" when the header
-    holds semicolons and no commas (European CSV); with ";" or tabs, "," as the decimal
-    mark where that reads more numeric columns in the first `sample_rows` rows (as
-    ``studio.tabular_io.read_delimited`` reads an upload) -> (sep, decimal)"""
+def _csv_dialect(file: Path, sep: str, sample_lines: int = 1000) -> tuple[str, str]:
+    """The separator and decimal mark to stream `file` with, as the studio reads an upload
+    (``studio.tabular_io.read_delimited_dialect``), judged on its first `sample_lines`
+    lines -> (sep, decimal)"""
     with open(file, "rb") as stream:
-        header = stream.readline()
-    if sep == "," and b";" in header and b"," not in header:
-        sep = ";"
-    if sep == ",":
-        return sep, "."
-    point = numeric_columns(pd.read_csv(file, sep=sep, nrows=sample_rows))
-    comma = numeric_columns(pd.read_csv(file, sep=sep, nrows=sample_rows, decimal=","))
-    return sep, "," if len(comma) > len(point) else "."
+        head = b"".join(itertools.islice(stream, sample_lines + 1))  # header + lines
+    _, sep, decimal = read_delimited_dialect(head, sep)
+    return sep, decimal
 
 
 def count_rows(path) -> int | None:

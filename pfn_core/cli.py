@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from pfn_core.studio.tabular_io import looks_like_identifier, read_delimited
+from pfn_core.studio.tabular_io import looks_like_identifier, read_delimited_dialect
 
 OUTPUT_COLUMNS = ("predicted_cluster", "confidence")
 TAB_SUFFIXES = (".tsv", ".tab", ".tsv.gz", ".tab.gz")
@@ -106,10 +106,7 @@ def cluster_command(args) -> int:
         data = sys.stdin.buffer.read() if source is sys.stdin else Path(source).read_bytes()
         if not data.strip():
             raise ValueError(f"{args.input} is empty: it needs a header row and data rows.")
-        table = read_delimited(data, sep)
-        header = data.split(b"\n", 1)[0]
-        if sep == "," and b";" in header and b"," not in header:
-            sep = ";"  # the output keeps the input's separator
+        table, sep, _ = read_delimited_dialect(data, sep)  # the output keeps the separator
     else:
         table = pd.read_csv(source, sep=sep)
     if table.empty:

@@ -40,9 +40,16 @@ class PreparedFeatures:
 
 
 def read_delimited(data: bytes, sep: str) -> pd.DataFrame:
-    """A CSV or TSV file's bytes (UTF-8, else Latin-1) -> DataFrame. With `sep` ",", a file
-    whose header holds semicolons instead is read with ";" (European CSV), and with
-    semicolons or tabs, decimal commas ("1,5") are read as numbers where they are."""
+    """A CSV or TSV file's bytes (UTF-8, else Latin-1) -> DataFrame, in the dialect
+    ``read_delimited_dialect`` finds."""
+    return read_delimited_dialect(data, sep)[0]
+
+
+def read_delimited_dialect(data: bytes, sep: str) -> tuple[pd.DataFrame, str, str]:
+    """A CSV or TSV file's bytes (or its first lines) -> (DataFrame, separator, decimal
+    mark). With `sep` ",", a file whose header holds semicolons instead is read with ";"
+    (European CSV), and with semicolons or tabs, decimal commas ("1,5") are read as numbers
+    where they make more numeric columns."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -54,8 +61,8 @@ def read_delimited(data: bytes, sep: str) -> pd.DataFrame:
     if sep != ",":  # ... and often commas as decimal marks ("1,5"), read as text otherwise
         comma = pd.read_csv(io.StringIO(text), sep=sep, decimal=",")
         if len(numeric_columns(comma)) > len(numeric_columns(frame)):
-            frame = comma
-    return frame
+            return comma, sep, ","
+    return frame, sep, "."
 
 
 def read_table(file_name: str, data: bytes) -> pd.DataFrame:
