@@ -14,8 +14,9 @@ of its rows, yeast 2.1%, four tables one row each), see BENCHMARKS.md.
 ``PFNClusterer.fit`` asks ``distinct_fit_targets`` whether to fit the distinct rows; it
 declines when there are no copies, when fewer than two distinct rows are left, or when
 copies of one row carry different labels (the anchors then keep their own labels in the
-usual fit). When K is to be estimated it also declines below ``MIN_ROWS_TO_ESTIMATE_K``
-distinct rows, too few to over-seed (``discovery``): a 2-column table rounded to a 5 x 5
+usual fit). Without anchors it also declines when a given K exceeds the distinct rows,
+and, when K is to be estimated, below ``MIN_ROWS_TO_ESTIMATE_K`` distinct rows, too few to
+over-seed (``discovery``): a 2-column table rounded to a 5 x 5
 grid (16 distinct values in 1,626 rows) was then given K = 1, where the table as given
 gets an estimate (``python -m pfn_core.bench.copies``, rounded prior draws).
 
@@ -45,14 +46,16 @@ class DistinctRows:
 
 
 def distinct_fit_targets(copy_of: np.ndarray, anchor_index: np.ndarray,
-                         anchor_labels: np.ndarray, min_rows: int = 2) -> DistinctRows | None:
+                         anchor_labels: np.ndarray,
+                         n_clusters: int | None = None) -> DistinctRows | None:
     """The distinct rows to fit instead of the table, or None to fit the table itself.
 
     copy_of (N,) each row's first copy (``TableViews.copy_of``), anchor_index (A,) the
-    labelled rows, anchor_labels (A,) their labels; min_rows: fewer distinct rows than this,
-    and the table is fitted as given -> DistinctRows or None"""
+    labelled rows, anchor_labels (A,) their labels; n_clusters: the estimator's, read when
+    no row is labelled (None: K is estimated) -> DistinctRows or None"""
     rows, position = np.unique(copy_of, return_inverse=True)
-    if len(rows) == len(copy_of) or len(rows) < max(min_rows, 2):
+    least = 2 if len(anchor_index) else n_clusters or MIN_ROWS_TO_ESTIMATE_K
+    if len(rows) == len(copy_of) or len(rows) < max(least, 2):
         return None
     targets = np.full(len(rows), None, dtype=object)
     for row, label in zip(position[anchor_index].tolist(), list(anchor_labels), strict=True):

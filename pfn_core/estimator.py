@@ -27,7 +27,7 @@ from pfn_core.carry import (
     representative_anchors,
     scored_rows,
 )
-from pfn_core.copies import MIN_ROWS_TO_ESTIMATE_K, distinct_fit_targets, to_every_row
+from pfn_core.copies import distinct_fit_targets, to_every_row
 from pfn_core.discovery import MAX_CLUSTERS, estimate_n_clusters
 from pfn_core.fitted_io import load_fitted, save_fitted
 from pfn_core.inference import DEFAULT_CONTEXT_SIZE, FittedPass, predict_proba, score_rows
@@ -211,11 +211,9 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
         self._check_settings()
         prepared = prepare_inputs(X, y, self.weights, self.device, self.scale_columns,
                                   self.anchor_metric)
-        no_anchors = len(prepared.anchor_index) == 0
-        enough = (MIN_ROWS_TO_ESTIMATE_K if no_anchors and self.n_clusters is None  # distinct
-                  else self.n_clusters if no_anchors else 2)  # rows to fit them, not the table
         distinct = self.merge_copies and distinct_fit_targets(
-            prepared.views.copy_of, prepared.anchor_index, prepared.anchor_labels, enough)
+            prepared.views.copy_of, prepared.anchor_index, prepared.anchor_labels,
+            self.n_clusters)
         if distinct:  # identical rows: fit each once (``pfn_core.copies``)
             return self._fit_distinct_rows(X, prepared, distinct)
         anchor_index = prepared.anchor_index

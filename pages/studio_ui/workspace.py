@@ -86,7 +86,7 @@ def render(table: Table, settings: Settings, Y: np.ndarray, map_id: str) -> None
                        "joined to the label it is most confused with; it follows the links "
                        "between neighbouring rows at least as well as a fit from the anchors "
                        "alone.")
-        distinct = result.get("n_distinct_rows", len(X))  # results kept before: no key
+        distinct = result["n_distinct_rows"]  # fits read from disk: every row, if older
         if distinct < len(X):
             st.caption(f"{len(X) - distinct:,} rows repeat another row exactly: the model "
                        f"clustered the {distinct:,} distinct rows, and every copy takes its "
