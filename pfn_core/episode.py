@@ -92,12 +92,14 @@ def make_context(features: np.ndarray, geometry: np.ndarray, context_index: np.n
     300 tokens."""
     geo = torch.from_numpy(np.ascontiguousarray(geometry[context_index], dtype=np.float32))
     sample = np.ascontiguousarray(geometry[landmark_rows[:SCALE_SAMPLE]], dtype=np.float32)
+    scale = neighbour_scale(torch.from_numpy(sample))
+    farthest = float(np.sqrt(MAX_SQUARED_DISTANCE * float(scale)))  # read alike beyond
     return Context(
         x=torch.from_numpy(np.ascontiguousarray(features[context_index], dtype=np.float32)),
         geometry=geo,
         label=torch.from_numpy(np.asarray(context_label, dtype=np.int64)),
-        scale=neighbour_scale(torch.from_numpy(sample)),
-        paths=landmark_paths(geometry, context_index, landmark_rows, base),
+        scale=scale,
+        paths=landmark_paths(geometry, context_index, landmark_rows, base, farthest),
     )
 
 

@@ -115,8 +115,9 @@ class LandmarkPaths:
 
     The landmarks are the M context tokens followed by the base landmarks that are not
     context tokens. landmarks (L, G) their geometry, rows (L,) their row ids, from_context
-    (M, L) float32 path lengths, never shorter than the straight line (finite: an unreachable
-    pair holds its straight-line distance plus a large multiple of the graph's longest edge),
+    (M, L) float32 path lengths, finite: an unreachable pair holds a large multiple of the
+    graph's longest edge, plus its straight-line distance unless that multiple alone is
+    beyond the length the attention reads (``landmark_paths(read_up_to=)``),
     base_rows (B,) and base_geometry (B, G): the base landmarks, fixed for a dataset."""
 
     landmarks: np.ndarray
@@ -356,7 +357,8 @@ def nearest_others_by_tree(points: np.ndarray, n_neighbours: int):
 
 
 def landmark_paths(geometry: np.ndarray, context_index: np.ndarray,
-                   extra_landmarks: np.ndarray, base: BaseGraph | None = None) -> LandmarkPaths:
+                   extra_landmarks: np.ndarray, base: BaseGraph | None = None,
+                   read_up_to: float | None = None) -> LandmarkPaths:
     """Shortest paths from the context tokens to every landmark through the base graph.
 
     geometry (N, G); context_index (M,) distinct rows of the context (they are the first
@@ -417,8 +419,12 @@ def landmark_paths(geometry: np.ndarray, context_index: np.ndarray,
         longest = max(longest, float(join_length.max()))
     unreachable = np.isinf(paths)
     hit = np.flatnonzero(unreachable.any(1))  # tokens with landmarks in other parts
-    if len(hit):  # across parts: the straight line plus a detour, summed in float64
-        detour = UNREACHABLE * max(longest, 1e-9)
+    detour = UNREACHABLE * max(longest, 1e-9)
+    if len(hit) and read_up_to is not None and detour >= 2.0 * read_up_to:
+        # Across parts every length reads as the farthest anyway: the detour alone, with no
+        # straight line to measure (on separated clusters, a tenth of a pass's time).
+        paths[unreachable] = np.float32(detour)
+    elif len(hit):  # across parts: the straight line plus a detour, summed in float64
         fill = (_pairwise(points[hit], points).double() + detour).float()
         paths[hit] = torch.where(torch.from_numpy(unreachable[hit]), fill,
                                  torch.from_numpy(paths[hit])).numpy()
