@@ -1,5 +1,7 @@
 """Turning a dataset plus anchors into the model's tensors (pfn_core/episode.py)."""
 
+from dataclasses import replace
+
 import numpy as np
 import torch
 
@@ -10,6 +12,7 @@ from pfn_core.episode import (
     make_context,
     neighbour_scale,
 )
+from pfn_core.geodesic import landmark_paths
 
 
 def blobs(seed=0, n=400):
@@ -53,3 +56,14 @@ def test__content_rank__follows_each_row_when_rows_are_shuffled():
     rank = content_rank(X)
     assert sorted(rank.tolist()) == list(range(50))
     np.testing.assert_array_equal(content_rank(X[perm]), rank[perm])
+
+
+def test__across_separate_parts__the_attention_reads_the_same_distances_without_the_straight_line():
+    rng = np.random.default_rng(3)
+    X = np.concatenate([rng.normal(0, 1, (150, 2)), rng.normal(400, 1, (150, 2)),
+                        rng.normal((0, 900), 1, (100, 2))]).astype(np.float32)
+    context = context_of(X, np.array([0, 160, 310]), np.array([0, 1, 2]))
+    exact = replace(context, paths=landmark_paths(X, context.paths.rows[:3], content_order(X)))
+    assert (context.paths.from_context != exact.paths.from_context).any()  # the fill differs
+    queries = torch.from_numpy(X[::7])
+    assert torch.equal(context.distance_to(queries), exact.distance_to(queries))
