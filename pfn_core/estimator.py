@@ -92,11 +92,12 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
         new clusters, named "new 1", "new 2", ... (``pfn_core.new_clusters``; then
         ``classes_`` holds them after the anchored classes, as objects): every separate
         piece of the table's neighbour graph that holds no anchor, and the groups the
-        model's confusion sets apart. With fewer than 2 anchors per class on average, the
+        model's confusion sets apart. With fewer than 3 anchors per class on average, the
         pass that looks for them (anchors and candidate sub-clusters in one context) is
         also a candidate fit, each sub-cluster's probability going to the class it merges
         into (``new_clusters.DiscoveryFit``), kept when it cuts no more links of the
-        neighbour graph than the usual anchored fit (``new_clusters.fit_with_discovery``). False:
+        neighbour graph than the usual anchored fit (from 2 per class on, at most half as
+        many: ``new_clusters.fit_with_discovery``). False:
         every row goes to an anchored class, by the usual anchored fit.
     merge_copies : bool
         True (default): identical rows are clustered once, and every copy takes that row's
@@ -127,8 +128,8 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
         sees the whole extent of each cluster, as K-means does when it re-estimates centres.
         Each round costs one more pass; on tables longer than PILOT_ROWS (4,096) the passes
         that only pick rows score the first PILOT_ROWS rows in content order, not all. With
-        one anchor per class and ``discover=True`` the discovery pass, which needs no
-        refining, is a second candidate (see `discover`).
+        one or two anchors per class and ``discover=True`` the discovery pass, which needs
+        no refining, is a second candidate (see `discover`).
     refine_anchors : int
         Extra anchors per class in each refinement round.
     scale_columns : "auto", True or False
@@ -173,7 +174,7 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
     used_own_clustering_ : bool, whether the result is the model's own clustering, named by
         the anchors (see own_clustering).
     used_discovery_fit_ : bool, whether the result is the discovery pass read as the fit
-        (one anchor per class, see discover).
+        (one or two anchors per class, see discover).
     n_distinct_rows_ : int, the rows the model clustered: identical rows are clustered
         once and every copy takes that row's result (``pfn_core.copies``; not when copies
         carry different labels).

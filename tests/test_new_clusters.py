@@ -193,6 +193,21 @@ def test__discovery_can_be_the_fit__only_with_few_anchors_and_finer_sub_clusters
                                                 anchor_class=np.arange(15)))
 
 
+def test__read_as_the_fit__with_two_anchors_per_class_it_must_cut_half_as_many_links():
+    from dataclasses import replace
+
+    from pfn_core.new_clusters import read_cut_share
+    from pfn_core.prepared_inputs import prepare_inputs
+
+    X, y, _ = _three_blobs_two_anchored()
+    prepared = prepare_inputs(X, y, None, "cpu", "auto", True)
+    two = np.arange(4)
+    assert read_cut_share(replace(prepared, anchor_index=two[:2], anchor_class=two[:2],
+                                  classes=two[:2])) == 1.0  # one per class
+    assert read_cut_share(replace(prepared, anchor_index=two, anchor_class=two % 2,
+                                  classes=two[:2])) == 0.5  # two per class
+
+
 def test__discover__a_tiny_table_with_many_classes_nearly_all_anchored_finds_nothing_new():
     # A prior draw of 142 rows in 14 classes, 9 anchors each: 48 sub-clusters cut out of
     # the 16 unlabelled rows made all of them "new" (16 new clusters). Sub-clusters must be
