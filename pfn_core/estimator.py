@@ -92,7 +92,7 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
         new clusters, named "new 1", "new 2", ... (``pfn_core.new_clusters``; then
         ``classes_`` holds them after the anchored classes, as objects): every separate
         piece of the table's neighbour graph that holds no anchor, and the groups the
-        model's confusion sets apart. With fewer than 3 anchors per class on average, the
+        model's confusion sets apart. With fewer than 4 anchors per class on average, the
         pass that looks for them (anchors and candidate sub-clusters in one context) is
         also a candidate fit, each sub-cluster's probability going to the class it merges
         into (``new_clusters.DiscoveryFit``), kept when it cuts no more links of the
@@ -128,7 +128,7 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
         sees the whole extent of each cluster, as K-means does when it re-estimates centres.
         Each round costs one more pass; on tables longer than PILOT_ROWS (4,096) the passes
         that only pick rows score the first PILOT_ROWS rows in content order, not all. With
-        one or two anchors per class and ``discover=True`` the discovery pass, which needs
+        one to three anchors per class and ``discover=True`` the discovery pass, which needs
         no refining, is a second candidate (see `discover`).
     refine_anchors : int
         Extra anchors per class in each refinement round.
@@ -174,7 +174,7 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
     used_own_clustering_ : bool, whether the result is the model's own clustering, named by
         the anchors (see own_clustering).
     used_discovery_fit_ : bool, whether the result is the discovery pass read as the fit
-        (one or two anchors per class, see discover).
+        (one to three anchors per class, see discover).
     n_distinct_rows_ : int, the rows the model clustered: identical rows are clustered
         once and every copy takes that row's result (``pfn_core.copies``; not when copies
         carry different labels).

@@ -180,9 +180,11 @@ def test__discovery_can_be_the_fit__only_with_few_anchors_and_finer_sub_clusters
     from pfn_core.new_clusters import discovery_can_be_the_fit
     from pfn_core.prepared_inputs import prepare_inputs
 
-    X, y, _ = _three_blobs_two_anchored()
-    prepared = prepare_inputs(X, y, None, "cpu", "auto", True)
-    assert not discovery_can_be_the_fit(prepared)  # 3 per class: the usual fit
+    X, _, _ = _three_blobs_two_anchored()
+    four = np.full(len(X), -1)
+    four[[0, 1, 2, 3, 70, 71, 72, 73]] = [0, 0, 0, 0, 1, 1, 1, 1]
+    prepared = prepare_inputs(X, four, None, "cpu", "auto", True)
+    assert not discovery_can_be_the_fit(prepared)  # 4 per class: the usual fit
     one = np.full(len(X), -1)
     one[[0, 70]] = [0, 1]
     one_each = prepare_inputs(X, one, None, "cpu", "auto", True)
@@ -193,7 +195,7 @@ def test__discovery_can_be_the_fit__only_with_few_anchors_and_finer_sub_clusters
                                                 anchor_class=np.arange(15)))
 
 
-def test__read_as_the_fit__with_two_anchors_per_class_it_must_cut_half_as_many_links():
+def test__read_as_the_fit__with_two_or_three_anchors_per_class_it_must_cut_half_as_many_links():
     from dataclasses import replace
 
     from pfn_core.new_clusters import read_cut_share
@@ -206,6 +208,7 @@ def test__read_as_the_fit__with_two_anchors_per_class_it_must_cut_half_as_many_l
                                   classes=two[:2])) == 1.0  # one per class
     assert read_cut_share(replace(prepared, anchor_index=two, anchor_class=two % 2,
                                   classes=two[:2])) == 0.5  # two per class
+    assert read_cut_share(prepared) == 0.5  # three per class
 
 
 def test__discover__a_tiny_table_with_many_classes_nearly_all_anchored_finds_nothing_new():

@@ -81,7 +81,7 @@ def render(table: Table, settings: Settings, Y: np.ndarray, map_id: str) -> None
                        "follows the data better than a fit from the anchors alone. About 5 "
                        "anchors per label let the anchors steer.")
         if result.get("discovery_fit"):
-            st.caption("With one or two anchors per label the map comes from the pass that "
+            st.caption("With one to three anchors per label the map comes from the pass that "
                        "also looks for clusters nobody labelled: the table's own sub-clusters, "
                        "each joined to the label it is most confused with; it follows the "
                        "links between neighbouring rows better than a fit from the anchors "
