@@ -71,6 +71,6 @@ def test__one_anchor_in_two_of_three_blobs__the_result_says_the_discovery_pass_i
     result = cached.cluster(X, ((0, "left"), (70, "right")), None, True, 5)
     assert result["discovery_fit"] is True and result["own_clustering"] is False
     assert set(result["labels"][140:]) == {"new 1"}
-    many = tuple((row, "left") for row in range(3)) + tuple((row, "right")
-                                                            for row in range(70, 73))
-    assert cached.cluster(X, many, None, True, 5)["discovery_fit"] is False  # 3 per label
+    many = tuple((row, "left") for row in range(4)) + tuple((row, "right")
+                                                            for row in range(70, 74))
+    assert cached.cluster(X, many, None, True, 5)["discovery_fit"] is False  # 4 per label
