@@ -30,11 +30,14 @@ largest first.
 (``find_new_clusters(as_fit=True)`` where ``discovery_can_be_the_fit``: fewer than 4 anchors
 per class on average, and at least 3 sub-clusters per class). Each sub-cluster's
 probability is then added to the class its group became, an anchored class or a new cluster
-(``DiscoveryFit``), on the rows the pass scores, and carried to the other rows as a long
-table's fit is (``carry.carry_with_anchors``; until the tenth session that pass scored every
-row a full pass scores, 4,096 against 2,048 on longer tables: scoring the discovery rows
-only changed 14 of 351 dev-suite runs at 1 to 3 anchors, mean ARI +0.0002 / 0.0000 /
-0.0000, and took a third off a re-cluster at 1 or 2 anchors per class at 10,000 rows).
+(``DiscoveryFit``), on the rows the pass scores (the first ``DISCOVERY_ROWS`` on longer
+tables), and carried to the other rows as a long table's fit is
+(``carry.carry_with_anchors``). Only when the reading is kept are the other rows a full pass
+scores (4,096 on longer tables) scored too, in the same context (``_scored_as_a_full_pass``),
+so that it is carried from as many rows as the usual fit, whose calibration it shares.
+(Until the tenth session the pass scored all of those rows every time; read from the 2,048
+alone, the kept readings' probabilities were carried over twice as many rows, and the dev
+suite's pooled calibration error at one anchor per class rose from 0.039 to 0.050.)
 The sub-clusters spread the context over the whole table, as the
 refining round of the usual fit does from one anchor, and chained by the model's own
 confusion they follow curved and touching clusters better. The usual anchored fit runs
@@ -95,10 +98,10 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from pfn_core.carry import carry_with_anchors, representative_anchors
+from pfn_core.carry import carry_with_anchors, representative_anchors, scored_rows
 from pfn_core.discovery import SUBCLUSTER_ANCHORS, groups_after, merge_heights
 from pfn_core.graph_pieces import PIECE_MIN_LANDMARKS, big_pieces, graph_components
-from pfn_core.inference import FittedPass, ScoringContext, merge_columns
+from pfn_core.inference import FittedPass, ScoringContext, merge_columns, score_rows
 from pfn_core.merging import graph_cut_fraction
 from pfn_core.prepared_inputs import pilot_rows
 from pfn_core.seeding import density_peak_seeds
@@ -319,13 +322,15 @@ def fit_with_discovery(estimator, prepared):
              else estimator._cluster_from_anchors(prepared))
     if found.fit is None:
         return (*usual, found, False)
-    read = _discovery_as_fit(prepared, found)
+    read = _discovery_as_fit(prepared, found, found.fit.rows, found.fit.proba)
     graph = prepared.views.base_graph
     share = read_cut_share(prepared)
     if graph_cut_fraction(read[1].argmax(1), graph) > share * graph_cut_fraction(
             usual[1].argmax(1), graph):
         return (*usual, found, False)
-    return (*read, found, True)
+    # Kept: it is carried from as many scored rows as the usual fit (and its calibration).
+    rows, proba = _scored_as_a_full_pass(estimator, prepared, found.fit)
+    return (*_discovery_as_fit(prepared, found, rows, proba), found, True)
 
 
 def read_cut_share(prepared) -> float:
@@ -337,14 +342,33 @@ def read_cut_share(prepared) -> float:
                 READ_CUT_SHARE[-1][1])
 
 
-def _discovery_as_fit(prepared, found: NewClusters):
-    """The fit read from the discovery pass (``DiscoveryFit``), carried to the rows it did
-    not score. -> classes (K + n_new,), proba (N, K + n_new) with the user's anchors
-    one-hot, the ``FittedPass``"""
+def _scored_as_a_full_pass(estimator, prepared, fit: DiscoveryFit):
+    """The reading on every row a full pass scores (``carry.scored_rows``): the discovery
+    pass scored the first ``DISCOVERY_ROWS`` of them, the rest are scored now in the same
+    context (each query is independent of the others, so as if the pass had scored them).
+    -> (rows (S,) sorted, proba (S, K + n_new))"""
+    wanted = scored_rows(len(prepared.X), prepared.content_order)
+    wanted = np.arange(len(prepared.X)) if wanted is None else wanted
+    missing = np.setdiff1d(wanted, fit.rows)
+    if not len(missing):
+        return fit.rows, fit.proba
+    extra = score_rows(prepared.model, fit.scoring, prepared.features[missing],
+                       prepared.geometry[missing], prepared.attachment.select(missing),
+                       estimator.n_ensemble, estimator.device)
+    rows = np.concatenate([fit.rows, missing])
+    order = np.argsort(rows)
+    return rows[order], np.concatenate([fit.proba, extra])[order]
+
+
+def _discovery_as_fit(prepared, found: NewClusters, rows: np.ndarray, proba: np.ndarray):
+    """The fit read from the discovery pass (``DiscoveryFit``) on the sorted rows `rows`
+    (R,) with probabilities `proba` (R, K + n_new), carried to the other rows.
+    -> classes (K + n_new,), proba (N, K + n_new) with the user's anchors one-hot, the
+    ``FittedPass``"""
     fit = found.fit
-    proba = fit.proba
-    if len(fit.rows) < len(prepared.X):
-        proba = carry_with_anchors(proba, fit.rows, prepared.anchor_index,
+    proba = proba.copy()
+    if len(rows) < len(prepared.X):
+        proba = carry_with_anchors(proba, rows, prepared.anchor_index,
                                    prepared.anchor_class, prepared.attachment,
                                    prepared.views.base_graph, len(prepared.X))
     proba[prepared.anchor_index] = 0.0
