@@ -38,6 +38,7 @@ from pfn_core.prepared_inputs import (  # noqa: F401  (cached_model, split_targe
     PreparedInputs,
     cached_model,
     check_device,
+    in_anchor_metric,
     pilot_rows,
     prepare_inputs,
     split_targets,
@@ -210,13 +211,17 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
     def fit(self, X, y=None):
         """Cluster X (N, D) given y (N,) with -1/None for unlabelled rows. Returns self."""
         self._check_settings()
+        # The anchors' metric comes after the check for copies: a table with copies is
+        # refitted on its distinct rows, whose own preparation builds it.
         prepared = prepare_inputs(X, y, self.weights, self.device, self.scale_columns,
-                                  self.anchor_metric)
+                                  anchor_metric=False)
         distinct = self.merge_copies and distinct_fit_targets(
             prepared.views.copy_of, prepared.anchor_index, prepared.anchor_labels,
             self.n_clusters)
         if distinct:  # identical rows: fit each once (``pfn_core.copies``)
             return self._fit_distinct_rows(X, prepared, distinct)
+        if self.anchor_metric:
+            prepared = in_anchor_metric(prepared)
         anchor_index = prepared.anchor_index
         self.n_context_anchors_ = 0
         self.n_clusters_scores_ = self.new_clusters_evidence_ = None

@@ -141,13 +141,22 @@ def prepare_inputs(X, y, weights=None, device: str = "cpu", scale_columns: bool 
     scale_columns = resolve_column_scaling(X_valid, scale_columns)
     views = table_views(X_valid, model.config.input_dim, scale_columns)
     classes, anchor_class = np.unique(anchor_labels, return_inverse=True)
-    in_metric = anchor_metric and uses_anchor_metric(len(anchor_index), len(classes))
-    table = views
-    if in_metric:
-        views = views_in_anchor_metric(views, anchor_index, anchor_class,
-                                       model.config.input_dim)
-    return PreparedInputs(anchor_index, anchor_labels, classes, anchor_class, model, views,
-                          in_metric, scale_columns, table)
+    prepared = PreparedInputs(anchor_index, anchor_labels, classes, anchor_class, model, views,
+                              False, scale_columns, views)
+    return in_anchor_metric(prepared) if anchor_metric else prepared
+
+
+def in_anchor_metric(prepared: PreparedInputs) -> PreparedInputs:
+    """`prepared` (in the table's metric) re-expressed in the anchors' metric when they
+    average at least ``MIN_MEAN_ANCHORS`` per class (``anchor_metric``), else as it is.
+    ``prepare_inputs(anchor_metric=True)`` ends with it; a fit that may refit the table's
+    distinct rows instead (``pfn_core.copies``) calls it once it knows it will not."""
+    if prepared.in_anchor_metric or not uses_anchor_metric(len(prepared.anchor_index),
+                                                           len(prepared.classes)):
+        return prepared
+    views = views_in_anchor_metric(prepared.views, prepared.anchor_index,
+                                   prepared.anchor_class, prepared.model.config.input_dim)
+    return replace(prepared, views=views, in_anchor_metric=True)
 
 
 def views_in_anchor_metric(views: TableViews, index: np.ndarray, index_class: np.ndarray,

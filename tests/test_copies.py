@@ -76,3 +76,19 @@ def test__minus_zero_and_zero__are_copies_and_k_above_the_distinct_rows_fits_the
     X = np.array([[0.0, 1.0], [-0.0, 1.0], [5.0, 5.0], [5.0, 5.0]] * 20)
     assert PFNClusterer(n_clusters=2).fit(X).n_distinct_rows_ == 2
     assert PFNClusterer(n_clusters=3).fit(X).n_distinct_rows_ == len(X)  # 3 > 2 distinct
+
+
+def test__a_table_with_copies__builds_the_anchors_metric_for_its_distinct_rows_only(monkeypatch):
+    import pfn_core.prepared_inputs as prepared_inputs
+
+    built = []
+    original = prepared_inputs.views_in_anchor_metric
+    monkeypatch.setattr(prepared_inputs, "views_in_anchor_metric",
+                        lambda views, *args: built.append(len(views.X)) or original(views, *args))
+    X, group = _survey(600)
+    y = np.full(len(X), -1)
+    for g in range(3):
+        y[np.flatnonzero(group == g)[:6]] = g  # 6 anchors per class: the anchors' metric
+    est = PFNClusterer().fit(X, y)
+    assert est.n_distinct_rows_ < len(X) and est.in_anchor_metric_
+    assert built == [est.n_distinct_rows_]  # not also for the whole table first
