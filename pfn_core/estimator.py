@@ -38,11 +38,11 @@ from pfn_core.prepared_inputs import (  # noqa: F401  (cached_model, split_targe
     PreparedInputs,
     cached_model,
     check_device,
-    in_anchor_metric,
     pilot_rows,
     prepare_inputs,
     split_targets,
     views_in_anchor_metric,
+    with_anchor_metric,
 )
 from pfn_core.preprocessing import SCALINGS, transform_views, validate_features
 from pfn_core.seeding import confident_anchors
@@ -221,7 +221,7 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
         if distinct:  # identical rows: fit each once (``pfn_core.copies``)
             return self._fit_distinct_rows(X, prepared, distinct)
         if self.anchor_metric:
-            prepared = in_anchor_metric(prepared)
+            prepared = with_anchor_metric(prepared)
         anchor_index = prepared.anchor_index
         self.n_context_anchors_ = 0
         self.n_clusters_scores_ = self.new_clusters_evidence_ = None

@@ -58,12 +58,14 @@ with more anchors, the anchors themselves say more than the sub-clusters. At 2 a
 class (tenth session) the reading is kept only when clearly better, cutting at most half as
 many links as the usual fit (``read_cut_share``): level 2 rose 0.756 -> 0.781 and level 3
 0.769 -> 0.791 on the dev suite (jain, wingnut, flame, parabolic; fuzzyx -0.03 at 3), its
-UCI tables and MNIST unchanged, so more anchors no longer score less than one (0.784 / 0.761
+UCI tables and MNIST unchanged, so more anchors no longer score less than one (0.784 / 0.756
 / 0.769 before). Held out (``few_anchors --draws 6 --levels 2`` and default levels): 0.741
 -> 0.744 at 2, 0.756 -> 0.761 at 3, no family worse by more than 0.003. The labelling loop
-(``bench.suggest``) went from 25 to 24 of 39 datasets where suggestions beat random (gain
-ratio 2.27x -> 2.15x: parabolic). The shares (1 below 2 anchors per class, 0.5 below 4)
-were chosen on the dev suite, from per-run cuts of both candidates (levels 1 to 3).
+(``bench.suggest``, whose rounds pass through 1 to 3 anchors per class) lost ground: its
+suggestions beat random on 22 of 39 datasets instead of 25 (gain ratio 2.28x -> 2.09x, loop
+end 0.856 -> 0.850; BENCHMARKS.md, tenth session). The shares (1 below 2 anchors per
+class, 0.5 below 4) were chosen on the dev suite, from per-run cuts of both candidates
+(levels 1 to 3).
 
 That pass runs in the metric of the anchored fit (the anchors' own, ``anchor_metric``, once
 they average 5 per class). Run in the table's metric instead, its paths would be the same

@@ -143,10 +143,10 @@ def prepare_inputs(X, y, weights=None, device: str = "cpu", scale_columns: bool 
     classes, anchor_class = np.unique(anchor_labels, return_inverse=True)
     prepared = PreparedInputs(anchor_index, anchor_labels, classes, anchor_class, model, views,
                               False, scale_columns, views)
-    return in_anchor_metric(prepared) if anchor_metric else prepared
+    return with_anchor_metric(prepared) if anchor_metric else prepared
 
 
-def in_anchor_metric(prepared: PreparedInputs) -> PreparedInputs:
+def with_anchor_metric(prepared: PreparedInputs) -> PreparedInputs:
     """`prepared` (in the table's metric) re-expressed in the anchors' metric when they
     average at least ``MIN_MEAN_ANCHORS`` per class (``anchor_metric``), else as it is.
     ``prepare_inputs(anchor_metric=True)`` ends with it; a fit that may refit the table's
