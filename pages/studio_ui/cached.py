@@ -23,10 +23,11 @@ from pfn_core.studio import (
     result_cache,
     samples,
     session,
+    speculation,
     tabular_io,
 )
 from pfn_core.studio import anchors as anchor_ops
-from pfn_core.suggest import suggest_rows
+from pfn_core.studio.fit_result import studio_fit
 
 
 class AnchorPairs(tuple):
@@ -47,6 +48,19 @@ class AnchorPairs(tuple):
 
 
 ANCHOR_HASH = {AnchorPairs: lambda pairs: pairs.digest}
+
+
+@st.cache_resource(show_spinner=False)
+def get_speculator() -> speculation.Speculator:
+    """The process's background fits of the next labelling (``speculation``): one worker
+    thread for every session, so guesses never run two at a time."""
+    return speculation.Speculator()
+
+
+def guess_next_fit(X: np.ndarray, anchors: dict[int, str], selection: list[int],
+                   scale_columns: bool, n_suggestions: int) -> None:
+    """Start fitting the selection named as a new label, before Assign is clicked."""
+    get_speculator().guess(X, anchors, selection, scale_columns, n_suggestions)
 
 
 @st.cache_resource(show_spinner="Loading the model…")
@@ -114,29 +128,11 @@ def cluster(X: np.ndarray, anchors: tuple[tuple[int, str], ...], n_clusters: int
     kept = result_cache.load(cache_dir, key)
     if kept is not None and len(kept["suggested"]) == min(n_suggestions, len(X) - len(anchors)):
         return {**kept, "computed_at": 0.0, "key": key}  # read back: the caption says "kept"
-    estimator = PFNClusterer(n_clusters=k, scale_columns=scale_columns)
-    start = time.perf_counter()
-    estimator.fit(X, anchor_ops.anchors_to_targets(dict(anchors), len(X)))
-    seconds = time.perf_counter() - start
-    proba = estimator.proba_.astype(np.float32)  # (N, K): half the bytes of float64
-    scores = estimator.n_clusters_scores_
-    result = {
-        "labels": result_cache.shared_labels(estimator.labels_),
-        "proba": proba,
-        "confidence": proba.max(1),
-        "in_metric": bool(estimator.in_anchor_metric_),
-        "seconds": seconds,
-        "model_anchors": int(estimator.n_context_anchors_) if anchors else 0,
-        "own_clustering": bool(estimator.used_own_clustering_),
-        "discovery_fit": bool(estimator.used_discovery_fit_),
-        "n_clusters": int(estimator.n_clusters_),
-        "n_clusters_scores": None if scores is None else {
-            int(c): float(v) for c, v in scores.items()},
-        "k_evidence_weak": bool(estimator.k_evidence_is_weak_),
-        "n_distinct_rows": int(estimator.n_distinct_rows_),
-        "suggested": (suggest_rows(estimator, X, n_suggestions)
-                      if len(anchors) < len(X) else np.zeros(0, dtype=np.int64)),
-    }
+    result = None
+    if anchors:  # the selection named as a new label: fitted while the name was typed
+        result = get_speculator().result_for(X, dict(anchors), scale_columns, n_suggestions)
+    if result is None:
+        result = studio_fit(X, anchors, k, scale_columns, n_suggestions)
     if result["seconds"] >= result_cache.SLOW_FIT_SECONDS:
         result_cache.save(cache_dir, key, result)
     return {**result, "computed_at": time.time(), "key": key}

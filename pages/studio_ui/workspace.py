@@ -69,7 +69,8 @@ def render(table: Table, settings: Settings, Y: np.ndarray, map_id: str) -> None
         st.caption(session.run_caption(table.name, table.description, len(X), len(anchors),
                                        result["seconds"],
                                        kept=result["computed_at"] < run_started,
-                                       in_metric=result["in_metric"]))
+                                       in_metric=result["in_metric"],
+                                       guessed=result.get("guessed", False)))
         if result["model_anchors"] < len(anchors):
             st.caption(f"The model's context held {result['model_anchors']} of the "
                        f"{len(anchors):,} anchors: at most {CONTEXT_PER_CLASS} per label, "
@@ -108,6 +109,9 @@ def render(table: Table, settings: Settings, Y: np.ndarray, map_id: str) -> None
 
     results.render(table, labels, km_matched, result, uncertainty, suggestions, colours,
                    anchors, fitted_model, derived["agreement"])
+    if ss["selection"]:  # most selections are named next: fit that while the name is typed
+        cached.guess_next_fit(X, anchors, ss["selection"], not settings.same_unit,
+                              N_SUGGESTIONS)
     ss[session.SESSION_KEY] = session.StudioData(  # shared with the other pages
         name=table.name, frame=table.frame, X=X, feature_names=table.prepared.feature_names,
         truth=table.truth, anchors=dict(anchors), projection=Y,

@@ -15,8 +15,11 @@ an analyst runs the studio locally):
    time to the clustered map.
 4. **Rounds** on that server: each lassos about ``--lasso`` points around a random row with
    the mouse on the model map (the lasso's size is planned from the drawn points), names them
-   as a new label and clicks Assign. Round trip: click to both maps redrawn with the new
-   clustering (their ``data-drawn`` changed, the counts show the label, the page is idle).
+   as a new label, typed key by key (``--key-ms`` apart, as a person types: the studio starts
+   the fit of the selection named as a new label as soon as it is selected,
+   ``pfn_core.studio.speculation``), and clicks Assign. Round trip: click to both maps redrawn
+   with the new clustering (their ``data-drawn`` changed, the counts show the label, the page
+   is idle). ``--key-ms 0`` pastes the label at once, as if the click came with the selection.
    **Server fit**: the time the studio reports for ``PFNClusterer.fit``. **Lasso to
    selection**: from releasing the mouse until the page says how many points are selected.
 
@@ -26,6 +29,7 @@ not with Playwright's ``expect``, whose checks come 100, 250, 500 and 1,000 ms a
     python -m pfn_core.bench.studio_latency                     # 10,000 rows, 6 rounds
     python -m pfn_core.bench.studio_latency --rows 10000 100000
     python -m pfn_core.bench.studio_latency --rows 2000 --rounds 2 --lasso 100
+    python -m pfn_core.bench.studio_latency --key-ms 0          # no time to type the label
 """
 
 from __future__ import annotations
@@ -59,6 +63,7 @@ VIEWPORT = {"width": 1500, "height": 1000}
 MIN_LASSO_PX = 8
 LASSO_ATTEMPTS = 3  # one run on a loaded machine saw a lasso select nothing (cause unknown)
 LASSO_WAIT_MS = 60_000
+KEY_MS = 150  # between keys as the label is typed: about 70 words a minute
 
 # The reference page: nothing but two Plotly scattergl maps redrawn after a button click.
 REFERENCE_PAGE = """
@@ -222,8 +227,9 @@ def measure_upload(url: str, table: Path, n_rows: int) -> tuple[float, float | N
 
 
 def measure_rounds(url: str, table: Path, n_rows: int, rounds: int,
-                   lasso_points: int) -> tuple[float, list[Round]]:
-    """(seconds to the map when the table is opened again, the timed rounds)."""
+                   lasso_points: int, key_ms: int = KEY_MS) -> tuple[float, list[Round]]:
+    """(seconds to the map when the table is opened again, the timed rounds); the label
+    is typed `key_ms` apart per key (0: filled in at once)."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
     with browser_page(url, VIEWPORT) as page:
@@ -248,7 +254,11 @@ def measure_rounds(url: str, table: Path, n_rows: int, rounds: int,
             wait_until_idle(page)
             select_seconds = time.monotonic() - released
             count = int(selected.inner_text().split()[0])
-            page.get_by_label("…or a new label").fill(name)
+            label_box = page.get_by_label("…or a new label")
+            if key_ms:
+                label_box.press_sequentially(name, delay=key_ms)
+            else:
+                label_box.fill(name)
             before = [page.locator(m).get_attribute("data-drawn")
                       for m in (MODEL_MAP, KMEANS_MAP)]
             started = time.monotonic()
@@ -262,7 +272,7 @@ def measure_rounds(url: str, table: Path, n_rows: int, rounds: int,
 
 
 def measure(n_rows: int, n_columns: int, rounds: int, lasso_points: int,
-            folder: Path, data: str = "separated") -> Measurement:
+            folder: Path, data: str = "separated", key_ms: int = KEY_MS) -> Measurement:
     """Everything for one table size, servers started and stopped here."""
     page = folder / "reference_page.py"
     page.write_text(REFERENCE_PAGE)
@@ -275,7 +285,7 @@ def measure(n_rows: int, n_columns: int, rounds: int, lasso_points: int,
     with running_studio(studio) as url:
         first, umap_map = measure_upload(url, table, n_rows)
     with running_studio(studio) as url:  # a fresh process, the same caches on disk
-        reopened, results = measure_rounds(url, table, n_rows, rounds, lasso_points)
+        reopened, results = measure_rounds(url, table, n_rows, rounds, lasso_points, key_ms)
     return Measurement(n_rows, n_columns, reference, first, umap_map, reopened, results)
 
 
@@ -323,6 +333,8 @@ def main(argv=None) -> int:
                         help="points per lasso (about; planned from the drawn map)")
     parser.add_argument("--data", choices=["separated", "touching"], default="separated",
                         help="blobs far apart (default) or touching (bench.speed --data)")
+    parser.add_argument("--key-ms", type=int, default=KEY_MS,
+                        help="milliseconds between keys as the label is typed (0: at once)")
     args = parser.parse_args(argv)
     if missing := chromium_missing():
         print(missing)
@@ -331,10 +343,12 @@ def main(argv=None) -> int:
     for n_rows in args.rows:
         with tempfile.TemporaryDirectory() as folder:
             measurements.append(measure(n_rows, args.columns, args.rounds, args.lasso,
-                                        Path(folder), args.data))
+                                        Path(folder), args.data, args.key_ms))
         if len(args.rows) > 1:  # a long run: show each size as soon as it is measured
             print(report(measurements[-1:]), "\n", flush=True)
-    print(f"{args.data.capitalize()} blobs, {args.columns} columns.")
+    typed = (f"labels typed {args.key_ms} ms a key" if args.key_ms
+             else "labels filled in at once")
+    print(f"{args.data.capitalize()} blobs, {args.columns} columns, {typed}.")
     print(report(measurements))
     return 0
 

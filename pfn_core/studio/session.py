@@ -101,11 +101,12 @@ def extend_colours(colours: Mapping[str, str], labels: Iterable) -> dict[str, st
 
 
 def run_caption(name: str, description: str, n_rows: int, n_anchors: int, seconds: float,
-                kept: bool, in_metric: bool = False) -> str:
+                kept: bool, in_metric: bool = False, guessed: bool = False) -> str:
     """The studio's line under the title: the data, what a re-cluster does, and how long the
     last one took (`kept`: the result was cached from an earlier run with these anchors;
     `in_metric`: distances were measured in the anchors' metric, ``pfn_core.anchor_metric``;
-    with no anchors it says how the model started, ``pfn_core.merging``).
+    with no anchors it says how the model started, ``pfn_core.merging``; `guessed`: the
+    fit started when the points were selected, ``speculation``).
     ``bench.studio_latency`` reads the time back from it."""
     note = (" Distances were measured in the anchors' own metric (5 or more anchors per "
             "class on average)." if in_metric else "")
@@ -122,5 +123,7 @@ def run_caption(name: str, description: str, n_rows: int, n_anchors: int, second
         f"re-clusters all {n_rows:,} rows from them in a few forward passes, with no "
         "fitting. "
         f"Re-clustered {n_rows:,} rows from {n_anchors} anchors in {seconds:.2f} s"
-        f"{' (kept from the last time these anchors were used)' if kept else ''}.{note}"
+        f"{' (kept from the last time these anchors were used)' if kept else ''}"
+        f"{' (started when the points were selected, as the label was typed)' if guessed else ''}"
+        f".{note}"
     )

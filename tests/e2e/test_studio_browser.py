@@ -16,7 +16,13 @@ from pathlib import Path
 
 import pytest
 
-from pfn_core.bench.studio_driver import CHROMIUM, CHROMIUM_ARGS, lasso, running_studio
+from pfn_core.bench.studio_driver import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    lasso,
+    running_studio,
+    wait_until_idle,
+)
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 NEW_LABEL = "west arc"
@@ -78,6 +84,7 @@ def test__lasso_and_name_points__reclusters_the_map_and_keeps_the_zoom(studio_ur
             selected = int(page.get_by_text("points selected").inner_text().split()[0])
             assert selected > 5
 
+            wait_until_idle(page)  # the selection's rerun is over: its fit has started
             page.get_by_label("…or a new label").fill(NEW_LABEL)
             assign = page.locator(".st-key-assign button")
             expect(assign).to_be_enabled(timeout=10_000)
@@ -91,6 +98,8 @@ def test__lasso_and_name_points__reclusters_the_map_and_keeps_the_zoom(studio_ur
             expect(model_map.locator(".pfn-legend")).to_contain_text(NEW_LABEL)
 
             assert _counts_text(page) != counts_before
+            # The fit was the one started when the points were selected, named on Assign.
+            expect(page.get_by_text("started when the points were selected")).to_be_visible()
             assert model_map.get_attribute("data-view") == zoomed  # zoom survived
             assert page.locator('[data-testid="stException"]').count() == 0
 
