@@ -58,9 +58,10 @@ def get_speculator() -> speculation.Speculator:
 
 
 def guess_next_fit(X: np.ndarray, anchors: dict[int, str], selection: list[int],
-                   scale_columns: bool, n_suggestions: int) -> None:
-    """Start fitting the selection named as a new label, before Assign is clicked."""
-    get_speculator().guess(X, anchors, selection, scale_columns, n_suggestions)
+                   scale_columns: bool, n_suggestions: int, existing: str | None) -> None:
+    """Start fitting the selection named as a new label (after naming it `existing`, the
+    label offered first, when given) before Assign is clicked."""
+    get_speculator().guess(X, anchors, selection, scale_columns, n_suggestions, existing)
 
 
 @st.cache_resource(show_spinner="Loading the model…")

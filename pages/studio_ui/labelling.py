@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from pages.studio_ui import anchor_actions as act
+from pfn_core.studio import anchors as anchor_ops
 from pfn_core.studio.plain_text import markdown_literal as plain
 
 
@@ -15,6 +16,13 @@ def render(anchors: dict[int, str], labels) -> None:
     with st.container(border=True):
         selection = ss["selection"]
         label_names = list(dict.fromkeys(sorted(set(anchors.values())) or sorted(set(labels))))
+        # A new selection offers first the label most of it is already in (a lasso that
+        # extends a label); the studio fits that naming in the background too.
+        if selection != ss.get("_offered_for"):
+            ss["_offered_for"] = list(selection)
+            ss["likely_label"] = anchor_ops.likely_label(anchors, labels, selection)
+            if ss["likely_label"] is not None:
+                ss["existing_label"] = ss["likely_label"]
         top = st.columns([2.2, 5.2, 1.2, 1, 1], vertical_alignment="bottom")
         top[0].markdown(
             f"**{len(selection)} points selected**" if selection

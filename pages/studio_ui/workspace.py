@@ -111,7 +111,7 @@ def render(table: Table, settings: Settings, Y: np.ndarray, map_id: str) -> None
                    anchors, fitted_model, derived["agreement"])
     if ss["selection"]:  # most selections are named next: fit that while the name is typed
         cached.guess_next_fit(X, anchors, ss["selection"], not settings.same_unit,
-                              N_SUGGESTIONS)
+                              N_SUGGESTIONS, ss.get("likely_label"))
     ss[session.SESSION_KEY] = session.StudioData(  # shared with the other pages
         name=table.name, frame=table.frame, X=X, feature_names=table.prepared.feature_names,
         truth=table.truth, anchors=dict(anchors), projection=Y,

@@ -89,6 +89,20 @@ def remove_anchors(anchors: Mapping[int, str], row_ids: Iterable[int]) -> dict[i
     return {r: label for r, label in anchors.items() if r not in dropped}
 
 
+def likely_label(anchors: Mapping[int, str], labels, row_ids: Iterable[int]) -> str | None:
+    """The user's label that more than half of the rows `row_ids` are clustered in (labels
+    (N,), the model's clusters), the one a selection most likely extends; None when no label
+    of ``anchors`` holds that many (new clusters such as "new 1" are not the user's)."""
+    rows = np.fromiter((int(r) for r in row_ids), dtype=np.int64)
+    if not len(rows) or not anchors:
+        return None
+    names, counts = np.unique(np.asarray(labels, dtype=object)[rows].astype(str),
+                              return_counts=True)
+    best = int(np.argmax(counts))
+    name = str(names[best])
+    return name if counts[best] * 2 > len(rows) and name in set(anchors.values()) else None
+
+
 def clear_anchors() -> dict[int, str]:
     """No anchors at all."""
     return {}

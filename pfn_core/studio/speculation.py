@@ -10,9 +10,12 @@ So the studio starts that fit in the background as soon as a selection is made
 (``Speculator.guess``), and the click on Assign finds it done, or waits for the rest of it
 (``Speculator.result_for``), instead of starting the fit then.
 
-Only a selection named with a label used nowhere else among the anchors matches a guess;
-naming it with an existing label, unlabelling or any other change fits as before. Guesses
-run one at a time on one background thread: a newer selection replaces a guess not yet
+A selection named with a label used nowhere else among the anchors matches that guess.
+Where most of the selected rows are already in one of the user's labels (a lasso that
+extends or corrects a label), the studio offers that label first, and the selection named
+with it is guessed too, before the new-label guess (``guess(existing=...)``). Any other
+change (another existing label, unlabelling, undo) fits on the click as before. Guesses run
+one at a time on one background thread: a newer selection drops the guesses not yet
 started, and the last ``KEPT_GUESSES`` are kept (for the studio's sessions together).
 
 Legend: N=rows, D=columns, K=clusters.
@@ -37,13 +40,15 @@ KEPT_GUESSES = 4  # each holds one fit's result: (N, K) float32 probabilities an
 
 @dataclass(frozen=True)
 class Guess:
-    """One background fit: `base` anchors with the rows `selection` named ``PLACEHOLDER``,
-    on the table whose ``table_key`` the future's result carries."""
+    """One background fit: `base` anchors with the rows `selection` named `name` (None:
+    ``PLACEHOLDER``, any new label), on the table whose ``table_key`` the future's result
+    carries."""
 
     base: Mapping[int, str]
     selection: frozenset
     settings: tuple  # (scale_columns, n_suggestions)
-    future: Future
+    future: Future | None
+    name: str | None = None
 
 
 def table_key(X: np.ndarray, scale_columns: bool) -> str:
@@ -53,14 +58,17 @@ def table_key(X: np.ndarray, scale_columns: bool) -> str:
 
 def named_selection(anchors: Mapping[int, str], guess: Guess) -> str | None:
     """The label `anchors` give the guess's selection, when they are exactly the guess's base
-    anchors with the selection named by one label used nowhere else; else None."""
+    anchors with the selection named by one label: the guess's own name, or for a new-label
+    guess any label used nowhere else; else None."""
     names = {anchors.get(row) for row in guess.selection}
     if len(names) != 1 or None in names:
         return None
     (name,) = names
+    if guess.name is not None and name != guess.name:
+        return None
     rest = {row: label for row, label in anchors.items() if row not in guess.selection}
     base_rest = {row: label for row, label in guess.base.items() if row not in guess.selection}
-    if rest != base_rest or name in rest.values():
+    if rest != base_rest or (guess.name is None and name in rest.values()):
         return None
     return name
 
@@ -87,24 +95,27 @@ class Speculator:
         self._worker = ThreadPoolExecutor(1, thread_name_prefix="pfn-guess")
 
     def guess(self, X: np.ndarray, anchors: Mapping[int, str], selection: Iterable[int],
-              scale_columns: bool, n_suggestions: int) -> None:
-        """Start fitting `anchors` with `selection` named as one new label (unless the same
-        guess exists); a guess still waiting for the worker is dropped for it."""
+              scale_columns: bool, n_suggestions: int, existing: str | None = None) -> None:
+        """Start fitting `anchors` with `selection` named as one new label, after fitting it
+        named `existing` (one of the anchors' labels) when given; guesses that exist already
+        are not fitted again, and those of other selections still waiting are dropped."""
         selection = frozenset(int(r) for r in selection)
         if not selection:
             return
         base = dict(anchors)
         settings = (bool(scale_columns), int(n_suggestions))
-        identity = (tuple(sorted(base.items())), tuple(sorted(selection)), settings)
+        this = (tuple(sorted(base.items())), tuple(sorted(selection)), settings)
         with self._lock:
-            if identity in self._guesses:
-                return
-            for waiting in [k for k, g in self._guesses.items() if g.future.cancel()]:
+            for waiting in [key for key, g in self._guesses.items()
+                            if key[:3] != this and g.future.cancel()]:
                 del self._guesses[waiting]  # not started: the newer selection goes first
-            guessed = {**base, **{row: PLACEHOLDER for row in selection}}
-            pairs = tuple(sorted(guessed.items()))
-            future = self._worker.submit(self._run, X, pairs, settings)
-            self._guesses[identity] = Guess(base, selection, settings, future)
+            for name in ([existing] if existing is not None else []) + [None]:
+                if (*this, name) in self._guesses:
+                    continue
+                guessed = {**base, **{row: name or PLACEHOLDER for row in selection}}
+                future = self._worker.submit(self._run, X, tuple(sorted(guessed.items())),
+                                             settings)
+                self._guesses[(*this, name)] = Guess(base, selection, settings, future, name)
             while len(self._guesses) > self._kept:
                 self._guesses.popitem(last=False)
 
@@ -131,5 +142,6 @@ class Speculator:
             except Exception:  # the fit asked for reports its own error
                 continue
             if guessed_key == key:
-                return renamed(result, name)
+                return renamed(result, name) if guess.name is None else {**result,
+                                                                        "guessed": True}
         return None

@@ -244,3 +244,19 @@ def test__one_anchor_per_blob__the_map_says_it_shows_the_models_own_clustering()
     assert not at.exception
     assert at.session_state["anchors"] == {0: "low", 60: "high"}
     assert any("the model's own clustering" in c.value for c in at.caption)
+
+
+def test__a_selection_inside_a_label__offers_it_first_and_assigning_it_uses_the_guess():
+    at = open_studio()
+    anchors = dict(at.session_state["anchors"])
+    row, name = next(iter(anchors.items()))
+    X = at.session_state["studio"].X
+    near = np.argsort(((X - X[row]) ** 2).sum(1))[:6]  # the anchor and its nearest rows
+    near = [int(r) for r in near if int(r) not in anchors][:4]
+    select(at, near)
+    assert at.session_state["likely_label"] == name
+    assert at.selectbox(key="existing_label").value == name
+    at.button(key="assign").click().run()
+    assert not at.exception
+    assert all(at.session_state["anchors"][r] == name for r in near)
+    assert any("started when the points were selected" in c.value for c in at.caption)

@@ -135,3 +135,15 @@ def test__anchors_from_csv__refuses_files_that_do_not_match_with_a_message(text,
 def test__assign_label__refuses_empty_long_or_multi_line_labels(label):
     with pytest.raises(ValueError, match="label"):
         assign_label({}, [1], label)
+
+
+def test__likely_label__is_the_users_label_holding_most_of_the_selection():
+    from pfn_core.studio.anchors import likely_label
+
+    labels = np.array(["a", "a", "b", "new 1", "new 1", "a"], dtype=object)
+    anchors = {0: "a", 2: "b"}
+    assert likely_label(anchors, labels, [0, 1, 5, 2]) == "a"
+    assert likely_label(anchors, labels, [0, 2]) is None  # no majority
+    assert likely_label(anchors, labels, [3, 4]) is None  # a new cluster is not a label
+    assert likely_label({}, labels, [0, 1]) is None
+    assert likely_label(anchors, labels, []) is None

@@ -53,6 +53,10 @@ def test__named_selection__matches_only_the_selection_named_by_a_new_label():
     assert named_selection({1: "a", 2: "b", 3: "c", 4: "d", 5: "c"}, guess) is None  # two names
     assert named_selection({1: "a", 3: "c", 4: "c", 5: "c"}, guess) is None  # 2 unlabelled
     assert named_selection({1: "a", 2: "b", 3: "c", 4: "c"}, guess) is None  # 5 left out
+    existing = Guess({1: "a", 2: "b", 5: "a"}, frozenset({3, 4, 5}), (True, 10), None, "a")
+    assert named_selection({1: "a", 2: "b", 3: "a", 4: "a", 5: "a"}, existing) == "a"
+    assert named_selection({1: "a", 2: "b", 3: "b", 4: "b", 5: "b"}, existing) is None
+    assert named_selection({1: "a", 2: "b", 3: "c", 4: "c", 5: "c"}, existing) is None
 
 
 def _counting_fit(calls: list, gate: threading.Event | None = None):
@@ -109,3 +113,17 @@ def test__a_guess_that_fails__leaves_the_fit_to_the_caller():
     X = np.arange(12.0).reshape(6, 2)
     speculator.guess(X, {}, [1], True, 10)
     assert speculator.result_for(X, {1: "n"}, True, 10) is None
+
+
+def test__an_existing_label_is_guessed_first__and_matched_by_its_own_name():
+    calls = []
+    gate = threading.Event()
+    speculator = Speculator(_counting_fit(calls, gate))
+    X = np.arange(12.0).reshape(6, 2)
+    speculator.guess(X, {0: "a"}, [2, 3], True, 10, existing="a")
+    speculator.guess(X, {0: "a"}, [2, 3], True, 10, existing="a")  # the same: not again
+    gate.set()
+    extended = speculator.result_for(X, {0: "a", 2: "a", 3: "a"}, True, 10)
+    assert list(extended["labels"][:4]) == ["a", "other", "a", "a"] and extended["guessed"]
+    assert speculator.result_for(X, {0: "a", 2: "n", 3: "n"}, True, 10) is not None
+    assert calls == [{0: "a", 2: "a", 3: "a"}, {0: "a", 2: PLACEHOLDER, 3: PLACEHOLDER}]
