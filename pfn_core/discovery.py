@@ -28,9 +28,8 @@ easiest first merge alone made K = M - 1: 29 for the studio's 600-row spirals sa
 the dev suite's sipu/spiral (312 rows, 15 sub-clusters). With it (eleventh session):
 sipu/spiral 14 -> 3 (ARI 0.27 -> 0.71), no other dev table changed (K exact 21 -> 22 of
 39, within one 26 -> 27, mean ARI 0.654 -> 0.665), nor any of 48 fresh prior draws
-(``bench.heldout --estimate-k``) or 32 short ones (250-1,000 rows); the spirals sample gets
-4 (true 3). sipu/spiral is the table that showed the problem: the bound is the method's
-premise, not a fit to it.
+(``bench.heldout --estimate-k``); the spirals sample gets 4 (true 3). sipu/spiral is the
+table that showed the problem: the bound is the method's premise, not a fit to it.
 
 Legend: N=rows, R=scored (pilot) rows, M=sub-clusters.
 """
