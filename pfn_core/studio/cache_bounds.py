@@ -38,6 +38,7 @@ SAMPLE_BYTES = 2 * MB  # the largest bundled sample (digits, 1,797 x 65) as a Da
 HOVER_LINE_BYTES = 512  # one row's hover text ('column: value' lines, a few columns)
 TEACHING_ENTRY_BYTES = 1 * MB  # How it works: tasks of at most 800 points (its sliders)
 MODEL_INPUT_DIM = 16  # the shipped model's feature columns (weights/, ModelConfig.input_dim)
+ANCHOR_ENTRY_BYTES = 104  # one anchor in a dict: its slot, its int key, a pointer to its label
 
 
 def entries_within(budget_bytes: int, largest_entry_bytes: int) -> int:
@@ -50,6 +51,13 @@ def fit_result_bytes(n_rows: int = limits.MAX_ROWS, n_clusters: int = limits.MAX
     """One ``cluster`` result: proba (N, K) float32, confidence (N,) float32, labels (N,) as
     pointers to K shared strings."""
     return n_rows * (4 * n_clusters + 4 + 8) + n_clusters * STRING_BYTES
+
+
+def guess_bytes(n_rows: int = limits.MAX_ROWS, n_clusters: int = limits.MAX_LABELS) -> int:
+    """One background fit of the next labelling (``speculation.Guess``): its result, as
+    ``fit_result_bytes``, and the anchors it started from (a dict of at most N entries,
+    ``ANCHOR_ENTRY_BYTES`` each)."""
+    return fit_result_bytes(n_rows, n_clusters) + n_rows * ANCHOR_ENTRY_BYTES
 
 
 def map_bytes(n_rows: int = limits.MAX_ROWS) -> int:
@@ -93,6 +101,9 @@ def method_labels_bytes(n_rows: int = limits.MAX_ROWS) -> int:
 # ---------------------------------------------------------------- budgets and counts
 FIT_RESULTS_BUDGET = 256 * MB
 FIT_RESULTS = entries_within(FIT_RESULTS_BUDGET, fit_result_bytes())  # 6 at the limits
+GUESSES_BUDGET = 160 * MB
+GUESSES = entries_within(GUESSES_BUDGET, guess_bytes())  # 3 at the limits: one selection's
+# two guesses (an existing label, a new one) and the one before
 MAPS = 16  # per map cache (Streamlit's and projection's own): 16 x 0.8 MB at the limits
 KMEANS_LABELS = 16  # 16 x 0.8 MB at the limits
 FEATURES_BUDGET = 2048 * MB
@@ -129,6 +140,8 @@ class CacheBound:
 IN_MEMORY = (
     CacheBound("pages/studio_ui/cached.py: cluster", FIT_RESULTS,
                lambda n, c, k: fit_result_bytes(n, k)),
+    CacheBound("pfn_core/studio/speculation.py: guessed fits", GUESSES,
+               lambda n, c, k: guess_bytes(n, k)),
     CacheBound("pages/studio_ui/cached.py: project_map", MAPS, lambda n, c, k: map_bytes(n)),
     CacheBound("pfn_core/studio/projection.py: in-memory maps", MAPS,
                lambda n, c, k: map_bytes(n)),
@@ -163,6 +176,6 @@ def in_memory_bytes(n_rows: int = limits.MAX_ROWS, n_columns: int = limits.MAX_C
     """The most the studio's in-memory caches hold for tables of N rows and C columns.
 
     >>> round(in_memory_bytes() / 2**30, 1)  # at the limits, in GiB
-    10.2
+    10.3
     """
     return sum(cache.bytes(n_rows, n_columns, n_clusters) for cache in IN_MEMORY)

@@ -31,11 +31,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pfn_core.studio import result_cache
+from pfn_core.studio import cache_bounds, result_cache
 from pfn_core.studio.fit_result import studio_fit
 
 PLACEHOLDER = "\x00selection"  # no label can hold a control character (anchors.label_name)
-KEPT_GUESSES = 4  # each holds one fit's result: (N, K) float32 probabilities and N labels
+KEPT_GUESSES = cache_bounds.GUESSES  # each holds one fit's result and its anchors
 
 
 @dataclass(frozen=True)
