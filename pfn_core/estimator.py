@@ -50,6 +50,14 @@ from pfn_core.without_anchors import DEFAULT_OVERSEED, clustering_without_anchor
 
 DEFAULT_REFINE_ROUNDS = 1
 REFINE_POOL = 0.8  # extra anchors come from the surest 80% of each predicted class
+# With a full set of tokens per class the refining round's pilot scores this many rows (see
+# ``_cluster_from_anchors``). Until the eleventh session that round was skipped; lassos of 40
+# (``bench.lasso_anchors --per-cluster 40``) then scored 0.672 on the dev suite, with the
+# round 0.684 (1,024 rows) or 0.683 (4,096), held out 0.730 -> 0.732; random shares of the
+# rows labelled (``bench.many_anchors``) 0.854 / 0.867 -> 0.854 / 0.868. It costs a pass:
+# ``bench.speed --anchors many1000`` re-clusters 0.24 -> 0.26 s at 10,000 rows, 0.32 -> 0.41 s
+# at 100,000 (there the context's paths, not the rows scored, make the pass's cost).
+FULL_CLASSES_PILOT_ROWS = 1024
 
 
 @functools.lru_cache(maxsize=1)
@@ -363,8 +371,9 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
 
         n_user_classes: how many leading classes hold the user's anchors (the rest are new
         clusters' pseudo-anchors, ``new_clusters.with_new_clusters``); None: all of them.
-        The refining round is skipped once every user class sends a full set of tokens:
-        the new clusters' pseudo-anchors are already spread over their sub-clusters."""
+        Once every user class sends a full set of tokens, the refining round's pilot scores
+        only the first ``FULL_CLASSES_PILOT_ROWS`` rows: its extra anchors still show the
+        model each class's extent, which a lasso's anchors, one patch of it, do not."""
         anchor_index = prepared.anchor_index
         classes, anchor_class = prepared.classes, prepared.anchor_class
         # The context: every anchor of a class with few, a uniform sample of a class with
@@ -373,13 +382,14 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
             anchor_index, anchor_class, prepared.content_rank[anchor_index])
         rounds = self.refine_rounds
         tokens = np.bincount(context_class, minlength=len(classes))[:n_user_classes]
-        if tokens.min() >= CONTEXT_PER_CLASS:
-            rounds = 0  # every class already sends a full set of tokens: nothing to add
+        pilot = None  # the usual pilot rows (``pilot_rows``)
+        if tokens.min() >= CONTEXT_PER_CLASS:  # every class sends a full set of tokens
+            pilot = pilot_rows(prepared, FULL_CLASSES_PILOT_ROWS)
         self.n_context_anchors_ = len(context)
         index, index_class = context, context_class
         for _ in range(rounds):
             extra, extra_class = self._pick_anchors(prepared, index, index_class, len(classes),
-                                                    self.refine_anchors, anchor_index)
+                                                    self.refine_anchors, anchor_index, pilot)
             index = np.concatenate([context, extra])
             index_class = np.concatenate([context_class, extra_class])
         proba, fitted_pass = self._full_pass(prepared, index, index_class, len(classes),

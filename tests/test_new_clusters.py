@@ -74,24 +74,34 @@ def test__discover__finds_nothing_new_when_every_cluster_is_anchored():
     np.testing.assert_allclose(est.proba_, plain.proba_)
 
 
-def test__discover__with_full_user_classes_the_widened_fit_adds_no_refining_pass(monkeypatch):
+def test__discover__with_full_user_classes_the_widened_fit_refines_from_a_short_pilot(
+        monkeypatch):
+    from pfn_core.estimator import FULL_CLASSES_PILOT_ROWS
+
     rng = np.random.default_rng(5)
-    centres, sizes = [(0, 0), (10, 0), (5, 9)], [150, 150, 30]
+    centres, sizes = [(0, 0), (10, 0), (5, 9)], [700, 700, 100]
     X = np.concatenate([rng.normal(c, 0.8, (n, 2)) for c, n in zip(centres, sizes, strict=True)])
     y = np.full(len(X), -1)
-    y[:40], y[150:190] = 0, 1  # lassos: 40 anchors each, more than a class's 32 tokens
+    y[:40], y[700:740] = 0, 1  # lassos: 40 anchors each, more than a class's 32 tokens
     from pfn_core.table_views import clear_table_views
 
-    passes = []  # the small unlabelled blob gets fewer than 32 pseudo-anchors
+    passes = []  # (classes, rows scored) of every pass
     original = PFNClusterer._pass
-    monkeypatch.setattr(PFNClusterer, "_pass",
-                        lambda self, *a, **k: passes.append(a[3]) or original(self, *a, **k))
+
+    def counted(self, *a, **k):
+        rows = k.get("rows")
+        passes.append((a[3], len(X) if rows is None else len(rows)))
+        return original(self, *a, **k)
+
+    monkeypatch.setattr(PFNClusterer, "_pass", counted)
     clear_table_views()
     est = PFNClusterer().fit(X, y)
-    assert list(est.classes_) == [0, 1, "new 1"] and (est.labels_[300:] == "new 1").all()
-    # The table's sub-clusters, discovery's pass, then the widened fit's last pass: no
-    # refining pass in between.
-    assert len(passes) == 3 and passes[-1] == 3
+    assert list(est.classes_) == [0, 1, "new 1"] and (est.labels_[1400:] == "new 1").mean() > 0.9
+    # The table's sub-clusters, discovery's pass, the refining round's short pilot (the
+    # lassos are one patch of each class: its extra anchors show each class's extent),
+    # then the widened fit's last pass.
+    assert len(passes) == 4 and passes[2] == (3, FULL_CLASSES_PILOT_ROWS)
+    assert passes[-1][0] == 3
 
 
 def test__candidate_subclusters__are_found_once_per_table_in_its_own_metric(monkeypatch):
