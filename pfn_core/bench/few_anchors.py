@@ -21,6 +21,7 @@ model's fits that kept its own clustering.
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 
 import numpy as np
@@ -49,19 +50,22 @@ def few_anchor_tasks(draws: int):
     return tasks
 
 
-def score_task(X, y, levels=LEVELS, seeds=ANCHOR_SEEDS) -> dict:
+def score_task(X, y, levels=LEVELS, seeds=ANCHOR_SEEDS, settings: dict | None = None) -> dict:
     """-> {(level, method): mean ARI over seeds}, and {(level, "kept"): share of the default
-    model's fits that kept its own clustering}"""
+    model's fits that kept its own clustering}; `settings`: PFNClusterer settings over its
+    defaults, for both model columns"""
     scores: dict = {}
     for level in levels:
         for seed in seeds:
             anchors = draw_anchors(y, level, seed)
             y_partial = partial_labels(y, anchors)
 
-            model = PFNClusterer().fit(X, y_partial)
+            settings = settings or {}
+            model = PFNClusterer(**settings).fit(X, y_partial)
             labels = {"model": model.labels_,
                       "model, own clustering off":
-                          PFNClusterer(own_clustering=False).fit_predict(X, y_partial)}
+                          PFNClusterer(**{**settings, "own_clustering": False}).fit_predict(
+                              X, y_partial)}
             labels.update({LABELS[name]: run(X, y_partial, len(np.unique(y)), seed)
                            for name, run in ANCHORED.items()})
             for method, predicted in labels.items():
@@ -71,12 +75,12 @@ def score_task(X, y, levels=LEVELS, seeds=ANCHOR_SEEDS) -> dict:
     return {key: statistics.mean(values) for key, values in scores.items()}
 
 
-def few_anchors_table(draws: int, levels=LEVELS) -> list[str]:
+def few_anchors_table(draws: int, levels=LEVELS, settings: dict | None = None) -> list[str]:
     """Markdown rows: per family and level (anchors per cluster), each method's mean ARI,
     the share kept and the model's gap to the best baseline."""
     by_family: dict = {}
     for family, X, y in few_anchor_tasks(draws):
-        by_family.setdefault(family, []).append(score_task(X, y, levels))
+        by_family.setdefault(family, []).append(score_task(X, y, levels, settings=settings))
     methods = ["model", "model, own clustering off"] + [LABELS[name] for name in ANCHORED]
     baselines = methods[2:]
     lines = ["| family | anchors per cluster | " + " | ".join(methods)
@@ -109,6 +113,9 @@ def main(argv=None) -> int:
     parser.add_argument("--threads", type=int, help="torch CPU threads")
     parser.add_argument("--levels", type=int, nargs="+", default=list(LEVELS),
                         help="anchors per cluster (default: 1 3)")
+    parser.add_argument("--model-kwargs", type=json.loads, default={}, metavar="JSON",
+                        help="PFNClusterer settings over its defaults, e.g. "
+                             "'{\"anchor_metric\": false}'")
     args = parser.parse_args(argv)
     if args.draws < 1:
         parser.error("--draws must be at least 1")
@@ -118,7 +125,9 @@ def main(argv=None) -> int:
     levels = ", ".join(map(str, args.levels))
     print(f"{levels} anchors per cluster on held-out tables ({args.draws} per family, "
           "anchor seeds 0-2), mean ARI on non-anchor rows:\n")
-    print("\n".join(few_anchors_table(args.draws, args.levels)))
+    if args.model_kwargs:
+        print(f"Model settings over the defaults: {args.model_kwargs}\n")
+    print("\n".join(few_anchors_table(args.draws, args.levels, args.model_kwargs)))
     return 0
 
 

@@ -22,3 +22,19 @@ def test__score_task__scores_both_model_arms_the_baselines_and_the_share_kept(tw
     assert scores[(1, "model")] == 1.0 and scores[(1, "model, own clustering off")] == 1.0
     assert 0.0 <= scores[(1, "kept")] <= 1.0
     assert (1, "seeded K-means") in scores
+
+
+def test__score_task__passes_model_settings_to_both_model_arms(two_blobs, monkeypatch):
+    X, _ = two_blobs
+    y = np.repeat([0, 1], 50)
+    seen = []
+    original = few_anchors.PFNClusterer.__init__
+
+    def recording(self, **kwargs):
+        seen.append(kwargs)
+        original(self, **kwargs)
+
+    monkeypatch.setattr(few_anchors.PFNClusterer, "__init__", recording)
+    few_anchors.score_task(X, y, levels=(1,), seeds=(0,), settings={"anchor_metric": False})
+    assert seen == [{"anchor_metric": False},
+                    {"anchor_metric": False, "own_clustering": False}]
