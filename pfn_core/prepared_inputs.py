@@ -16,9 +16,15 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from scipy.spatial import cKDTree
 
-from pfn_core.anchor_metric import uses_anchor_metric, within_class_whitening
+from pfn_core.anchor_metric import (
+    ONE_PIECE_MIN_SHRINKAGE,
+    uses_anchor_metric,
+    within_class_whitening,
+)
 from pfn_core.checkpoint import SHIPPED_WEIGHTS, load_model
+from pfn_core.graph_pieces import graph_components, graph_pieces
 from pfn_core.preprocessing import resolve_column_scaling, validate_features
 from pfn_core.table_views import TableViews, table_views
 
@@ -154,17 +160,43 @@ def with_anchor_metric(prepared: PreparedInputs) -> PreparedInputs:
     if prepared.in_anchor_metric or not uses_anchor_metric(len(prepared.anchor_index),
                                                            len(prepared.classes)):
         return prepared
+    # Half weight at most for the anchors' scatter, unless a class is several islands
+    # (``anchor_metric.ONE_PIECE_MIN_SHRINKAGE``).
+    floor = 0.0 if classes_span_pieces(prepared) else ONE_PIECE_MIN_SHRINKAGE
     views = views_in_anchor_metric(prepared.views, prepared.anchor_index,
-                                   prepared.anchor_class, prepared.model.config.input_dim)
+                                   prepared.anchor_class, prepared.model.config.input_dim,
+                                   floor)
     return replace(prepared, views=views, in_anchor_metric=True)
 
 
+def classes_span_pieces(prepared: PreparedInputs) -> bool:
+    """Whether some class's anchors lie in more than one piece of the table's neighbour
+    graph (``graph_pieces``; an anchor is in the piece of its nearest base landmark). The
+    pieces are unions of the graph's components, so the components answer first, and the
+    pieces are looked at only where a class spans several components."""
+    table = prepared.in_table_metric()
+    base_rows = table.views.base_graph.rows
+    position = np.full(len(prepared.X), -1, dtype=np.int64)
+    position[base_rows] = np.arange(len(base_rows))
+    at = position[prepared.anchor_index]
+    elsewhere = at < 0
+    if elsewhere.any():
+        tree = cKDTree(table.geometry[base_rows])
+        at[elsewhere] = tree.query(table.geometry[prepared.anchor_index[elsewhere]])[1]
+
+    def spans(part: np.ndarray) -> bool:
+        pairs = np.unique(np.stack([prepared.anchor_class, part[at]]), axis=1)
+        return pairs.shape[1] > len(np.unique(prepared.anchor_class))
+
+    return spans(graph_components(table)) and spans(graph_pieces(table))
+
+
 def views_in_anchor_metric(views: TableViews, index: np.ndarray, index_class: np.ndarray,
-                           input_dim: int) -> TableViews:
+                           input_dim: int, min_shrinkage: float = 0.0) -> TableViews:
     """The table's views rebuilt in the metric of anchors `index` (A,) of classes
     `index_class` (A,) (``anchor_metric.within_class_whitening``)."""
     whitening = within_class_whitening(views.geometry, index, index_class,
-                                       views.content_rank[index])
+                                       views.content_rank[index], min_shrinkage)
     return views.in_metric(whitening, input_dim)
 
 

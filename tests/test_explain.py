@@ -46,4 +46,6 @@ def test__metric_view__only_with_enough_anchors_and_then_rounder_clusters():
     seen = metric_view(X, y)
     assert seen.shape == (300, 2)
     spread = np.stack([seen[truth == c] - seen[truth == c].mean(0) for c in (0, 1)]).std((0, 1))
-    assert spread.max() / spread.min() < 2  # 12:1 as drawn
+    # 12:1 as drawn; 2.2:1 with the anchors' scatter given half the weight
+    # (anchor_metric.ONE_PIECE_MIN_SHRINKAGE)
+    assert spread.max() / spread.min() < 3
