@@ -45,18 +45,14 @@ from pfn_core.prepared_inputs import (  # noqa: F401  (cached_model, split_targe
     with_anchor_metric,
 )
 from pfn_core.preprocessing import SCALINGS, transform_views, validate_features
-from pfn_core.seeding import confident_anchors
+from pfn_core.seeding import anchors_from_pilot
 from pfn_core.without_anchors import DEFAULT_OVERSEED, clustering_without_anchors
 
 DEFAULT_REFINE_ROUNDS = 1
-REFINE_POOL = 0.8  # extra anchors come from the surest 80% of each predicted class
-# With a full set of tokens per class the refining round's pilot scores this many rows (see
-# ``_cluster_from_anchors``). Until the eleventh session that round was skipped; lassos of 40
-# (``bench.lasso_anchors --per-cluster 40``) then scored 0.672 on the dev suite, with the
-# round 0.684 (1,024 rows) or 0.683 (4,096), held out 0.730 -> 0.732; random shares of the
-# rows labelled (``bench.many_anchors``) 0.854 / 0.867 -> 0.854 / 0.868. It costs a pass:
-# ``bench.speed --anchors many1000`` re-clusters 0.24 -> 0.26 s at 10,000 rows, 0.32 -> 0.41 s
-# at 100,000 (there the context's paths, not the rows scored, make the pass's cost).
+# With a full set of tokens per class the refining round's pilot scores this many rows
+# (``_cluster_from_anchors``; until the eleventh session the round was skipped there: lassos
+# of 40 per class 0.672 -> 0.684 on the dev suite, one pass more; BENCHMARKS.md, "Lasso
+# anchors").
 FULL_CLASSES_PILOT_ROWS = 1024
 
 
@@ -348,23 +344,11 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
         """A pass whose only use is to pick `per_class` extra anchors per class: it scores
         the pilot rows (``pilot_rows``: all rows, or on longer tables the first PILOT_ROWS
         in content order; queries are independent, so those rows get the same probabilities
-        as in a full pass) and picks among them (``_anchors_from_pilot``); `pilot`: other
+        as in a full pass) and picks among them (``seeding.anchors_from_pilot``); `pilot`: other
         sorted row ids to score instead. -> (rows (A',), classes (A',))"""
         pilot = pilot_rows(prepared) if pilot is None else pilot
         proba = self._pass(prepared, index, index_class, n_classes, rows=pilot)
-        return self._anchors_from_pilot(prepared, proba, per_class, exclude, pilot)
-
-    @staticmethod
-    def _anchors_from_pilot(prepared: PreparedInputs, pilot_proba, per_class: int,
-                            exclude, pilot) -> tuple[np.ndarray, np.ndarray]:
-        """`per_class` extra anchors per class among the pilot rows, spread over the surer
-        part of each predicted class (``seeding.confident_anchors``), none from `exclude`.
-        pilot_proba (R, K) for the sorted rows `pilot` (R,) -> (rows (A',), classes (A',))"""
-        excluded = np.flatnonzero(np.isin(pilot, np.asarray(exclude, dtype=np.int64)))
-        positions, classes = confident_anchors(pilot_proba, per_class, excluded,
-                                               pool=REFINE_POOL,
-                                               tie_break=prepared.content_rank[pilot])
-        return pilot[positions], classes
+        return anchors_from_pilot(proba, pilot, per_class, exclude, prepared.content_rank)
 
     def _cluster_from_anchors(self, prepared: PreparedInputs, n_user_classes: int | None = None):
         """-> classes (K,) sorted anchor labels, proba (N, K); anchors one-hot.

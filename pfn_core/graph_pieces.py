@@ -108,6 +108,16 @@ def nearest_in_other_components(points: np.ndarray, component: np.ndarray,
     return gap, nearest
 
 
+def base_positions(table, rows: np.ndarray, nearest_base_rows: np.ndarray) -> np.ndarray:
+    """Where `rows` (R,) sit among the base landmarks, in the order of ``graph_pieces``'s
+    output: a row's own position when it is a base landmark, else that of its nearest one,
+    `nearest_base_rows` (R,) row ids. -> (R,)"""
+    base_rows = table.views.base_graph.rows
+    position = np.full(len(table.X), -1, dtype=np.int64)
+    position[base_rows] = np.arange(len(base_rows))
+    return np.where(position[rows] >= 0, position[rows], position[nearest_base_rows])
+
+
 def big_pieces(table, min_share: float = PIECE_MIN_SHARE) -> tuple[np.ndarray, np.ndarray]:
     """The pieces that count: at least `min_share` of the base landmarks (and
     ``PIECE_MIN_LANDMARKS``). -> (piece (B,) of every base landmark as ``graph_pieces``,

@@ -102,11 +102,16 @@ import numpy as np
 
 from pfn_core.carry import carry_with_anchors, representative_anchors, scored_rows
 from pfn_core.discovery import SUBCLUSTER_ANCHORS, groups_after, merge_heights
-from pfn_core.graph_pieces import PIECE_MIN_LANDMARKS, big_pieces, graph_components
+from pfn_core.graph_pieces import (
+    PIECE_MIN_LANDMARKS,
+    base_positions,
+    big_pieces,
+    graph_components,
+)
 from pfn_core.inference import FittedPass, ScoringContext, merge_columns, score_rows
 from pfn_core.merging import graph_cut_fraction
 from pfn_core.prepared_inputs import pilot_rows
-from pfn_core.seeding import density_peak_seeds
+from pfn_core.seeding import anchors_from_pilot, density_peak_seeds
 from pfn_core.without_anchors import DEFAULT_OVERSEED
 
 NEW_SUBCLUSTERS = 48  # candidate sub-clusters beside the anchored classes
@@ -188,12 +193,8 @@ def unanchored_pieces(prepared, per_piece: int = PIECE_ANCHORS) -> tuple[np.ndar
     -> (rows (P,), piece (P,) numbered 0.. per piece)"""
     none = np.zeros(0, np.int64), np.zeros(0, np.int64)
     table = prepared.in_table_metric()
-    base_rows = table.views.base_graph.rows
-    position = np.full(len(prepared.X), -1, dtype=np.int64)
-    position[base_rows] = np.arange(len(base_rows))
-    nearest = prepared.attachment.rows[prepared.anchor_index, 0]
-    at = np.where(position[prepared.anchor_index] >= 0, position[prepared.anchor_index],
-                  position[nearest])
+    at = base_positions(table, prepared.anchor_index,
+                        prepared.attachment.rows[prepared.anchor_index, 0])
     # The common case first, cheaply: every component large enough to count holds an
     # anchor, so every piece (a union of components) does too.
     component = graph_components(table)
@@ -205,7 +206,7 @@ def unanchored_pieces(prepared, per_piece: int = PIECE_ANCHORS) -> tuple[np.ndar
     free = big[~np.isin(big, piece[at])]
     rows, numbers = [], []
     for number, p in enumerate(free):
-        members = base_rows[piece == p]
+        members = table.views.base_graph.rows[piece == p]
         chosen = members[np.argsort(prepared.content_rank[members], kind="stable")[:per_piece]]
         rows.append(chosen)
         numbers.append(np.full(len(chosen), number))
@@ -236,8 +237,8 @@ def find_new_clusters(estimator, prepared, max_new: int = MAX_NEW,
     rows = pilot_rows(prepared, DISCOVERY_ROWS)
     sub_proba = candidate_subclusters(estimator, prepared.in_table_metric(), n_sub, rows)
     taken = np.concatenate([prepared.anchor_index, piece_index])
-    sub_index, sub_class = estimator._anchors_from_pilot(
-        prepared, sub_proba, SUBCLUSTER_ANCHORS, taken, rows)
+    sub_index, sub_class = anchors_from_pilot(sub_proba, rows, SUBCLUSTER_ANCHORS, taken,
+                                              prepared.content_rank)
     # The anchors enter as the anchored fit's context does: a uniform sample of a class
     # with many (``carry.representative_anchors``), so a lasso of hundreds costs no more.
     context, context_class = representative_anchors(

@@ -24,7 +24,7 @@ from pfn_core.anchor_metric import (
     within_class_whitening,
 )
 from pfn_core.checkpoint import SHIPPED_WEIGHTS, load_model
-from pfn_core.graph_pieces import graph_components, graph_pieces
+from pfn_core.graph_pieces import base_positions, graph_components, graph_pieces
 from pfn_core.preprocessing import resolve_column_scaling, validate_features
 from pfn_core.table_views import TableViews, table_views
 
@@ -176,13 +176,10 @@ def classes_span_pieces(prepared: PreparedInputs) -> bool:
     pieces are looked at only where a class spans several components."""
     table = prepared.in_table_metric()
     base_rows = table.views.base_graph.rows
-    position = np.full(len(prepared.X), -1, dtype=np.int64)
-    position[base_rows] = np.arange(len(base_rows))
-    at = position[prepared.anchor_index]
-    elsewhere = at < 0
-    if elsewhere.any():
-        tree = cKDTree(table.geometry[base_rows])
-        at[elsewhere] = tree.query(table.geometry[prepared.anchor_index[elsewhere]])[1]
+    # The table's attachment is not built for a fit in the anchors' metric: a tree on the
+    # base landmarks finds the anchors' nearest ones instead.
+    nearest = cKDTree(table.geometry[base_rows]).query(table.geometry[prepared.anchor_index])[1]
+    at = base_positions(table, prepared.anchor_index, base_rows[nearest])
 
     def spans(part: np.ndarray) -> bool:
         pairs = np.unique(np.stack([prepared.anchor_class, part[at]]), axis=1)

@@ -88,3 +88,19 @@ def confident_anchors(proba: np.ndarray, per_class: int, exclude: np.ndarray,
         indices.append(chosen)
         classes.append(np.full(len(chosen), c))
     return np.concatenate(indices).astype(np.int64), np.concatenate(classes).astype(np.int64)
+
+
+REFINE_POOL = 0.8  # extra anchors come from the surest 80% of each predicted class
+
+
+def anchors_from_pilot(pilot_proba: np.ndarray, pilot: np.ndarray, per_class: int, exclude,
+                       content_rank: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """`per_class` extra anchors per class among the pilot rows, spread over the surer part
+    of each predicted class (``confident_anchors`` with ``REFINE_POOL``), none from
+    `exclude`; ties go to the lower content rank.
+    pilot_proba (R, K) for the sorted rows `pilot` (R,), content_rank (N,)
+    -> (rows (A',), classes (A',))"""
+    excluded = np.flatnonzero(np.isin(pilot, np.asarray(exclude, dtype=np.int64)))
+    positions, classes = confident_anchors(pilot_proba, per_class, excluded,
+                                           pool=REFINE_POOL, tie_break=content_rank[pilot])
+    return pilot[positions], classes

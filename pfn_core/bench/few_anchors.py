@@ -55,12 +55,12 @@ def score_task(X, y, levels=LEVELS, seeds=ANCHOR_SEEDS, settings: dict | None = 
     model's fits that kept its own clustering}; `settings`: PFNClusterer settings over its
     defaults, for both model columns"""
     scores: dict = {}
+    settings = settings or {}
     for level in levels:
         for seed in seeds:
             anchors = draw_anchors(y, level, seed)
             y_partial = partial_labels(y, anchors)
 
-            settings = settings or {}
             model = PFNClusterer(**settings).fit(X, y_partial)
             labels = {"model": model.labels_,
                       "model, own clustering off":
