@@ -19,6 +19,13 @@ Draws use ``numpy.random.default_rng(6000 + index)`` (principal components) and
 defaults (``scale_columns="auto"``), the model forced to z-score, and the protocol's anchored
 baselines (1-NN, label spreading, seeded K-means).
 
+K estimation (``--estimate-k``) runs on fresh prior draws (``default_rng(8000 + index)``,
+2 to 8 clusters) and on tables with more clusters than the prior ever draws
+(``many_blobs_task``, ``default_rng(8100 + index)`` well apart and ``8200 + index``
+touching, twice as many draws as per prior family): the dev suite's many-cluster sets (d31,
+a1, s3) are read as 2 or 3 clusters, and these say whether that is many clusters as such or
+clusters that touch. Neither family chose any setting.
+
 Legend: N=rows, D=columns, K=clusters.
 """
 
@@ -40,16 +47,41 @@ CLIFF_LEVELS = (1, 3)
 ANCHOR_SEEDS = (0, 1, 2)
 OVERLAP_DISTANCE = 1.6  # two-sigma balls of unit Gaussians this far apart overlap by 60%
 K_FIRST_SEED = 8000
+# Beyond the prior's 2 to 8 clusters: (row name, centre separation range, first seed).
+MANY_BLOBS = (("many blobs, well apart (10-30 clusters)", (3.0, 6.0), 8100),
+              ("many blobs, touching (10-30 clusters)", (1.5, 2.5), 8200))
 
 
-def prior_draw(draw, seed: int):
+def prior_draw(draw, seed: int, n_rows: int | None = None):
     """One fresh table from prior family `draw` (a ``prior.FAMILIES`` function), drawn from
     ``default_rng(seed)``: 2 to 8 clusters, 2 to 20 columns, 300 to 2,000 rows, as every
-    held-out prior benchmark draws them. -> X (N, D), y (N,)"""
+    held-out prior benchmark draws them (`n_rows`: that many instead; the rest of the draw
+    is the same). -> X (N, D), y (N,)"""
     rng = np.random.default_rng(seed)
     n_clusters = int(rng.integers(2, 9))
     n_dims = int(rng.choice([2, 2, 3, 8, 20]))
-    return draw(rng, int(rng.integers(300, 2000)), n_clusters, n_dims)
+    drawn_rows = int(rng.integers(300, 2000))
+    return draw(rng, drawn_rows if n_rows is None else n_rows, n_clusters, n_dims)
+
+
+def many_blobs_task(rng: np.random.Generator, separation: tuple[float, float]):
+    """-> X (N, D), y (N,): 10 to 30 Gaussian clusters in 2 to 8 columns, 40 to 160 rows
+    each, each cluster's spread 0.7 to 1.3, centres at least `separation` (a range, drawn
+    per table) standard deviations apart: well apart at (3, 6), touching at (1.5, 2.5), as
+    in the dev suite's d31 and a1."""
+    n_clusters, n_dims = int(rng.integers(10, 31)), int(rng.integers(2, 9))
+    apart = rng.uniform(*separation)
+    box = apart * n_clusters ** (1.0 / n_dims) * 1.2  # room for every centre at that spacing
+    centres = []
+    while len(centres) < n_clusters:  # rejection: keep a centre far enough from the rest
+        candidate = rng.uniform(-box, box, n_dims)
+        if all(np.linalg.norm(candidate - c) >= apart for c in centres):
+            centres.append(candidate)
+    sizes = rng.integers(40, 161, n_clusters)
+    spreads = rng.uniform(0.7, 1.3, n_clusters)
+    X = np.concatenate([rng.normal(c, s, (n, n_dims))
+                        for c, s, n in zip(centres, spreads, sizes, strict=True)])
+    return X, np.repeat(np.arange(n_clusters), sizes)
 
 
 def principal_components_task(rng: np.random.Generator, n_rows: int = 800):
@@ -157,6 +189,15 @@ def estimate_k_table(draws_per_family: int = 4) -> list[str]:
         total.extend(found)
         lines.append(_k_row(family, found))
     lines.append(_k_row("all prior draws", total))
+    for name, separation, first_seed in MANY_BLOBS:
+        found = []
+        for index in range(2 * draws_per_family):
+            X, y = many_blobs_task(np.random.default_rng(first_seed + index), separation)
+            est = PFNClusterer().fit(X)
+            k = len(np.unique(y))
+            found.append((est.n_clusters_ == k, abs(est.n_clusters_ - k) <= 1,
+                          adjusted_rand_score(y, est.labels_)))
+        lines.append(_k_row(name, found))
     return lines
 
 

@@ -16,6 +16,10 @@ anchored baselines (1-NN, label spreading, seeded K-means). "kept" is the share 
 model's fits that kept its own clustering.
 
     python -m pfn_core.bench.few_anchors --draws 6 --threads 1
+
+``--rows N`` draws the prior families' tables N rows long (same seeds; the Gaussian
+mixtures are left out): the check for settings that only matter on long tables, such as
+how many rows the transformer scores (``carry.MODEL_ROWS``).
 """
 
 from __future__ import annotations
@@ -39,13 +43,16 @@ MIXTURE_FIRST_SEED = 500  # as bench.new_clusters --synthetic
 PRIOR_FIRST_SEED = 9000
 
 
-def few_anchor_tasks(draws: int):
-    """-> list of (family, X (N, D), y (N,)): `draws` tables of each family."""
-    tasks = [("Gaussian mixtures", *synthetic_mixture(MIXTURE_FIRST_SEED + index))
-             for index in range(draws)]
+def few_anchor_tasks(draws: int, n_rows: int | None = None):
+    """-> list of (family, X (N, D), y (N,)): `draws` tables of each family; with `n_rows`,
+    only the prior families, each table that long (``cliffs.prior_draw``)."""
+    tasks = []
+    if n_rows is None:
+        tasks = [("Gaussian mixtures", *synthetic_mixture(MIXTURE_FIRST_SEED + index))
+                 for index in range(draws)]
     for family, draw in FAMILIES.items():
         for index in range(draws):
-            X, y = prior_draw(draw, PRIOR_FIRST_SEED + index)
+            X, y = prior_draw(draw, PRIOR_FIRST_SEED + index, n_rows)
             tasks.append((f"prior: {family}", X, y))
     return tasks
 
@@ -75,11 +82,12 @@ def score_task(X, y, levels=LEVELS, seeds=ANCHOR_SEEDS, settings: dict | None = 
     return {key: statistics.mean(values) for key, values in scores.items()}
 
 
-def few_anchors_table(draws: int, levels=LEVELS, settings: dict | None = None) -> list[str]:
+def few_anchors_table(draws: int, levels=LEVELS, settings: dict | None = None,
+                      n_rows: int | None = None) -> list[str]:
     """Markdown rows: per family and level (anchors per cluster), each method's mean ARI,
     the share kept and the model's gap to the best baseline."""
     by_family: dict = {}
-    for family, X, y in few_anchor_tasks(draws):
+    for family, X, y in few_anchor_tasks(draws, n_rows):
         by_family.setdefault(family, []).append(score_task(X, y, levels, settings=settings))
     methods = ["model", "model, own clustering off"] + [LABELS[name] for name in ANCHORED]
     baselines = methods[2:]
@@ -116,18 +124,23 @@ def main(argv=None) -> int:
     parser.add_argument("--model-kwargs", type=json.loads, default={}, metavar="JSON",
                         help="PFNClusterer settings over its defaults, e.g. "
                              "'{\"anchor_metric\": false}'")
+    parser.add_argument("--rows", type=int, help="prior families only, every table this long "
+                        "(default: 300 to 2,000 rows, and the Gaussian mixtures too)")
     args = parser.parse_args(argv)
+    if args.rows is not None and args.rows < 100:
+        parser.error("--rows must be at least 100")
     if args.draws < 1:
         parser.error("--draws must be at least 1")
     if min(args.levels) < 1:
         parser.error("--levels must be at least 1 anchor per cluster")
     apply_threads(args)
     levels = ", ".join(map(str, args.levels))
-    print(f"{levels} anchors per cluster on held-out tables ({args.draws} per family, "
+    size = f", {args.rows:,} rows each" if args.rows else ""
+    print(f"{levels} anchors per cluster on held-out tables ({args.draws} per family{size}, "
           "anchor seeds 0-2), mean ARI on non-anchor rows:\n")
     if args.model_kwargs:
         print(f"Model settings over the defaults: {args.model_kwargs}\n")
-    print("\n".join(few_anchors_table(args.draws, args.levels, args.model_kwargs)))
+    print("\n".join(few_anchors_table(args.draws, args.levels, args.model_kwargs, args.rows)))
     return 0
 
 

@@ -6,6 +6,7 @@ from scipy.spatial.distance import pdist
 from pfn_core.bench import calibration, discovery, many_anchors, new_clusters, suggest
 from pfn_core.bench.cliffs import (
     OVERLAP_DISTANCE,
+    many_blobs_task,
     overlapping_gaussians_task,
     principal_components_task,
 )
@@ -59,6 +60,17 @@ def test__cliff_families__are_what_they_claim():
     X, y = overlapping_gaussians_task(np.random.default_rng(0), 3, 8, 6000)
     means = np.array([X[y == c].mean(0) for c in range(3)])
     np.testing.assert_allclose(pdist(means), OVERLAP_DISTANCE, atol=0.12)
+
+
+def test__many_blobs__have_10_to_30_clusters_with_centres_at_least_the_separation_apart():
+    for seed in range(3):
+        X, y = many_blobs_task(np.random.default_rng(seed), (3.0, 3.0))
+        k = len(np.unique(y))
+        assert 10 <= k <= 30 and 2 <= X.shape[1] <= 8
+        sizes = np.bincount(y)
+        assert sizes.min() >= 40 and sizes.max() <= 160
+        means = np.array([X[y == c].mean(0) for c in range(k)])
+        assert pdist(means).min() > 3.0 - 0.6  # sample means of >= 40 rows stay near
 
 
 def test__dev_suite_benches__skip_with_a_message_without_the_shared_folder(tmp_path, capsys):

@@ -38,3 +38,14 @@ def test__score_task__passes_model_settings_to_both_model_arms(two_blobs, monkey
     few_anchors.score_task(X, y, levels=(1,), seeds=(0,), settings={"anchor_metric": False})
     assert seen == [{"anchor_metric": False},
                     {"anchor_metric": False, "own_clustering": False}]
+
+
+def test__few_anchor_tasks__with_rows__are_prior_draws_of_that_length():
+    tasks = few_anchors.few_anchor_tasks(1, n_rows=500)
+    assert len(tasks) == len(FAMILIES) and all(f.startswith("prior: ") for f, _, _ in tasks)
+    assert all(len(X) == len(y) == 500 for _, X, y in tasks)
+    # The same draw as the default length otherwise: same clusters, same columns.
+    short = dict((f, (X, y)) for f, X, y in few_anchors.few_anchor_tasks(1)[1:])
+    for family, X, y in tasks:
+        assert X.shape[1] == short[family][0].shape[1]
+        assert len(np.unique(y)) == len(np.unique(short[family][1]))
