@@ -79,12 +79,13 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
         "cpu" or "cuda".
     n_clusters : int or None
         Used only when no row is labelled. None (default): the model estimates K from its
-        own confusion between over-seeded sub-clusters (``pfn_core.discovery``; the
-        evidence per candidate K is ``n_clusters_scores_``). Given or estimated, the model
-        then starts twice (``pfn_core.without_anchors``): from this many density-peak
-        seeds, and from 3 times as many merged back by its own confusion; each start
-        re-anchors on its most confident rows, and the partition that cuts fewer links of
-        the neighbour graph is kept.
+        own confusion between over-seeded sub-clusters, checked by its agreement with
+        itself at the likeliest candidates (``pfn_core.discovery``; the evidence per
+        candidate K is ``n_clusters_scores_``, the agreement ``n_clusters_agreement_``).
+        Given or estimated, the model then starts twice (``pfn_core.without_anchors``):
+        from this many density-peak seeds, and from 3 times as many merged back by its own
+        confusion; each start re-anchors on its most confident rows, and the partition that
+        cuts fewer links of the neighbour graph is kept.
     max_clusters : int
         The largest K considered when K is estimated (default 32).
     calibrate : bool
@@ -170,6 +171,11 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
         evidence, raised to the number of separate pieces of the table's neighbour graph
         where that is more (``pfn_core.graph_pieces``: rows no path joins are never one
         cluster).
+    n_clusters_agreement_ : dict K -> how alike two different starts cluster the table into
+        K clusters (adjusted Rand index) for the few candidates with most evidence, when K
+        was estimated, else None. Where the evidence's K has starts that disagree and
+        another candidate's agree far better, K is that candidate
+        (``discovery.self_consistent_k``).
     k_evidence_is_weak_ : bool, True when K was estimated and its evidence is no stronger
         than on tables with no clusters at all (``discovery.evidence_is_weak``): K is then a
         guess, and the table may have no cluster structure.
@@ -229,6 +235,7 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
         anchor_index = prepared.anchor_index
         self.n_context_anchors_ = 0
         self.n_clusters_scores_ = self.new_clusters_evidence_ = None
+        self.n_clusters_agreement_ = None
         self.k_evidence_is_weak_ = False
         self.used_own_clustering_ = self.used_discovery_fit_ = False
         if len(anchor_index) == 0:
@@ -237,6 +244,7 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
             if k is None:
                 estimate = estimate_n_clusters(self, prepared, self.max_clusters)
                 self.n_clusters_scores_ = estimate.scores
+                self.n_clusters_agreement_ = estimate.agreement
                 self.k_evidence_is_weak_ = estimate.weak
                 k = estimate.n_clusters
             classes = np.arange(k)

@@ -9,10 +9,15 @@ Two starts, and the partition that cuts fewer links of the table's neighbour gra
    (``merging.merge_by_confusion``), then grown the same way over ``OVERSEED_SCHEDULE``, in
    the pseudo-anchors' metric once they are enough.
 
-The second start is skipped when the first cuts no link at all (it cannot be beaten) or
-when overseed is 1. Nothing here depends on labels, so ``clustering_without_anchors`` keeps
-each result with the table's views: the studio's first map, a change of K back and forth
-and the few-anchor check (``own_clustering``) share it.
+The second start is skipped when the first cuts no link at all (it cannot be beaten; the
+estimate of K runs it anyway, to compare the two) or when overseed is 1. How much the two
+starts agree (``starts_agreement``, the adjusted Rand index between their partitions) is the
+model's agreement with itself at this K, which the estimate of K reads (``discovery``): at
+the number of clusters a table really has, two different starts end in the same partition;
+at too few or too many they split or merge clusters in different ways. Nothing here depends
+on labels, so ``clustering_without_anchors`` keeps each result with the table's views: the
+studio's first map, a change of K back and forth and the few-anchor check
+(``own_clustering``) share it.
 
 Legend: N=rows, K=clusters, M=sub-clusters, A=pseudo-anchors.
 """
@@ -24,6 +29,7 @@ from collections import OrderedDict
 from dataclasses import replace
 
 import numpy as np
+from sklearn.metrics import adjusted_rand_score
 
 from pfn_core.anchor_metric import uses_anchor_metric
 from pfn_core.merging import graph_cut_fraction, merge_by_confusion
@@ -48,6 +54,23 @@ def clustering_without_anchors(estimator, prepared, n_clusters: int):
     estimator: the ``PFNClusterer`` whose settings run it; prepared: its
     ``PreparedInputs`` -> (proba (N, n_clusters), FittedPass), copies the caller may
     change."""
+    proba, fitted_pass, _ = _kept_clustering(estimator, prepared, n_clusters)
+    return proba.copy(), replace(fitted_pass)
+
+
+def starts_agreement(estimator, prepared, n_clusters: int) -> float:
+    """How much the two starts agree on `n_clusters` clusters (see the module's docstring);
+    the clustering is kept as ``clustering_without_anchors`` keeps it, so a fit with this K
+    afterwards costs nothing more. -> adjusted Rand index, 1.0 where there is one start"""
+    agreement = _kept_clustering(estimator, prepared, n_clusters, with_agreement=True)[2]
+    return 1.0 if agreement is None else agreement  # None: one start only (overseed 1)
+
+
+def _kept_clustering(estimator, prepared, n_clusters: int, with_agreement: bool = False):
+    """``cluster_without_anchors``'s result from the table's views, computed and kept there
+    when it is not (or when `with_agreement` asks for the starts' agreement and the kept
+    run skipped the second start). -> (proba, FittedPass, agreement or None), shared:
+    never modify them"""
     table = prepared.in_table_metric()
     key = (table.model, estimator.device, estimator.n_ensemble, estimator.context_size,
            estimator.overseed, estimator.anchor_metric, n_clusters)
@@ -56,20 +79,23 @@ def clustering_without_anchors(estimator, prepared, n_clusters: int):
         entry = kept.get(key)
         if entry is not None:
             kept.move_to_end(key)
-    if entry is None:
-        entry = cluster_without_anchors(estimator, table, n_clusters)
+    if entry is None or (with_agreement and entry[2] is None):
+        entry = cluster_without_anchors(estimator, table, n_clusters, with_agreement)
         with _kept_lock:
             kept[key] = entry
             while len(kept) > 1 and (len(kept) > KEPT_CLUSTERINGS or sum(
-                    proba.nbytes for proba, _ in kept.values()) > DERIVED_BYTES):
+                    proba.nbytes for proba, _, _ in kept.values()) > DERIVED_BYTES):
                 kept.popitem(last=False)
-    proba, fitted_pass = entry
-    return proba.copy(), replace(fitted_pass)
+    return entry
 
 
-def cluster_without_anchors(estimator, prepared, n_clusters: int):
+def cluster_without_anchors(estimator, prepared, n_clusters: int,
+                            with_agreement: bool = False):
     """The two starts (see the module's docstring); `estimator` runs the passes.
-    -> (proba (N, K), FittedPass)"""
+    `with_agreement`: run the second start even where the first cuts no link (it still
+    wins there), so that the two can be compared.
+    -> (proba (N, K), FittedPass, agreement: the adjusted Rand index between the two
+    starts' partitions, None where the second start was skipped)"""
     k = n_clusters
     n_sub = min(estimator.overseed * k, len(prepared.X))
     # Peaks come best first, so the first k of the n_sub peaks are the k peaks.
@@ -77,14 +103,19 @@ def cluster_without_anchors(estimator, prepared, n_clusters: int):
                                order=prepared.content_order)
     best = grow_from_seeds(estimator, prepared, peaks[:k], np.arange(k), k, FIRST_SCHEDULE)
     graph = prepared.views.base_graph
-    best_cut = graph_cut_fraction(best[0].argmax(1), graph)
-    if n_sub > k and best_cut > 0:  # a cut of 0 cannot be beaten: skip the second start
+    first = best[0].argmax(1)
+    best_cut = graph_cut_fraction(first, graph)
+    agreement = None
+    # A cut of 0 cannot be beaten: the second start is skipped, unless it is asked for.
+    if n_sub > k and (best_cut > 0 or with_agreement):
         index, index_class = merged_seeds(estimator, prepared, peaks, k)
         merged = grow_from_seeds(estimator, prepared, index, index_class, k,
                                  OVERSEED_SCHEDULE, estimator.anchor_metric)
-        if graph_cut_fraction(merged[0].argmax(1), graph) < best_cut:
+        second = merged[0].argmax(1)
+        agreement = float(adjusted_rand_score(first, second))
+        if graph_cut_fraction(second, graph) < best_cut:
             best = merged
-    return best
+    return (*best, agreement)
 
 
 def merged_seeds(estimator, prepared, peaks: np.ndarray, n_clusters: int):

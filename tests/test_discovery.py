@@ -3,14 +3,19 @@ import pytest
 from sklearn.metrics import adjusted_rand_score
 
 from pfn_core import PFNClusterer
+from pfn_core import discovery as discovery_module
+from pfn_core import without_anchors as without_anchors_module
 from pfn_core.discovery import (
+    STABLE_AGREEMENT,
     WEAK_EVIDENCE,
     cluster_count_scores,
     evidence_is_weak,
     groups_after,
     merge_heights,
+    self_consistent_k,
 )
 from pfn_core.merging import merge_by_confusion
+from pfn_core.table_views import clear_table_views
 
 
 def _block_proba(blocks: list[int], rows_per_sub: int = 20, leak: float = 0.3,
@@ -65,12 +70,68 @@ def test__no_anchors_and_no_k__the_model_estimates_k_with_its_evidence():
     assert adjusted_rand_score(truth, est.labels_) == 1.0
 
 
+def test__the_estimate__clusters_the_evidences_k_and_the_fit_reuses_it(
+        monkeypatch):
+    rng = np.random.default_rng(3)
+    centres = [(0, 0), (12, 0), (0, 12), (12, 12)]
+    X = np.concatenate([rng.normal(c, 1.0, (80, 2)) for c in centres])
+    runs = []
+    original = without_anchors_module.cluster_without_anchors
+
+    def counted(estimator, prepared, n_clusters, with_agreement=False):
+        runs.append(n_clusters)
+        return original(estimator, prepared, n_clusters, with_agreement)
+
+    monkeypatch.setattr(without_anchors_module, "cluster_without_anchors", counted)
+    clear_table_views()
+    est = PFNClusterer().fit(X)
+    # The evidence's K agrees with itself: the only one clustered, and the fit returns that
+    # clustering as it is (no second run).
+    assert runs == [4] and est.n_clusters_agreement_.keys() == {4}
+    assert est.n_clusters_ == 4 and est.n_clusters_agreement_[4] >= STABLE_AGREEMENT
+
+
+def test__where_the_evidences_k_disagrees_with_itself__the_next_candidates_are_tried(
+        monkeypatch):
+    rng = np.random.default_rng(3)
+    centres = [(0, 0), (12, 0), (0, 12), (12, 12)]
+    X = np.concatenate([rng.normal(c, 1.0, (80, 2)) for c in centres])
+    asked = []
+
+    def agreement(estimator, prepared, k):  # the evidence's K (4) unstable, the next stable
+        asked.append(k)
+        return 0.1 if k == 4 else (0.9 if len(asked) == 2 else 0.5)
+
+    monkeypatch.setattr(discovery_module, "starts_agreement", agreement)
+    est = PFNClusterer().fit(X)
+    assert asked[0] == 4 and len(asked) == 4 and len(set(asked)) == 4
+    assert est.n_clusters_ == asked[1] and len(est.classes_) == asked[1]
+    assert est.n_clusters_agreement_ == {4: 0.1, asked[1]: 0.9, asked[2]: 0.5, asked[3]: 0.5}
+    # Candidates are taken by evidence, none below the graph's pieces.
+    scores = est.n_clusters_scores_
+    assert scores[asked[1]] >= scores[asked[2]] >= scores[asked[3]]
+
+
+def test__self_consistent_k__keeps_the_evidence_unless_another_k_agrees_far_better():
+    scores = {2: 0.92, 31: 0.71, 5: 0.51, 13: 0.50}
+    # The evidence's K agrees with itself: it stands, whatever the others do.
+    assert self_consistent_k(2, {2: 0.85, 31: 0.99, 5: 0.2, 13: 0.3}, scores) == 2
+    # It does not, and another does, far better: that one (many touching clusters).
+    assert self_consistent_k(2, {2: 0.02, 31: 0.97, 5: 0.40, 13: 0.55}, scores) == 31
+    # Another agrees better but not well enough, or not by enough: the evidence stands.
+    assert self_consistent_k(2, {2: 0.10, 31: 0.75, 5: 0.4, 13: 0.5}, scores) == 2
+    assert self_consistent_k(2, {2: 0.70, 31: 0.85, 5: 0.4, 13: 0.5}, scores) == 2
+    # A tie in agreement goes to more evidence.
+    assert self_consistent_k(2, {2: 0.1, 31: 0.9, 5: 0.9, 13: 0.5}, scores) == 31
+
+
 def test__given_k_or_anchors__no_estimate_is_made(two_blobs):
     X, y = two_blobs
     given = PFNClusterer(n_clusters=2).fit(X)
     anchored = PFNClusterer().fit(X, y)
     assert given.n_clusters_scores_ is None and given.n_clusters_ == 2
     assert anchored.n_clusters_scores_ is None and anchored.n_clusters_ == 2
+    assert given.n_clusters_agreement_ is None and anchored.n_clusters_agreement_ is None
 
 
 def test__max_clusters__bounds_the_candidates_and_is_validated(two_blobs):

@@ -27,9 +27,9 @@ def count_clusterings_without_anchors(monkeypatch) -> list:
     runs = []
     original = without_anchors_module.cluster_without_anchors
 
-    def counted(estimator, prepared, n_clusters):
+    def counted(estimator, prepared, n_clusters, with_agreement=False):
         runs.append(n_clusters)
-        return original(estimator, prepared, n_clusters)
+        return original(estimator, prepared, n_clusters, with_agreement)
 
     monkeypatch.setattr(without_anchors_module, "cluster_without_anchors", counted)
     return runs

@@ -62,21 +62,23 @@ def choose_k(table: Table, anchors: dict[int, str]) -> tuple[int | None, KSlots 
 def show_k(slots: KSlots | None, table: Table, result: dict, by_hand: int | None) -> None:
     """Fill ``slots``: the K the model used and, when it estimated K (or did so earlier for
     this table), a bar per candidate K with its evidence, the model's own K dark.
-    ``result``: the cached fit ("n_clusters", "n_clusters_scores")."""
+    ``result``: the cached fit ("n_clusters", "n_clusters_scores", "n_clusters_agreement")."""
     if slots is None:
         return
     ss = st.session_state
     estimates = ss.setdefault("estimated_k", {})
     if result["n_clusters_scores"]:
-        estimates[table.name] = (result["n_clusters"], result["n_clusters_scores"])
-    estimated, scores = estimates.get(table.name, (None, None))
+        estimates[table.name] = (result["n_clusters"], result["n_clusters_scores"],
+                                 result.get("n_clusters_agreement"))
+    estimated, scores, agreement = estimates.get(table.name, (None, None, None))
     if by_hand is None:
         weak = WEAK_K_NOTE if result.get("k_evidence_weak") else ""
         slots.message.markdown(
             f"**The model finds {result['n_clusters']} clusters** in this table, with no "
             "anchors yet. The chart shows its evidence for each candidate K (the highest bar "
-            "wins, unless the table falls into more separate pieces). Name a few points to "
-            f"steer it, or set K by hand.{weak}")
+            "wins, unless the model agrees with itself far better at another K, or the table "
+            "falls into more separate pieces). Name a few points to steer it, or set K by "
+            f"hand.{weak}")
     else:
         found = f" The model itself finds {estimated} (the dark bar)." if estimated else ""
         slots.message.markdown(f"**{by_hand} clusters, set by hand.**{found} Turn the switch "
@@ -97,7 +99,8 @@ def show_k(slots: KSlots | None, table: Table, result: dict, by_hand: int | None
     }, height=170, width="stretch")
     slots.chart.caption(("Evidence for K: how sharply the model's confusion between small "
                         "groups of rows falls when they are merged into fewer than K clusters. "
-                        + discovered.raised_to_pieces(scores, estimated)).strip())
+                        + discovered.why_not_the_highest_bar(scores, estimated,
+                                                             agreement)).strip())
 
 
 def name_key(cluster: str) -> str:

@@ -85,15 +85,32 @@ def evidence_table(scores: Mapping[int, float], chosen: int) -> pd.DataFrame:
     })
 
 
-def raised_to_pieces(scores: Mapping[int, float], chosen: int) -> str:
-    """A sentence for the evidence chart when the model's K is not its highest bar (the
-    table falls into `chosen` pieces that no neighbour links join, more than the evidence
-    points to: ``pfn_core.discovery``), else "". scores: candidate K -> evidence."""
+def why_not_the_highest_bar(scores: Mapping[int, float], chosen: int,
+                            agreement: Mapping[int, float] | None = None) -> str:
+    """A sentence for the evidence chart when the model's K is not its highest bar, else "".
+
+    Two reasons (``pfn_core.discovery``): the model agrees with itself far better at the
+    chosen K than at a candidate with more evidence (two different starts cluster the table
+    alike into K clusters and differently into the other: `agreement`, candidate K -> ARI
+    between the starts), or the table falls into more pieces that no neighbour links join
+    than the highest bar says, and rows of different pieces are never one cluster.
+    scores: candidate K -> evidence."""
     if not scores:
         return ""
-    best = best_candidate(scores)
-    if int(best) >= int(chosen):
+    best, chosen = int(best_candidate(scores)), int(chosen)
+    if best == chosen:
         return ""
-    return (f"The highest bar is K = {int(best)}, but the table falls into {int(chosen)} "
+    agreement = {int(k): float(v) for k, v in (agreement or {}).items()}
+    passed_over = [k for k in agreement if k != chosen
+                   and scores.get(k, -np.inf) > scores.get(chosen, -np.inf)]
+    if chosen in agreement and passed_over:
+        other = max(passed_over, key=lambda k: scores[k])
+        return (f"The highest bar is K = {best}, but the model agrees with itself far better "
+                f"at K = {chosen}: two different starts cluster the table alike into {chosen} "
+                f"clusters (agreement {agreement[chosen]:.2f}) and differently into {other} "
+                f"({agreement[other]:.2f}). So K = {chosen}.")
+    if best > chosen:
+        return ""
+    return (f"The highest bar is K = {best}, but the table falls into {chosen} "
             "pieces that no neighbour links join, and rows of different pieces are never "
-            f"one cluster: so K = {int(chosen)}.")
+            f"one cluster: so K = {chosen}.")

@@ -26,7 +26,8 @@ def studio_fit(X: np.ndarray, anchors: tuple[tuple[int, str], ...], n_clusters: 
     -> {"labels" (N,) str objects, "proba" (N, K) float32, "confidence" (N,), "in_metric",
     "seconds" (the fit's), "model_anchors" (the anchors in the model's context),
     "own_clustering", "discovery_fit", "n_clusters" (the K used), "n_clusters_scores" (the
-    evidence per candidate K, or None), "k_evidence_weak", "n_distinct_rows", "suggested"
+    evidence per candidate K, or None), "n_clusters_agreement" (the model's agreement with
+    itself per clustered candidate K, or None), "k_evidence_weak", "n_distinct_rows", "suggested"
     (the ``n_suggestions`` rows worth labelling next, best first)}"""
     estimator = PFNClusterer(n_clusters=n_clusters, scale_columns=scale_columns)
     start = time.perf_counter()
@@ -46,6 +47,8 @@ def studio_fit(X: np.ndarray, anchors: tuple[tuple[int, str], ...], n_clusters: 
         "n_clusters": int(estimator.n_clusters_),
         "n_clusters_scores": None if scores is None else {
             int(c): float(v) for c, v in scores.items()},
+        "n_clusters_agreement": None if estimator.n_clusters_agreement_ is None else {
+            int(c): float(v) for c, v in estimator.n_clusters_agreement_.items()},
         "k_evidence_weak": bool(estimator.k_evidence_is_weak_),
         "n_distinct_rows": int(estimator.n_distinct_rows_),
         "suggested": (suggest_rows(estimator, X, n_suggestions)

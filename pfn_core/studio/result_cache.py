@@ -8,7 +8,8 @@ result. Files are ``<key>.npz`` holding labels (N,) str, proba (N, K) float32, c
 float32, the fit's seconds, anchors'-metric flag, the number of anchors the model saw, whether
 it kept the model's own clustering (``pfn_core.own_clustering``), its number of clusters, the
 evidence per candidate K when it estimated K (``scores_k`` (C,) and ``scores_value`` (C,),
-``has_scores``), and the rows suggested for labelling next (S,). A
+``has_scores``) and its agreement with itself per clustered candidate (``agreement_k``,
+``agreement_value``, ``has_agreement``), and the rows suggested for labelling next (S,). A
 missing, unreadable or older file (without those fields) is a miss. The folder is kept under
 ``cache_bounds.FITS_DISK_BYTES``, the least recently used fits deleted first (``disk_budget``).
 """
@@ -63,12 +64,14 @@ def shared_labels(labels) -> np.ndarray:
 def save(cache_dir: Path, key: str, result: dict,
          max_bytes: int | None = None) -> None:
     """Write one fit (labels, proba, confidence, seconds, in_metric, model_anchors,
-    own_clustering, discovery_fit, n_clusters, n_clusters_scores, k_evidence_weak,
-    n_distinct_rows, suggested) atomically, then
+    own_clustering, discovery_fit, n_clusters, n_clusters_scores, n_clusters_agreement,
+    k_evidence_weak, n_distinct_rows, suggested) atomically, then
     delete the least recently used fits until the folder holds at most ``max_bytes`` (default
     ``cache_bounds.FITS_DISK_BYTES``)."""
     scores = result.get("n_clusters_scores")
     ks = sorted(scores) if scores else []
+    agreement = result.get("n_clusters_agreement")
+    agreed = sorted(agreement) if agreement else []
     cache_dir = Path(cache_dir)
     cache_dir.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=cache_dir, suffix=".npz.tmp")
@@ -86,6 +89,9 @@ def save(cache_dir: Path, key: str, result: dict,
                  has_scores=scores is not None,
                  scores_k=np.asarray(ks, dtype=np.int64),
                  scores_value=np.asarray([scores[k] for k in ks], dtype=np.float64),
+                 has_agreement=agreement is not None,
+                 agreement_k=np.asarray(agreed, dtype=np.int64),
+                 agreement_value=np.asarray([agreement[k] for k in agreed], dtype=np.float64),
                  suggested=np.asarray(result.get("suggested", []), dtype=np.int64))
     os.replace(temporary, cache_dir / f"{key}.npz")
     disk_budget.evict_oldest(cache_dir, max_bytes or cache_bounds.FITS_DISK_BYTES, "*.npz")
@@ -102,6 +108,10 @@ def load(cache_dir: Path, key: str) -> dict | None:
             disk_budget.touch(path)
             ks, values = stored["scores_k"].tolist(), stored["scores_value"].tolist()
             scores = dict(zip(ks, values, strict=True)) if bool(stored["has_scores"]) else None
+            agreement = None  # files written before the agreement was kept have none
+            if "has_agreement" in stored.files and bool(stored["has_agreement"]):
+                agreement = dict(zip(stored["agreement_k"].tolist(),
+                                     stored["agreement_value"].tolist(), strict=True))
             return {"labels": shared_labels(stored["labels"]), "proba": stored["proba"],
                     "confidence": stored["confidence"], "seconds": float(stored["seconds"]),
                     "in_metric": bool(stored["in_metric"]),
@@ -115,6 +125,7 @@ def load(cache_dir: Path, key: str) -> dict | None:
                                         if "n_distinct_rows" in stored.files
                                         else len(stored["labels"])),
                     "n_clusters": int(stored["n_clusters"]), "n_clusters_scores": scores,
+                    "n_clusters_agreement": agreement,
                     "suggested": stored["suggested"].astype(np.int64)}
     except (OSError, ValueError, KeyError):
         return None

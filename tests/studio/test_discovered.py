@@ -67,9 +67,18 @@ def test__evidence_table__one_row_per_candidate_by_k_with_the_chosen_one_marked(
     assert discovered.evidence_table({}, chosen=3).empty
 
 
-def test__raised_to_pieces__explains_a_k_above_the_highest_bar_and_is_silent_otherwise():
+def test__why_not_the_highest_bar__names_the_pieces_or_the_models_agreement_and_else_is_silent():
     scores = {2: 0.9, 3: 0.7, 4: 0.2, 6: 1.4}
-    assert discovered.raised_to_pieces(scores, 6) == ""  # the highest bar
-    assert discovered.raised_to_pieces({2: 1.5, 3: 0.7}, 3).startswith(
+    assert discovered.why_not_the_highest_bar(scores, 6) == ""  # the highest bar
+    assert discovered.why_not_the_highest_bar({2: 1.5, 3: 0.7}, 3).startswith(
         "The highest bar is K = 2, but the table falls into 3 pieces")
-    assert discovered.raised_to_pieces({}, 3) == ""
+    assert discovered.why_not_the_highest_bar({}, 3) == ""
+    # Many touching clusters: the evidence says 2, the two starts agree only at 31.
+    scores = {2: 0.92, 31: 0.71, 5: 0.51, 13: 0.50}
+    agreement = {2: 0.02, 31: 0.97, 5: 0.40, 13: 0.55}
+    sentence = discovered.why_not_the_highest_bar(scores, 31, agreement)
+    assert sentence.startswith("The highest bar is K = 2, but the model agrees with itself")
+    assert "alike into 31 clusters (agreement 0.97) and differently into 2 (0.02)" in sentence
+    # Fewer clusters than the highest bar, for the same reason.
+    sentence = discovered.why_not_the_highest_bar({4: 1.0, 2: 0.8}, 2, {4: 0.76, 2: 1.0})
+    assert "alike into 2 clusters (agreement 1.00) and differently into 4 (0.76)" in sentence
