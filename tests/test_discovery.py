@@ -4,7 +4,6 @@ from sklearn.metrics import adjusted_rand_score
 
 from pfn_core import PFNClusterer
 from pfn_core import discovery as discovery_module
-from pfn_core import without_anchors as without_anchors_module
 from pfn_core.discovery import (
     STABLE_AGREEMENT,
     WEAK_EVIDENCE,
@@ -16,6 +15,7 @@ from pfn_core.discovery import (
 )
 from pfn_core.merging import merge_by_confusion
 from pfn_core.table_views import clear_table_views
+from tests.test_own_clustering import count_clusterings_without_anchors
 
 
 def _block_proba(blocks: list[int], rows_per_sub: int = 20, leak: float = 0.3,
@@ -58,10 +58,16 @@ def test__merge_heights__never_merges_two_anchored_columns():
         merge_heights(np.ones((3, 1)))
 
 
-def test__no_anchors_and_no_k__the_model_estimates_k_with_its_evidence():
+@pytest.fixture
+def four_blobs() -> np.ndarray:
+    """Four far-apart 2-d blobs of 80 rows each, in order. -> X (320, 2)"""
     rng = np.random.default_rng(3)
     centres = [(0, 0), (12, 0), (0, 12), (12, 12)]
-    X = np.concatenate([rng.normal(c, 1.0, (80, 2)) for c in centres])
+    return np.concatenate([rng.normal(c, 1.0, (80, 2)) for c in centres])
+
+
+def test__no_anchors_and_no_k__the_model_estimates_k_with_its_evidence(four_blobs):
+    X = four_blobs
     truth = np.repeat(np.arange(4), 80)
     est = PFNClusterer().fit(X)
     assert est.n_clusters_ == 4 and len(est.classes_) == 4
@@ -71,20 +77,10 @@ def test__no_anchors_and_no_k__the_model_estimates_k_with_its_evidence():
 
 
 def test__the_estimate__clusters_the_evidences_k_and_the_fit_reuses_it(
-        monkeypatch):
-    rng = np.random.default_rng(3)
-    centres = [(0, 0), (12, 0), (0, 12), (12, 12)]
-    X = np.concatenate([rng.normal(c, 1.0, (80, 2)) for c in centres])
-    runs = []
-    original = without_anchors_module.cluster_without_anchors
-
-    def counted(estimator, prepared, n_clusters, with_agreement=False):
-        runs.append(n_clusters)
-        return original(estimator, prepared, n_clusters, with_agreement)
-
-    monkeypatch.setattr(without_anchors_module, "cluster_without_anchors", counted)
+        monkeypatch, four_blobs):
+    runs = count_clusterings_without_anchors(monkeypatch)
     clear_table_views()
-    est = PFNClusterer().fit(X)
+    est = PFNClusterer().fit(four_blobs)
     # The evidence's K agrees with itself: the only one clustered, and the fit returns that
     # clustering as it is (no second run).
     assert runs == [4] and est.n_clusters_agreement_.keys() == {4}
@@ -92,10 +88,8 @@ def test__the_estimate__clusters_the_evidences_k_and_the_fit_reuses_it(
 
 
 def test__where_the_evidences_k_disagrees_with_itself__the_next_candidates_are_tried(
-        monkeypatch):
-    rng = np.random.default_rng(3)
-    centres = [(0, 0), (12, 0), (0, 12), (12, 12)]
-    X = np.concatenate([rng.normal(c, 1.0, (80, 2)) for c in centres])
+        monkeypatch, four_blobs):
+    X = four_blobs
     asked = []
 
     def agreement(estimator, prepared, k):  # the evidence's K (4) unstable, the next stable
