@@ -245,3 +245,34 @@ def test__discover__never_names_a_new_cluster_that_takes_no_row():
     y[[0, 1]] = [0, 1]
     est = PFNClusterer().fit(X, y)
     assert list(est.classes_) == [0, 1]
+
+
+def test__anchored_owners__a_candidate_group_that_user_anchors_fall_in_is_theirs(monkeypatch):
+    from types import SimpleNamespace
+
+    from pfn_core import new_clusters as module
+
+    # 8 anchors: rows 0-3 of class 1 (row 0 a context token), rows 4-7 of class 0.
+    # Columns: 0, 1 anchored classes; 2, 3 sub-clusters; groups: 2 -> group 2, 3 -> group 3.
+    anchor_index = np.arange(8)
+    prepared = SimpleNamespace(
+        anchor_index=anchor_index, anchor_class=np.array([1, 1, 1, 1, 0, 0, 0, 0]),
+        content_rank=np.arange(8), features=np.zeros((8, 2)), geometry=np.zeros((8, 2)),
+        attachment=SimpleNamespace(select=lambda rows: None), model=None)
+    scored = []
+
+    def fake_scores(model, scoring, features, geometry, attachment, n_ensemble, device):
+        scored.append(len(features))
+        # Rows 1-3 (class 1) fall in column 2, rows 4-5 in column 3, rows 6-7 in class 0.
+        columns = np.array([2, 2, 2, 3, 3, 0, 0])
+        return np.eye(4)[columns]
+
+    monkeypatch.setattr(module, "score_rows", fake_scores)
+    estimator = SimpleNamespace(n_ensemble=1, device="cpu")
+    group = np.array([0, 1, 2, 3])
+    owner = module.anchored_owners(estimator, prepared, None, np.array([0]), group,
+                                   np.array([2, 3]))
+    assert scored == [7]  # the context token (row 0) is not checked
+    assert owner == {2: 1}  # 3 anchors of class 1 in group 2; only 2 in group 3: still new
+    assert module.anchored_owners(estimator, prepared, None, anchor_index, group,
+                                  np.array([2, 3])) == {}  # every anchor a token: no check
