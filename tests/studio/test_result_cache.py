@@ -44,10 +44,15 @@ def test__a_fit_saved_before_discovery_fits__loads_as_not_one(tmp_path):
 def test__save_then_load__keeps_the_evidence_for_an_estimated_k(tmp_path):
     X = np.arange(6.0).reshape(3, 2)
     key = result_cache.fit_key(X, (), None, True)
-    result_cache.save(tmp_path, key, {**_fit(), "n_clusters_scores": {2: 1.5, 3: -0.25}})
+    result_cache.save(tmp_path, key, {**_fit(), "n_clusters_scores": {2: 1.5, 3: -0.25},
+                                      "n_clusters_agreement": {2: 0.02, 3: 0.97}})
     loaded = result_cache.load(tmp_path, key)
     assert loaded["n_clusters_scores"] == {2: 1.5, 3: -0.25}
     assert all(type(k) is int for k in loaded["n_clusters_scores"])
+    assert loaded["n_clusters_agreement"] == {2: 0.02, 3: 0.97}
+    # A fit without an estimate keeps none.
+    result_cache.save(tmp_path, key, _fit())
+    assert result_cache.load(tmp_path, key)["n_clusters_agreement"] is None
 
 
 def test__load__a_file_from_before_the_estimated_k__is_a_miss(tmp_path):
