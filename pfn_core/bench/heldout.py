@@ -78,6 +78,9 @@ def main(argv=None) -> int:
                         help="the cliff families with anchors instead (bench.cliffs)")
     parser.add_argument("--estimate-k", action="store_true",
                         help="K estimated without anchors on prior draws instead")
+    parser.add_argument("--first-draw", type=int, default=0,
+                        help="with --estimate-k: skip this many draws per family (fresh "
+                             "draws for a setting already looked at on the first ones)")
     args = parser.parse_args(argv)
     apply_threads(args)
     if args.cliffs or args.estimate_k:
@@ -86,9 +89,10 @@ def main(argv=None) -> int:
                   "each, anchor seeds 0-2):\n")
             print("\n".join(cliffs_table(args.draws)), flush=True)
         if args.estimate_k:
+            skipped = f", after the first {args.first_draw}" if args.first_draw else ""
             print(f"\nK estimated without anchors on fresh prior draws ({args.draws} per "
-                  "family):\n")
-            print("\n".join(estimate_k_table(args.draws)))
+                  f"family{skipped}):\n")
+            print("\n".join(estimate_k_table(args.draws, args.first_draw)))
         return 0
     groups: dict[str, list[dict]] = {}
     for name, X, y in prior_tasks(args.draws):

@@ -27,3 +27,33 @@ def test__heldout_table__skips_mnist_without_the_shared_folder(tmp_path, capsys,
     assert heldout.main(["--draws", "1", "--shared", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "MNIST subsets skipped" in out and "| prior: gaussian_mixture |" in out
+
+
+def test__estimate_k_table__first_draw_skips_that_many_draws_of_every_family(monkeypatch):
+    from types import SimpleNamespace
+
+    from pfn_core.bench import cliffs
+
+    seen = []
+    tiny = (np.zeros((4, 2)), np.array([0, 0, 1, 1]))
+
+    def prior_draw(draw, seed, n_rows=None):
+        seen.append(("prior", seed))
+        return tiny
+
+    def many_blobs(rng, separation):
+        seen.append(("many", separation))
+        return tiny
+
+    class Stub:  # every table read as 2 clusters, right
+        def fit(self, X):
+            return SimpleNamespace(n_clusters_=2, labels_=np.array([0, 0, 1, 1]))
+
+    monkeypatch.setattr(cliffs, "prior_draw", prior_draw)
+    monkeypatch.setattr(cliffs, "many_blobs_task", many_blobs)
+    monkeypatch.setattr(cliffs, "PFNClusterer", Stub)
+    lines = cliffs.estimate_k_table(1, first_draw=2)
+    priors = [seed for kind, seed in seen if kind == "prior"]
+    assert priors == [cliffs.K_FIRST_SEED + 2] * len(cliffs.FAMILIES)
+    assert sum(kind == "many" for kind, _ in seen) == 2 * len(cliffs.MANY_BLOBS)
+    assert any(line.startswith("| all prior draws | 8 / 8") for line in lines)
