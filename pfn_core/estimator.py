@@ -29,6 +29,7 @@ from pfn_core.carry import (
 )
 from pfn_core.copies import distinct_fit_targets, to_every_row
 from pfn_core.discovery import MAX_CLUSTERS, estimate_n_clusters
+from pfn_core.fitted_columns import column_names, in_fitted_order
 from pfn_core.fitted_io import load_fitted, save_fitted
 from pfn_core.inference import DEFAULT_CONTEXT_SIZE, FittedPass, predict_proba, score_rows
 from pfn_core.new_clusters import fit_with_discovery
@@ -60,12 +61,6 @@ FULL_CLASSES_PILOT_ROWS = 1024
 def cached_temperatures() -> dict:
     """The shipped calibration temperatures (``calibration.load_temperatures``), read once."""
     return load_temperatures()
-
-
-def _feature_names(X) -> np.ndarray | None:
-    """Column names of a DataFrame (as strings), None for arrays."""
-    columns = getattr(X, "columns", None)
-    return None if columns is None else np.asarray([str(c) for c in columns], dtype=object)
 
 
 class PFNClusterer(ClusterMixin, BaseEstimator):
@@ -272,7 +267,7 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
         fitted_pass.landmark_proba = proba[fitted_pass.scoring.context.paths.base_rows]
         self.fitted_pass_ = fitted_pass
         self.model_ = prepared.model
-        self.feature_names_in_ = _feature_names(X)
+        self.feature_names_in_ = column_names(X)
         self.classes_ = np.asarray(classes)
         self.proba_ = proba
         self.labels_ = self.classes_[proba.argmax(1)]
@@ -296,7 +291,7 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
         self.confidence_ = proba.max(1)
         self.anchor_mask_ = np.zeros(len(proba), dtype=bool)
         self.anchor_mask_[prepared.anchor_index] = True
-        self.feature_names_in_ = _feature_names(X)
+        self.feature_names_in_ = column_names(X)
         self.n_distinct_rows_ = len(distinct.rows)
         return self
 
@@ -411,7 +406,8 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
                              "PFNClusterer.load(path)) before predict.")
         if method not in ("model", "carry"):
             raise ValueError(f"method must be 'model' or 'carry', got {method!r}.")
-        X_valid = validate_features(self._fitted_columns(X), min_rows=1)
+        X_valid = validate_features(
+            in_fitted_order(X, getattr(self, "feature_names_in_", None)), min_rows=1)
         if X_valid.shape[1] != self.n_features_in_:
             raise ValueError(f"X has {X_valid.shape[1]} columns but the clusterer was fitted "
                              f"on {self.n_features_in_}: pass the same columns.")
@@ -430,17 +426,6 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
         """The most probable class of each new row X (R, D) (see ``predict_proba``). -> (R,)"""
         proba = self.predict_proba(X, method)
         return self.classes_[proba.argmax(1)]
-
-    def _fitted_columns(self, X):
-        names = getattr(self, "feature_names_in_", None)
-        if names is None or not hasattr(X, "columns"):
-            return X
-        missing = [name for name in names if name not in set(map(str, X.columns))]
-        if missing:
-            raise ValueError(f"X lacks the fitted columns {', '.join(map(repr, missing))}; "
-                             "pass a table with the columns the clusterer was fitted on.")
-        by_name = {str(c): c for c in X.columns}
-        return X[[by_name[name] for name in names]]
 
     def save(self, path) -> None:
         """Write the fitted clusterer to `path` (safetensors, no pickle; ``fitted_io``)."""
