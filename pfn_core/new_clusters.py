@@ -315,9 +315,10 @@ def anchored_owners(estimator, prepared, scoring: ScoringContext, context: np.nd
                        prepared.geometry[rows], prepared.attachment.select(rows),
                        estimator.n_ensemble, estimator.device)
     fell_in = group[proba.argmax(1)]
+    checked_class = prepared.anchor_class[checked]
     owner = {}
     for g in new_groups.tolist():
-        classes = prepared.anchor_class[checked][fell_in == g]
+        classes = checked_class[fell_in == g]
         if len(classes) >= ANCHORS_DENY_NEW:
             owner[g] = int(np.bincount(classes).argmax())
     return owner
