@@ -99,13 +99,15 @@ def _drawn_codes(n_classes: int, embed_dim: int, member: int) -> torch.Tensor:
 
 
 def attach_rows(X: np.ndarray, geometry: np.ndarray, batch_size: int = 4096,
-                order: np.ndarray | None = None, base: BaseGraph | None = None) -> Attachment:
+                order: np.ndarray | None = None, base: BaseGraph | None = None,
+                tree: cKDTree | None = None) -> Attachment:
     """Every row's nearest base landmarks (the first MAX_LANDMARKS rows in content order, as
     ``build_context`` picks them). Independent of the anchors, so one serves every pass.
 
     X (N, D_raw), geometry (N, G), order: ``content_order(X)`` if already computed, base:
     the base landmarks' ``base_graph``, which already knows their own nearest landmarks (only
-    the other rows are searched) -> Attachment with rows and hop (N, k)"""
+    the other rows are searched); `tree`: a k-d tree over the base landmarks' geometry if one
+    is kept (``TableViews.base_tree``) -> Attachment with rows and hop (N, k)"""
     base_rows = (content_order(X) if order is None else order)[:MAX_LANDMARKS]
     base_geometry = geometry[base_rows]
     own = None if base is None else base.own_attachment()
@@ -118,7 +120,10 @@ def attach_rows(X: np.ndarray, geometry: np.ndarray, batch_size: int = 4096,
         is_base = np.zeros(len(X), dtype=bool)
         is_base[base.rows] = True
         searched = np.flatnonzero(~is_base)  # as np.setdiff1d, without its sort
-    tree = cKDTree(base_geometry) if geometry.shape[1] <= KD_TREE_MAX_DIM else None
+    if geometry.shape[1] > KD_TREE_MAX_DIM:  # a tree is slow in many dimensions
+        tree = None
+    elif tree is None:
+        tree = cKDTree(base_geometry)
     for start in range(0, len(searched), batch_size):
         part = searched[start:start + batch_size]
         found = (attach(geometry[part], base_geometry, base_rows) if tree is None

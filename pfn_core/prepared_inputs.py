@@ -16,7 +16,6 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from scipy.spatial import cKDTree
 
 from pfn_core.anchor_metric import (
     ONE_PIECE_MIN_SHRINKAGE,
@@ -175,11 +174,10 @@ def classes_span_pieces(prepared: PreparedInputs) -> bool:
     pieces are unions of the graph's components, so the components answer first, and the
     pieces are looked at only where a class spans several components."""
     table = prepared.in_table_metric()
-    base_rows = table.views.base_graph.rows
-    # The table's attachment is not built for a fit in the anchors' metric: a tree on the
+    # The table's attachment is not built for a fit in the anchors' metric: its tree on the
     # base landmarks finds the anchors' nearest ones instead.
-    nearest = cKDTree(table.geometry[base_rows]).query(table.geometry[prepared.anchor_index])[1]
-    at = base_positions(table, prepared.anchor_index, base_rows[nearest])
+    nearest = table.views.base_tree.query(table.geometry[prepared.anchor_index])[1]
+    at = base_positions(table, prepared.anchor_index, table.views.base_graph.rows[nearest])
 
     def spans(part: np.ndarray) -> bool:
         pairs = np.unique(np.stack([prepared.anchor_class, part[at]]), axis=1)

@@ -20,6 +20,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy.spatial import cKDTree
 
 from pfn_core.anchor_metric import fit_views_in_metric
 from pfn_core.episode import content_keys, content_rank
@@ -92,7 +93,13 @@ class TableViews:
     def attachment(self) -> Attachment:
         """Every row's nearest base landmarks, shared by every pass of every fit."""
         return attach_rows(self.X, self.geometry, order=self.content_order,
-                           base=self.base_graph)
+                           base=self.base_graph, tree=self.base_tree)
+
+    @functools.cached_property
+    def base_tree(self) -> cKDTree:
+        """A k-d tree over the base landmarks (``base_graph.rows``) in this geometry, for
+        every search of a row's nearest landmarks on this table."""
+        return cKDTree(self.geometry[self.base_graph.rows])
 
     @functools.cached_property
     def base_graph(self) -> BaseGraph:
@@ -126,11 +133,13 @@ def views_bytes(n_rows: int, n_columns: int, input_dim: int, geometry_dim: int,
     """The most one table's views hold once every fit has run: the values (N, D) float64,
     features (N, input_dim) and geometry (N, G) float32, every row's links to the base
     landmarks, the paths its base graph keeps (``BaseGraph.known_paths``: float32 to every
-    base landmark from up to KNOWN_PATH_ROWS rows) and `derived` bytes of label-free
-    results (at most ``DERIVED_BYTES``)."""
+    base landmark from up to KNOWN_PATH_ROWS rows), the k-d tree over the base landmarks
+    (``base_tree``: their geometry as float64 and an index per landmark) and `derived`
+    bytes of label-free results (at most ``DERIVED_BYTES``)."""
     n_base = min(n_rows, MAX_LANDMARKS)
     return (n_rows * (8 * n_columns + 4 * (input_dim + geometry_dim) + LINK_BYTES_PER_ROW)
-            + 4 * n_base * min(n_base, KNOWN_PATH_ROWS) + min(derived, DERIVED_BYTES))
+            + 4 * n_base * min(n_base, KNOWN_PATH_ROWS) + 8 * n_base * (geometry_dim + 1)
+            + min(derived, DERIVED_BYTES))
 
 
 def _bytes_of(views: TableViews) -> int:
