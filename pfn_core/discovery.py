@@ -169,11 +169,17 @@ def estimate_n_clusters(estimator, prepared, max_clusters: int = MAX_CLUSTERS,
     estimator: a ``PFNClusterer`` (its ``_pick_anchors`` and ``_pass`` run the model);
     prepared: its ``PreparedInputs`` for the table. Tables too short for three sub-clusters of
     ``MIN_ROWS_PER_SUBCLUSTER`` rows get no evidence, and K = the number of the neighbour
-    graph's pieces that count (1 when it is one piece)."""
+    graph's pieces that count (1 when it is one piece); a table whose rows are all the same
+    gets K = 1."""
 
     if max_clusters < 2:
         raise ValueError(f"max_clusters must be at least 2, got {max_clusters}.")
     n_rows = len(prepared.X)
+    if (prepared.views.copy_of == prepared.views.copy_of[0]).all():
+        # Every row holds the same values: one cluster, whatever the sub-clusters would say
+        # (100 copies of one row read as 2 clusters before; ``copies`` leaves such a table
+        # to the usual fit, having fewer than two distinct rows to fit instead).
+        return ClusterCountEstimate(1, {}, np.zeros(0), weak=True)
     n_sub = min(n_subclusters, n_rows // MIN_ROWS_PER_SUBCLUSTER)
     # K is at least the number of the graph's pieces, capped as the candidates are.
     pieces = min(len(big_pieces(prepared.in_table_metric())[1]), max_clusters, n_rows)

@@ -171,6 +171,13 @@ def test__a_table_too_short_to_over_seed__takes_the_pieces_of_its_graph_as_k():
     assert adjusted_rand_score(np.repeat([0, 1, 2], 12), est.labels_) == 1.0
 
 
+def test__a_table_whose_rows_are_all_the_same__is_one_cluster():
+    for row in ((1.0, 1.0), (1.0, 0.0)):  # 100 copies of one row, constant columns either way
+        est = PFNClusterer().fit(np.tile(row, (100, 1)))
+        assert est.n_clusters_ == 1 and est.k_evidence_is_weak_
+        assert (est.labels_ == est.labels_[0]).all()
+
+
 def test__a_table_with_no_clusters__is_flagged_as_weak_evidence_and_blobs_are_not():
     noise = np.random.default_rng(0).uniform(size=(400, 3))  # one uniform cloud
     est = PFNClusterer().fit(noise)
