@@ -399,7 +399,8 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
         method "carry": every row takes the fit's probabilities of its nearest base
         landmarks, weighted by 1 / distance, as the fit itself labels the rows of a long
         table that the transformer did not score (``carry``): one neighbour search and a
-        weighted mean per row, tens of times faster, for very long tables."""
+        weighted mean per row, for very long tables: about 3 times as many rows a second
+        (``python -m pfn_core.bench.scoring``: 145,000 against 43,000 on 2 cores)."""
         fitted = getattr(self, "fitted_pass_", None)
         if fitted is None:
             raise ValueError("this PFNClusterer is not fitted yet: call fit(X, y) (or "
