@@ -19,6 +19,7 @@ import functools
 import numpy as np
 from sklearn.base import BaseEstimator, ClusterMixin
 
+from pfn_core.blas_threads import single_blas_thread
 from pfn_core.calibration import calibrate_proba, load_temperatures
 from pfn_core.carry import (
     CONTEXT_PER_CLASS,
@@ -213,6 +214,7 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
         self.own_clustering = own_clustering
         self.merge_copies = merge_copies
 
+    @single_blas_thread()  # numpy's BLAS threads would spin beside torch's (``blas_threads``)
     def fit(self, X, y=None):
         """Cluster X (N, D) given y (N,) with -1/None for unlabelled rows. Returns self."""
         self._check_settings()
@@ -389,6 +391,7 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
         """Cluster X and return ``labels_`` (N,)."""
         return self.fit(X, y).labels_
 
+    @single_blas_thread()
     def predict_proba(self, X, method: str = "model") -> np.ndarray:
         """Probabilities of new rows X (R, D), columns ordered as ``classes_``, each row's
         independent of the other rows passed with it. A DataFrame is matched to the fitted

@@ -18,6 +18,13 @@ Timed, each case in a fresh process (so peak memory is the case's own):
   took 13 s at 100,000 and grows faster than linearly), and 1-NN on the anchors for the
   many-anchor cases.
 
+Threads: ``--threads N`` gives torch and numpy's BLAS N threads in every case (the peers'
+defaults are one BLAS thread per core); the model itself holds numpy's BLAS to one thread
+during a fit (``pfn_core.blas_threads``). ``--peer-blas-threads 1`` gives the peers one BLAS
+thread too: on this 2-core machine OpenBLAS's threads make ``GaussianMixture(10)`` on 10,000
+rows take 0.07-0.36 s against 0.045-0.063 s on one thread, so that run is the comparison
+with peers tuned as well as the model is.
+
 Each time is the median of ``--repeats`` runs (with min-max); ratios are model / peer
 medians from the same run. Peak memory is the process's maximum resident set (torch and
 the model included). Quality (ARI against the truth, non-anchor rows) is reported for the
@@ -149,13 +156,17 @@ def _model(method: str, X: np.ndarray, y: np.ndarray, settings: dict) -> np.ndar
 
 
 def measure(method: str, n_rows: int, anchors: str, repeats: int, threads: int | None,
-            device: str, settings: str = "{}", data: str = "separated") -> dict:
-    """Run one case in a fresh Python process -> run_case's dict (or {"error": ...})."""
+            device: str, settings: str = "{}", data: str = "separated",
+            peer_blas_threads: int | None = None) -> dict:
+    """Run one case in a fresh Python process -> run_case's dict (or {"error": ...});
+    `peer_blas_threads`: numpy's BLAS threads for the peers (not the model)."""
     command = [sys.executable, "-m", "pfn_core.bench.speed", "--one", method, str(n_rows),
                anchors, "--repeats", str(repeats), "--device", device, "--settings", settings,
                "--data", data]
     if threads:
         command += ["--threads", str(threads)]
+    if peer_blas_threads and method not in ("first_fit", "recluster"):
+        command += ["--peer-blas-threads", str(peer_blas_threads)]
     done = subprocess.run(command, capture_output=True, text=True)
     if done.returncode != 0:
         return {"error": (done.stderr.strip().splitlines() or ["failed"])[-1]}
@@ -253,6 +264,10 @@ def main(argv=None) -> int:
                         help="separated blobs (the issue's data) or touching ones")
     parser.add_argument("--ls-max-rows", type=int, default=LABEL_SPREADING_MAX_ROWS,
                         help="time label spreading up to this many rows")
+    parser.add_argument("--peer-blas-threads", type=int, metavar="N",
+                        help="numpy's BLAS threads for the peers (default: as --threads, "
+                             "scikit-learn's defaults); the model always holds numpy's BLAS "
+                             "to one thread during a fit (pfn_core.blas_threads)")
     parser.add_argument("--json", metavar="PATH", help="also save the raw results")
     parser.add_argument("--png", metavar="PATH",
                         help="also draw seconds against rows, log-log (5 anchors per cluster)")
@@ -261,6 +276,10 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     if args.threads:
         _limit_threads(args.threads)
+    if args.peer_blas_threads:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(args.peer_blas_threads, user_api="blas")
     if args.one:
         method, n_rows, anchors = args.one
         print(json.dumps(run_case(method, int(n_rows), anchors, args.repeats, args.device,
@@ -279,12 +298,12 @@ def main(argv=None) -> int:
         device += f" ({torch.cuda.get_device_name(0)})" if torch.cuda.is_available() else ""
     print(f"Machine: {platform.platform()}, {args.threads or 'default'} threads, torch "
           f"{torch.__version__}, model on {device}, settings {args.settings}, {args.data} "
-          f"blobs; median of "
+          f"blobs; peers' BLAS threads {args.peer_blas_threads or 'as above'}; median of "
           f"{args.repeats} (min-max), each case in a fresh process.\n", flush=True)
     results = {}
     for case in todo:
         results[case] = measure(*case, args.repeats, args.threads, args.device, args.settings,
-                                args.data)
+                                args.data, args.peer_blas_threads)
         print(f"  {case}: {_cell(results[case])}", file=sys.stderr, flush=True)
     rows = sorted({n for _, n, _ in todo})
     print(report(results, rows, args.anchors))

@@ -33,3 +33,20 @@ def test__speed_table__runs_each_case_in_a_fresh_process(capsys):
     assert main(["--rows", "400", "--anchors", "5", "--repeats", "1"]) == 0
     out = capsys.readouterr().out
     assert "| 5 per cluster | 400 |" in out and "error" not in out
+
+
+def test__peer_blas_threads__reaches_the_peers_processes_only(monkeypatch):
+    import pfn_core.bench.speed as speed
+
+    commands = []
+
+    class Done:
+        returncode, stderr, stdout = 0, "", '{"seconds": [0.1], "ari": 1.0, "peak_mb": 1}'
+
+    monkeypatch.setattr(speed.subprocess, "run", lambda command, **_: commands.append(command)
+                        or Done())
+    for method in ("gmm", "first_fit"):
+        speed.measure(method, 400, "5", 1, 2, "cpu", peer_blas_threads=1)
+    gmm, model = commands
+    assert gmm[gmm.index("--peer-blas-threads") + 1] == "1"
+    assert "--peer-blas-threads" not in model
