@@ -17,20 +17,14 @@ previous count comes back when the fit returns.
 from __future__ import annotations
 
 import contextlib
-import functools
-
-
-@functools.lru_cache(maxsize=1)
-def _controller():
-    """threadpoolctl's view of the BLAS libraries loaded now (numpy's, scipy's), found once."""
-    from threadpoolctl import ThreadpoolController
-
-    return ThreadpoolController()
 
 
 @contextlib.contextmanager
 def single_blas_thread():
     """numpy's and scipy's BLAS on one thread inside the block (also a decorator:
-    ``@single_blas_thread()``); torch's threads are left as they are."""
-    with _controller().limit(limits=1, user_api="blas"):
+    ``@single_blas_thread()``); torch's threads are left as they are. The libraries are
+    looked up at each entry (0.3 ms), so one loaded after the first fit is held too."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="blas"):
         yield
