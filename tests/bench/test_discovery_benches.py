@@ -89,3 +89,11 @@ def test__many_anchors__draws_a_share_of_the_rows_and_scores_every_method():
     got = many_anchors.scores(X, y, many_anchors.random_anchors(300, 0.1, seed=1))
     assert set(got) == set(many_anchors.METHODS)
     assert all(value > 0.95 for value in got.values())
+
+
+def test__suggest_room_line__counts_wins_only_where_the_start_left_something_to_gain():
+    gains = {"solved": {"start": 1.0, "suggested": 0.0, "random": 0.0},
+             "won": {"start": 0.6, "suggested": 0.2, "random": 0.1},
+             "lost": {"start": 0.7, "suggested": 0.0, "random": 0.1}}
+    line = suggest.room_line(gains)
+    assert "beat random on 1 / 2 (50%)" in line and "1 datasets started solved" in line
