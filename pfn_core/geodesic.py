@@ -118,13 +118,16 @@ class LandmarkPaths:
     (M, L) float32 path lengths, finite: an unreachable pair holds a large multiple of the
     graph's longest edge, plus its straight-line distance unless that multiple alone is
     beyond the length the attention reads (``landmark_paths(read_up_to=)``),
-    base_rows (B,) and base_geometry (B, G): the base landmarks, fixed for a dataset."""
+    base_rows (B,) and base_geometry (B, G): the base landmarks, fixed for a dataset;
+    base_tree: a k-d tree over base_geometry if one is kept for the table
+    (``BaseGraph.tree_over``), else built here when first needed."""
 
     landmarks: np.ndarray
     rows: np.ndarray
     from_context: np.ndarray
     base_rows: np.ndarray
     base_geometry: np.ndarray
+    kept_tree: cKDTree | None = field(default=None, repr=False, compare=False)
 
     def to_queries(self, query_geometry: np.ndarray,
                    attachment: Attachment | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -157,10 +160,11 @@ class LandmarkPaths:
 
     @functools.cached_property
     def _base_tree(self) -> cKDTree | None:
-        """A k-d tree over the base landmarks in few dimensions (as ``attach_rows`` uses)."""
+        """A k-d tree over the base landmarks in few dimensions (as ``attach_rows`` uses):
+        the table's kept one when there is one (a pass built its own before, 2-3 ms)."""
         if self.base_geometry.shape[1] > KD_TREE_MAX_DIM or len(self.base_rows) == 0:
             return None
-        return cKDTree(self.base_geometry)
+        return self.kept_tree if self.kept_tree is not None else cKDTree(self.base_geometry)
 
     @functools.cached_property
     def _by_landmark(self) -> torch.Tensor:
@@ -224,6 +228,7 @@ class BaseGraph:
     neighbours: np.ndarray
     edge: np.ndarray
     known_paths: dict = field(default_factory=dict, repr=False, compare=False)
+    _tree: cKDTree | None = field(default=None, repr=False, compare=False)
     _kept: np.ndarray | None = field(default=None, repr=False, compare=False)
     _free: list = field(default_factory=list, repr=False, compare=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
@@ -232,6 +237,14 @@ class BaseGraph:
     def graph(self) -> csr_matrix:
         """The base graph as a symmetric CSR matrix in base order (B, B) (``links_graph``)."""
         return links_graph(self.edge, self.neighbours)
+
+    def tree_over(self, points: np.ndarray) -> cKDTree:
+        """A k-d tree over the base landmarks at `points` (B, G), their geometry in the
+        metric this graph's lengths are measured in; built at the first call and kept, so
+        the table's row attachment and every pass share it (``TableViews.base_tree``)."""
+        if self._tree is None:
+            self._tree = cKDTree(points)
+        return self._tree
 
     def paths_from(self, sources: np.ndarray, order: np.ndarray | None = None) -> np.ndarray:
         """Path lengths through the base graph from base landmarks `sources` (S,)
@@ -394,6 +407,7 @@ def landmark_paths(geometry: np.ndarray, context_index: np.ndarray,
         return LandmarkPaths(points, landmark_rows,
                              np.zeros((n_context, len(points)), np.float32),
                              base_rows, base_geometry)
+    given_base = base is not None
     if base is None:
         base = base_graph(geometry, base_rows)
     position = np.empty(len(base_rows), dtype=np.int64)  # each base row's landmark position
@@ -436,4 +450,8 @@ def landmark_paths(geometry: np.ndarray, context_index: np.ndarray,
         paths[hit] = torch.where(torch.from_numpy(unreachable[hit]), fill,
                                  torch.from_numpy(paths[hit])).numpy()
     # Float32: the precision every query chunk reads it in.
-    return LandmarkPaths(points, landmark_rows, paths, base_rows, base_geometry)
+    # The table's kept tree, where the caller handed over its graph over these very rows.
+    kept_tree = (base.tree_over(base_geometry) if given_base
+                 and base_geometry.shape[1] <= KD_TREE_MAX_DIM
+                 and np.array_equal(base.rows, base_rows) else None)
+    return LandmarkPaths(points, landmark_rows, paths, base_rows, base_geometry, kept_tree)

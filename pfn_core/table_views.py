@@ -99,7 +99,7 @@ class TableViews:
     def base_tree(self) -> cKDTree:
         """A k-d tree over the base landmarks (``base_graph.rows``) in this geometry, for
         every search of a row's nearest landmarks on this table."""
-        return cKDTree(self.geometry[self.base_graph.rows])
+        return self.base_graph.tree_over(self.geometry[self.base_graph.rows])
 
     @functools.cached_property
     def base_graph(self) -> BaseGraph:

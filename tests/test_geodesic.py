@@ -196,3 +196,20 @@ def test__nearest_base_by_tree__approximate_search_stays_within_its_bound():
     np.testing.assert_allclose(found.hop, true_hop, rtol=1e-4)
     assert all(len(set(row)) == len(row) for row in found.rows)
     assert (found.rows[:, 0] == exact.rows[:, 0]).mean() > 0.8
+
+
+def test__a_pass_on_a_kept_base_graph__searches_with_the_tables_kept_tree():
+    rng = np.random.default_rng(0)
+    geometry = rng.normal(size=(300, 3)).astype(np.float32)
+    rows = np.arange(300)
+    base = base_graph(geometry, rows)
+    kept = base.tree_over(geometry[rows])
+    assert base.tree_over(geometry[rows]) is kept  # built once
+    shared = landmark_paths(geometry, np.array([5, 7]), rows, base)
+    own = landmark_paths(geometry, np.array([5, 7]), rows)  # no graph handed over
+    assert shared._base_tree is kept and own._base_tree is not kept
+    queries = rng.normal(size=(50, 3)).astype(np.float32)
+    np.testing.assert_array_equal(shared.nearest_base(queries).rows,
+                                  own.nearest_base(queries).rows)
+    elsewhere = landmark_paths(geometry, np.array([5, 7]), rows[::-1], base)  # other order
+    assert elsewhere._base_tree is not kept
