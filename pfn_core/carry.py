@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from pfn_core.geodesic import Attachment, BaseGraph, LandmarkPaths
+from pfn_core.geodesic import ATTACH_TREE_EPS, Attachment, BaseGraph, LandmarkPaths
 
 CONTEXT_PER_CLASS = 32  # at most this many anchors of one class are context tokens
 MODEL_ROWS = 4096  # longer tables: the transformer scores this many rows (see above)
@@ -173,7 +173,8 @@ def _weighted_mean(proba: np.ndarray, links: np.ndarray, lengths: np.ndarray) ->
 def carry_new_rows(landmark_proba: np.ndarray, paths: LandmarkPaths, geometry: np.ndarray,
                    batch_size: int = 4096) -> np.ndarray:
     """New rows labelled as a fit labels the rows it did not score: each takes the
-    probabilities of its nearest base landmarks, weighted by 1 / distance.
+    probabilities of its nearest base landmarks (found as the fit finds its own rows',
+    ``ATTACH_TREE_EPS``), weighted by 1 / distance.
 
     landmark_proba (B, K) for ``paths.base_rows``; geometry (R, G) of the new rows in the
     fitted geometry -> (R, K)"""
@@ -181,7 +182,7 @@ def carry_new_rows(landmark_proba: np.ndarray, paths: LandmarkPaths, geometry: n
     position[paths.base_rows] = np.arange(len(paths.base_rows))
     out = np.empty((len(geometry), landmark_proba.shape[1]))
     for start in range(0, len(geometry), batch_size):
-        links = paths.nearest_base(geometry[start:start + batch_size])
+        links = paths.nearest_base(geometry[start:start + batch_size], ATTACH_TREE_EPS)
         out[start:start + batch_size] = _weighted_mean(
             landmark_proba, position[links.rows], links.hop.astype(np.float64))
     return out

@@ -32,6 +32,7 @@ from pfn_core.copies import distinct_fit_targets, to_every_row
 from pfn_core.discovery import MAX_CLUSTERS, estimate_n_clusters
 from pfn_core.fitted_columns import column_names, in_fitted_order
 from pfn_core.fitted_io import load_fitted, save_fitted
+from pfn_core.geodesic import ATTACH_TREE_EPS
 from pfn_core.inference import DEFAULT_CONTEXT_SIZE, FittedPass, predict_proba, score_rows
 from pfn_core.new_clusters import fit_with_discovery
 from pfn_core.own_clustering import applies as own_clustering_applies
@@ -419,7 +420,9 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
         if method == "carry":
             return carry_new_rows(fitted.landmark_proba, fitted.scoring.context.paths,
                                   geometry)
-        proba = score_rows(self.model_, fitted.scoring, features, geometry,
+        # Each row joins the landmark graph as the fit's own rows did (``attach_rows``).
+        attachment = fitted.scoring.context.paths.nearest_base(geometry, ATTACH_TREE_EPS)
+        proba = score_rows(self.model_, fitted.scoring, features, geometry, attachment,
                            n_ensemble=self.n_ensemble, device=self.device)
         if fitted.calibration is not None:  # as the fit's own rows were scaled
             proba = calibrate_proba(proba, np.zeros(len(proba), dtype=bool),

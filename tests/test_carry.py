@@ -115,3 +115,28 @@ def test__many_anchors__cluster_as_well_as_the_nearest_anchor(n_anchors):
     labels = PFNClusterer().fit_predict(X, y)
     assert (labels[y < 0] == truth[y < 0]).mean() > 0.99
     assert (labels[rows] == truth[rows]).all()
+
+
+def test__new_rows__join_the_landmark_graph_as_the_fits_own_rows_did():
+    """predict's carry links a row as the fit linked its own rows (the approximate search,
+    ``ATTACH_TREE_EPS``): here 47 of the 808 rows outside the base landmarks have other
+    nearest landmarks in an exact search, so scoring with one would differ."""
+    from pfn_core.carry import _weighted_mean
+    from pfn_core.estimator import PFNClusterer
+    from pfn_core.prepared_inputs import prepare_inputs
+
+    rng = np.random.default_rng(0)
+    X = np.concatenate([rng.normal(c, 1.0, (3000, 4)) for c in (0.0, 4.0, 8.0)])  # > 8,192
+    y = np.full(len(X), -1)
+    y[[0, 3000, 6000]] = [0, 1, 2]  # one anchor per class: the table's own metric
+    est = PFNClusterer().fit(X, y)
+    fitted = est.fitted_pass_
+    paths = fitted.scoring.context.paths
+    rows = np.setdiff1d(np.arange(len(X)), paths.base_rows)  # rows the fit attached
+    links = prepare_inputs(X, y).attachment.select(rows)
+    position = np.full(len(X), -1)
+    position[paths.base_rows] = np.arange(len(paths.base_rows))
+    expected = _weighted_mean(fitted.landmark_proba, position[links.rows],
+                              links.hop.astype(np.float64))
+    np.testing.assert_allclose(est.predict_proba(X[rows], method="carry"), expected,
+                               rtol=0, atol=1e-12)
