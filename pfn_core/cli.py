@@ -71,7 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
                          help="rows per chunk (default 100,000)")
     predict.add_argument("--method", choices=["model", "carry"], default="model",
                          help="model: every row through the transformer (default); carry: "
-                              "from the fit's nearest landmarks, about 3 times faster "
+                              "from the fit's nearest landmarks, 3 to 4 times faster "
                               "(python -m pfn_core.bench.scoring)")
     predict.add_argument("--no-progress", action="store_true", help="no progress bar")
     commands.add_parser("bench", help="run the benchmark (see python -m pfn_core.bench --help)",

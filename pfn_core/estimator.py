@@ -403,7 +403,7 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
         method "carry": every row takes the fit's probabilities of its nearest base
         landmarks, weighted by 1 / distance, as the fit itself labels the rows of a long
         table that the transformer did not score (``carry``): one neighbour search and a
-        weighted mean per row, for very long tables: about 3 times as many rows a second
+        weighted mean per row, for very long tables: 3 to 4 times as many rows a second
         (``python -m pfn_core.bench.scoring``: 178,000 against 48,000 on 2 cores)."""
         fitted = getattr(self, "fitted_pass_", None)
         if fitted is None:
