@@ -32,7 +32,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from pfn_core.geodesic import ATTACH_TREE_EPS, Attachment, BaseGraph, LandmarkPaths
+from pfn_core.geodesic import BaseGraph, LandmarkPaths
+from pfn_core.nearest_landmarks import ATTACH_TREE_EPS, Attachment
 
 CONTEXT_PER_CLASS = 32  # at most this many anchors of one class are context tokens
 MODEL_ROWS = 4096  # longer tables: the transformer scores this many rows (see above)

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from pfn_core.geodesic import Attachment, BaseGraph, LandmarkPaths, landmark_paths
+from pfn_core.geodesic import BaseGraph, LandmarkPaths, landmark_paths
+from pfn_core.nearest_landmarks import Attachment
 
 NEIGHBOUR_RANK = 4  # the typical distance is the median distance to the 4th nearest neighbour
 SCALE_SAMPLE = 256  # rows whose neighbour distances set the unit of every attention distance

@@ -32,8 +32,8 @@ from pfn_core.copies import distinct_fit_targets, to_every_row
 from pfn_core.discovery import MAX_CLUSTERS, estimate_n_clusters
 from pfn_core.fitted_columns import column_names, in_fitted_order
 from pfn_core.fitted_io import load_fitted, save_fitted
-from pfn_core.geodesic import ATTACH_TREE_EPS
 from pfn_core.inference import DEFAULT_CONTEXT_SIZE, FittedPass, predict_proba, score_rows
+from pfn_core.nearest_landmarks import ATTACH_TREE_EPS
 from pfn_core.new_clusters import fit_with_discovery
 from pfn_core.own_clustering import applies as own_clustering_applies
 from pfn_core.own_clustering import prefer_own_clustering

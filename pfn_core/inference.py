@@ -14,17 +14,16 @@ import torch
 from scipy.spatial import cKDTree
 
 from pfn_core.episode import Context, content_order, content_rank, label_codes, make_context
-from pfn_core.geodesic import (
+from pfn_core.geodesic import MAX_LANDMARKS, BaseGraph
+from pfn_core.model import ClusteringTransformer
+from pfn_core.nearest_landmarks import (
     ATTACH_NEIGHBOURS,
     ATTACH_TREE_EPS,
     KD_TREE_MAX_DIM,
-    MAX_LANDMARKS,
     Attachment,
-    BaseGraph,
     attach,
     nearest_base_by_tree,
 )
-from pfn_core.model import ClusteringTransformer
 
 CODE_SEED = 0
 DEFAULT_CONTEXT_SIZE = 0  # unlabelled context tokens; anchors alone (see PFNClusterer)

@@ -24,8 +24,9 @@ from scipy.spatial import cKDTree
 
 from pfn_core.anchor_metric import fit_views_in_metric
 from pfn_core.episode import content_keys, content_rank
-from pfn_core.geodesic import KNOWN_PATH_ROWS, MAX_LANDMARKS, Attachment, BaseGraph, base_graph
+from pfn_core.geodesic import KNOWN_PATH_ROWS, MAX_LANDMARKS, BaseGraph, base_graph
 from pfn_core.inference import attach_rows
+from pfn_core.nearest_landmarks import Attachment
 from pfn_core.preprocessing import fit_model_views
 
 CACHED_TABLES = 4  # a few tables, e.g. the studio's sample and an upload,

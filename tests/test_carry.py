@@ -3,7 +3,8 @@ import pytest
 
 from pfn_core import PFNClusterer
 from pfn_core.carry import carry_to_rows, representative_anchors, scored_rows
-from pfn_core.geodesic import Attachment, BaseGraph
+from pfn_core.geodesic import BaseGraph
+from pfn_core.nearest_landmarks import Attachment
 
 
 def _blobs(n, seed=0, k=3, d=2):
