@@ -68,7 +68,7 @@ class LandmarkPaths:
     graph's longest edge, plus its straight-line distance unless that multiple alone is
     beyond the length the attention reads (``landmark_paths(read_up_to=)``),
     base_rows (B,) and base_geometry (B, G): the base landmarks, fixed for a dataset;
-    base_tree: a k-d tree over base_geometry if one is kept for the table
+    kept_tree: a k-d tree over base_geometry if one is kept for the table
     (``BaseGraph.tree_over``), else built here when first needed."""
 
     landmarks: np.ndarray

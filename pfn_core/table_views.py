@@ -96,10 +96,11 @@ class TableViews:
         return attach_rows(self.X, self.geometry, order=self.content_order,
                            base=self.base_graph, tree=self.base_tree)
 
-    @functools.cached_property
+    @property
     def base_tree(self) -> cKDTree:
         """A k-d tree over the base landmarks (``base_graph.rows``) in this geometry, for
-        every search of a row's nearest landmarks on this table."""
+        every search of a row's nearest landmarks on this table (kept by the graph,
+        ``BaseGraph.tree_over``)."""
         return self.base_graph.tree_over(self.geometry[self.base_graph.rows])
 
     @functools.cached_property
