@@ -7,13 +7,15 @@
 - representative: the row sits where the data is dense (close to its neighbours, measured
   against a sample of the table in the model's own geometry), so its label speaks for
   many rows, not for an outlier;
-- diverse: the list is built greedily, and a row close to one already chosen counts for
-  less, so the suggestions are not all from one spot.
+- diverse: the list is built greedily, and a row close to one already chosen, or to a
+  row already labelled, counts for less, so the suggestions are not all from one spot and
+  round after round of them does not pile labels onto the same borders.
 
 Candidates are the 20 x n_rows most uncertain rows; score = (1 - margin) * density rank
-among them, and each pick damps the rest by how close they are to it (factor
-min(1, distance / ``DIVERSITY_RADIUS`` typical neighbour distances)). No randomness is involved. The
-settings were chosen on the dev suite (``python -m pfn_core.bench.suggest``).
+among them, and each pick, as each anchor before it, damps the rest by how close they are to
+it (factor min(1, distance / ``DIVERSITY_RADIUS`` typical neighbour distances)). No randomness
+is involved. The settings were chosen on the dev suite (``python -m pfn_core.bench.suggest``)
+and checked on held-out tables (``--heldout``); see BENCHMARKS.md for both.
 
 Legend: N=rows, G=geometry columns, P=candidate pool, R=reference rows.
 """
@@ -57,12 +59,16 @@ def local_density(geometry: np.ndarray, rows: np.ndarray, reference: np.ndarray,
     return 1.0 / (distances.mean(1) + 1e-12), max(typical, 1e-12)
 
 
-def pick_diverse(scores: np.ndarray, points: np.ndarray, n_rows: int,
-                 radius: float) -> np.ndarray:
-    """Greedy picks: the best score, then the best score damped by closeness to any pick
-    (factor min(1, distance / radius)).  scores (P,), points (P, G) -> (n,) positions"""
+def pick_diverse(scores: np.ndarray, points: np.ndarray, n_rows: int, radius: float,
+                 taken: np.ndarray | None = None) -> np.ndarray:
+    """Greedy picks: the best score, then the best score damped by closeness to any pick or
+    to a point already `taken` (factor min(1, distance / radius)).
+
+    scores (P,), points (P, G), taken (T, G) or None -> (n,) positions"""
     damped = scores.astype(np.float64).copy()
     nearest = np.full(len(scores), np.inf)
+    if taken is not None and len(taken):
+        nearest, _ = cKDTree(taken).query(points)
     chosen: list[int] = []
     for _ in range(min(n_rows, len(scores))):
         gain = damped * np.minimum(1.0, nearest / radius)
@@ -109,6 +115,7 @@ def suggest_rows(estimator, X, n_rows: int = 5) -> np.ndarray:
     density, typical = local_density(geometry, pool, reference)
     density_rank = (np.argsort(np.argsort(density)) + 1) / len(density)
     scores = suggestion_scores(estimator.proba_[pool], density_rank)
+    anchors = geometry[estimator.anchor_mask_].astype(np.float64)
     picks = pick_diverse(scores, geometry[pool].astype(np.float64), n_rows,
-                         DIVERSITY_RADIUS * typical)
+                         DIVERSITY_RADIUS * typical, taken=anchors)
     return pool[picks]

@@ -39,6 +39,15 @@ def test__pick_diverse__spreads_the_picks_over_equally_good_spots():
     assert {p // 10 for p in picks} == {0, 1}  # without diversity both would come from spot 0
 
 
+def test__pick_diverse__passes_over_a_spot_already_labelled():
+    points = np.concatenate([np.zeros((10, 2)) + [0, 0], np.zeros((10, 2)) + [10, 0]])
+    points += np.random.default_rng(0).normal(0, 0.01, points.shape)
+    scores = np.r_[np.full(10, 1.0), np.full(10, 0.9)]
+    assert pick_diverse(scores, points, 1, radius=1.0)[0] < 10
+    picks = pick_diverse(scores, points, 1, radius=1.0, taken=np.array([[0.0, 0.0]]))
+    assert picks[0] >= 10  # spot 0 already holds a label
+
+
 def test__suggestion_scores__prefer_uncertain_and_dense_rows():
     proba = np.array([[0.5, 0.5], [0.9, 0.1], [0.5, 0.5]])
     scores = suggestion_scores(proba, np.array([1.0, 1.0, 0.2]))

@@ -12,7 +12,12 @@ and the gain is the final ARI minus the starting one. Reported: per dataset, eac
 strategy's gain, and over datasets how often the suggestions beat random and the ratio of
 mean gains. Needs ``../shared`` (skipped with a message when absent).
 
+``--heldout DRAWS`` runs the same loop on data the suggestion settings were not chosen on,
+no ``../shared`` needed: ``DRAWS`` tables of each held-out family of
+``bench.few_anchors`` (Gaussian mixtures, and fresh draws of every prior family).
+
     python -m pfn_core.bench.suggest --threads 1
+    python -m pfn_core.bench.suggest --threads 1 --heldout 2
 """
 
 from __future__ import annotations
@@ -22,7 +27,8 @@ import statistics
 
 import numpy as np
 
-from pfn_core.bench.datasets import load_dataset, open_suite, suite_parser
+from pfn_core.bench.datasets import apply_threads, load_dataset, open_suite, suite_parser
+from pfn_core.bench.few_anchors import few_anchor_tasks
 from pfn_core.bench.protocol import (
     draw_anchors,
     partial_labels,
@@ -60,17 +66,43 @@ def labelling_run(X, y, seed: int, strategy: str) -> tuple[float, float]:
     return first, score_without_anchors(y, est.labels_, start)
 
 
-def main(argv=None) -> int:
-    parser = suite_parser("python -m pfn_core.bench.suggest", __doc__)
-    args = parser.parse_args(argv)
+def suite_tables(args):
+    """-> iterator of (name, X (N, D), y (N,)): the dev suite, or with --heldout the
+    held-out families (`None` when the dev suite is asked for and absent)."""
+    if args.heldout:
+        apply_threads(args)
+        counts: dict[str, int] = {}
+        tables = []
+        for family, X, y in few_anchor_tasks(args.heldout):
+            counts[family] = counts.get(family, 0) + 1
+            tables.append((f"{family} #{counts[family]}", X, y))
+        return tables
     suite = open_suite(args)
     if suite is None:
-        return 0
+        return None
     root, names = suite
+    return ((name, *load_dataset(name, root)) for name in names)
+
+
+def build_parser():
+    """The dev-suite options (``suite_parser``) and ``--heldout``."""
+    parser = suite_parser("python -m pfn_core.bench.suggest", __doc__)
+    parser.add_argument("--heldout", type=int, metavar="DRAWS",
+                        help="held-out tables instead of the dev suite: this many per family")
+    return parser
+
+
+def main(argv=None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.heldout is not None and args.heldout < 1:
+        parser.error("--heldout must be at least 1")
+    tables = suite_tables(args)
+    if tables is None:
+        return 0
     gains: dict[str, dict[str, float]] = {}
     print("| dataset | start ARI | gain, suggested | gain, random |\n|---|---|---|---|")
-    for name in names:
-        X, y = load_dataset(name, root)
+    for name, X, y in tables:
         X = standardize_for_protocol(X)
         runs = {s: [labelling_run(X, y, seed, s) for seed in args.seeds] for s in STRATEGIES}
         gains[name] = {s: statistics.mean(b - a for a, b in runs[s]) for s in STRATEGIES}

@@ -97,3 +97,11 @@ def test__suggest_room_line__counts_wins_only_where_the_start_left_something_to_
              "lost": {"start": 0.7, "suggested": 0.0, "random": 0.1}}
     line = suggest.room_line(gains)
     assert "beat random on 1 / 2 (50%)" in line and "1 datasets started solved" in line
+
+
+def test__suggest_heldout__runs_on_held_out_tables_without_the_shared_folder(tmp_path):
+    args = suggest.build_parser().parse_args(["--shared", str(tmp_path), "--heldout", "1"])
+    tables = list(suggest.suite_tables(args))
+    names = [name for name, _, _ in tables]
+    assert "Gaussian mixtures #1" in names and "prior: rings #1" in names
+    assert all(len(X) == len(y) and len(np.unique(y)) >= 2 for _, X, y in tables)
