@@ -24,11 +24,12 @@ Candidates stop at half the sub-clusters (``MIN_SUBCLUSTERS_PER_CLUSTER``): the 
 comes from merges inside clusters being easier than merges across, so a K that leaves most
 clusters a single sub-cluster has no merges inside them to stand on. Without that bound, on
 curves where every merge is hard (confusions of 1e-4 to 3e-2, falling smoothly), the
-easiest first merge alone made K = M - 1: 29 for the studio's 600-row spirals sample, 14 for
+easiest first merge alone made K = M - 1: 29 for 600 rows of three spiral arms (the prior's
+``curves`` drawn with seed 6, the studio's spirals sample until the fourteenth session), 14 for
 the dev suite's sipu/spiral (312 rows, 15 sub-clusters). With it (eleventh session):
 sipu/spiral 14 -> 3 (ARI 0.27 -> 0.71), no other dev table changed (K exact 21 -> 22 of
 39, within one 26 -> 27, mean ARI 0.654 -> 0.665), nor any of 48 fresh prior draws
-(``bench.heldout --estimate-k``); the spirals sample gets 4 (true 3). sipu/spiral is the
+(``bench.heldout --estimate-k``); those three arms get 4. sipu/spiral is the
 table that showed the problem: the bound is the method's premise, not a fit to it.
 
 **The model's agreement with itself** (twelfth session). Where clusters touch, the model

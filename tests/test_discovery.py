@@ -139,11 +139,11 @@ def test__max_clusters__bounds_the_candidates_and_is_validated(two_blobs):
 def test__candidates_leave_at_least_two_sub_clusters_per_cluster():
     """A 300-row table gets 15 sub-clusters, so no candidate above 7: a K that leaves most
     clusters one sub-cluster has no merges inside them to rest on (the spirals sample read
-    as 29 clusters of 30 sub-clusters)."""
-    from pfn_core.studio.samples import load_sample
+    as 29 clusters of 30 sub-clusters): three spiral arms touching at their centre."""
+    from pfn_core.prior import FAMILIES
 
-    spirals = load_sample("spirals").frame
-    X = spirals[["x", "y"]].to_numpy()[::2]  # 300 rows
+    X, _ = FAMILIES["curves"](np.random.default_rng(6), 600, 3, 2)
+    X = X[::2]  # 300 rows
     est = PFNClusterer().fit(X)
     assert max(est.n_clusters_scores_) == 300 // 20 // 2
     assert est.n_clusters_ <= 7

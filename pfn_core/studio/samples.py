@@ -1,8 +1,12 @@
 """Example tables for the studio: classic scikit-learn sets and 2-D draws from the prior.
 
-Everything is offline: the scikit-learn sets ship with the library, and the synthetic sets are
-drawn from ``pfn_core.prior.FAMILIES`` with fixed seeds chosen by eye (the pictures depend on
-the prior's code; re-check them when a family changes).
+Everything is offline: the scikit-learn sets ship with the library, the moons come from
+scikit-learn's ``make_moons``, and the other 2-D sets are drawn from
+``pfn_core.prior.FAMILIES`` with fixed seeds. Each seed is the first (from 0) whose draw shows
+what its description says with clusters that do not touch: no link of the 8-nearest-neighbour
+graph joins two true clusters (``tests/studio/test_samples.py`` checks this, so a change to a
+prior family that makes a picture lie fails a test). The blobs are the exception by design:
+two of them touch.
 """
 
 from __future__ import annotations
@@ -51,19 +55,28 @@ _SKLEARN = {
 }
 
 SYNTHETIC_POINTS = 600
+MOONS_NOISE = 0.08  # make_moons' textbook noise; the two arcs interlock without touching
 
-# name -> (prior family, clusters, seed, description)
+
+def _prior_draw(family: str, n_clusters: int, seed: int):
+    """-> callable giving X (SYNTHETIC_POINTS, 2), y (SYNTHETIC_POINTS,) from a prior family."""
+    return lambda: FAMILIES[family](np.random.default_rng(seed), SYNTHETIC_POINTS, n_clusters, 2)
+
+
+# name -> (draw: () -> (X (N, 2), y (N,)), description)
 _SYNTHETIC = {
     "blobs": (
-        "gaussian_mixture",
-        5,
-        17,
+        _prior_draw("gaussian_mixture", 5, 17),
         "Five Gaussian blobs of different shapes and sizes, two of them close together.",
     ),
-    "rings": ("rings", 3, 17, "Three concentric rings: K-means cuts them like a pie."),
-    "moons": ("curves", 2, 30, "Two interlocking arcs (moons) of different lengths."),
-    "chains": ("chains", 4, 26, "Four chains of small blobs, bent and stretched."),
-    "spirals": ("curves", 3, 6, "Three interleaved spiral arms around one centre."),
+    "rings": (_prior_draw("rings", 3, 16),
+              "Three concentric rings: K-means cuts them like a pie."),
+    "moons": (
+        lambda: datasets.make_moons(SYNTHETIC_POINTS, noise=MOONS_NOISE, random_state=0),
+        "Two interlocking half-circles (moons): K-means cuts them in two straight halves.",
+    ),
+    "chains": (_prior_draw("chains", 4, 26), "Four chains of small blobs, bent and stretched."),
+    "spirals": (_prior_draw("curves", 2, 2), "Two interleaved spiral arms around one centre."),
 }
 
 SAMPLE_NAMES: list[str] = [*_SKLEARN, *_SYNTHETIC]
@@ -82,9 +95,8 @@ def _load_sklearn(name: str) -> SampleDataset:
 
 
 def _load_synthetic(name: str) -> SampleDataset:
-    family, n_clusters, seed, description = _SYNTHETIC[name]
-    rng = np.random.default_rng(seed)
-    X, y = FAMILIES[family](rng, SYNTHETIC_POINTS, n_clusters, 2)  # (N, 2), (N,)
+    draw, description = _SYNTHETIC[name]
+    X, y = draw()  # (N, 2), (N,)
     frame = pd.DataFrame({"x": X[:, 0], "y": X[:, 1], "cluster": y.astype(np.int64)})
     return SampleDataset(frame, ["x", "y"], "cluster", description)
 

@@ -24,7 +24,20 @@ def test__load_sample__synthetic_sets_are_2d_and_reproducible():
     first, second = load_sample("spirals"), load_sample("spirals")
     assert first.feature_columns == ["x", "y"]
     assert first.frame.equals(second.frame)
-    assert first.frame["cluster"].nunique() == 3
+    assert first.frame["cluster"].nunique() == 2
+
+
+@pytest.mark.parametrize("name", ["rings", "moons", "chains", "spirals"])
+def test__synthetic_samples__show_clusters_that_do_not_touch(name):
+    """No link of the 8-nearest-neighbour graph joins two true clusters: the picture shows
+    what the description promises (a change to a prior family can break this)."""
+    from sklearn.neighbors import kneighbors_graph
+
+    frame = load_sample(name).frame
+    graph = kneighbors_graph(frame[["x", "y"]].to_numpy(), 8)
+    rows, columns = graph.nonzero()
+    truth = frame["cluster"].to_numpy()
+    assert (truth[rows] == truth[columns]).all()
 
 
 def test__load_sample__iris_truth_holds_species_names():
