@@ -1,23 +1,30 @@
 """What to label next: rows whose labels should help the model most.
 
-``suggest_rows`` ranks the rows that are not anchors by three things at once:
+``suggest_rows`` mixes two kinds of rows, as an analyst needs both:
 
-- uncertain: the model hesitates between its two likeliest classes (a small margin
-  between the top two probabilities of the fitted ``proba_``);
-- representative: the row sits where the data is dense (close to its neighbours, measured
-  against a sample of the table in the model's own geometry), so its label speaks for
-  many rows, not for an outlier;
-- diverse: the list is built greedily, and a row close to one already chosen, or to a
-  row already labelled, counts for less, so the suggestions are not all from one spot and
-  round after round of them does not pile labels onto the same borders.
+- most of them (3 of 5) are rows the model hesitates about, ranked by three things at once:
+  - uncertain: a small margin between the two likeliest classes of the fitted ``proba_``;
+  - representative: the row sits where the data is dense (close to its neighbours, measured
+    against a sample of the table in the model's own geometry), so its label speaks for
+    many rows, not for an outlier;
+  - diverse: the list is built greedily, and a row close to one already chosen, or to a
+    row already labelled, counts for less, so the suggestions are not all from one spot;
+- the rest (``COVER_SHARE``, 2 of 5) cover the table: dense rows far from every label
+  (greedily, density x distance to the nearest labelled or chosen row). Rows the model
+  hesitates about sit on the borders between clusters; labels only there, round after
+  round, teach a model trained on anchors drawn at random over each cluster less than the
+  same number drawn at random (the held-out check below), and they never reach a cluster
+  nobody has labelled yet.
 
-Candidates are the 20 x n_rows most uncertain rows; score = (1 - margin) * density rank
-among them, and each pick, as each anchor before it, damps the rest by how close they are to
-it (factor min(1, distance / ``DIVERSITY_RADIUS`` typical neighbour distances)). No randomness
-is involved. The settings were chosen on the dev suite (``python -m pfn_core.bench.suggest``)
-and checked on held-out tables (``--heldout``); see BENCHMARKS.md for both.
+Candidates for the first kind are the 20 x n_rows most uncertain rows; score = (1 - margin)
+x density rank among them, and each pick, as each label before it, damps the rest by how
+close they are to it (factor min(1, distance / ``DIVERSITY_RADIUS`` typical neighbour
+distances)). Candidates for the second are the first ``REFERENCE_ROWS`` unlabelled rows in
+content order. No randomness is involved. The settings were chosen on the dev suite
+(``python -m pfn_core.bench.suggest``) and checked on held-out tables (``--heldout``); see
+BENCHMARKS.md for both.
 
-Legend: N=rows, G=geometry columns, P=candidate pool, R=reference rows.
+Legend: N=rows, G=geometry columns, P=candidate pool, R=reference rows, C=cover candidates.
 """
 
 from __future__ import annotations
@@ -31,6 +38,7 @@ POOL_PER_ROW = 20  # candidates: the 20 x n_rows most uncertain rows
 REFERENCE_ROWS = 2000  # density is measured against this many rows (content order)
 DENSITY_NEIGHBOURS = 10
 DIVERSITY_RADIUS = 3.0  # in units of the typical distance to the 10th neighbour
+COVER_SHARE = 0.4  # this share of the suggestions (2 of 5, rounded down) covers the table
 
 
 def suggestion_scores(proba: np.ndarray, density_rank: np.ndarray) -> np.ndarray:
@@ -79,8 +87,29 @@ def pick_diverse(scores: np.ndarray, points: np.ndarray, n_rows: int, radius: fl
     return np.asarray(chosen, dtype=np.int64)
 
 
+def covering_rows(points: np.ndarray, density: np.ndarray, taken: np.ndarray,
+                  n_rows: int) -> np.ndarray:
+    """Greedy picks that cover the table: each time the candidate with the most density x
+    distance to the nearest taken or picked point (the densest first when nothing is taken).
+
+    points (C, G), density (C,), taken (T, G) -> (n,) positions into points"""
+    if len(taken):
+        far, _ = cKDTree(taken).query(points)
+    else:
+        far = np.ones(len(points))
+    far = np.asarray(far, dtype=np.float64)
+    chosen: list[int] = []
+    for _ in range(min(n_rows, len(points))):
+        score = density * far
+        score[chosen] = -np.inf
+        best = int(np.argmax(score))
+        chosen.append(best)
+        far = np.minimum(far, np.linalg.norm(points - points[best], axis=1))
+    return np.asarray(chosen, dtype=np.int64)
+
+
 def suggest_rows(estimator, X, n_rows: int = 5) -> np.ndarray:
-    """Rows worth labelling next, best first.
+    """Rows worth labelling next: the uncertain ones, best first, then the covering ones.
 
     estimator: a fitted ``PFNClusterer`` (its ``proba_`` and ``anchor_mask_``), fitted on X
     (N, D) -> (n_rows,) row indices, never anchors (fewer when fewer rows are left).
@@ -107,15 +136,27 @@ def suggest_rows(estimator, X, n_rows: int = 5) -> np.ndarray:
     free = np.flatnonzero(~estimator.anchor_mask_)
     if len(free) == 0:
         return np.zeros(0, dtype=np.int64)
-    proba = estimator.proba_[free]
-    uncertainty = suggestion_scores(proba, np.ones(len(free)))
-    order = np.lexsort((prepared.content_rank[free], -np.round(uncertainty, 9)))
-    pool = free[order[:POOL_PER_ROW * n_rows]]
     reference = np.sort(prepared.content_order[:REFERENCE_ROWS])
+    labelled = geometry[estimator.anchor_mask_].astype(np.float64)
+    # Covering rows: dense rows far from every label.
+    n_cover = int(COVER_SHARE * n_rows)
+    candidates = free[np.argsort(prepared.content_rank[free], kind="stable")[:REFERENCE_ROWS]]
+    cover = np.zeros(0, dtype=np.int64)
+    if n_cover:
+        density, _ = local_density(geometry, candidates, reference)
+        cover = candidates[covering_rows(geometry[candidates].astype(np.float64), density,
+                                         labelled, n_cover)]
+    # Uncertain rows, kept away from the labels and the covering rows.
+    rest = np.setdiff1d(free, cover)
+    if len(rest) == 0 or n_rows - len(cover) == 0:
+        return cover
+    uncertainty = suggestion_scores(estimator.proba_[rest], np.ones(len(rest)))
+    order = np.lexsort((prepared.content_rank[rest], -np.round(uncertainty, 9)))
+    pool = rest[order[:POOL_PER_ROW * n_rows]]
     density, typical = local_density(geometry, pool, reference)
     density_rank = (np.argsort(np.argsort(density)) + 1) / len(density)
     scores = suggestion_scores(estimator.proba_[pool], density_rank)
-    anchors = geometry[estimator.anchor_mask_].astype(np.float64)
-    picks = pick_diverse(scores, geometry[pool].astype(np.float64), n_rows,
-                         DIVERSITY_RADIUS * typical, taken=anchors)
-    return pool[picks]
+    taken = np.concatenate([labelled, geometry[cover].astype(np.float64)])
+    picks = pick_diverse(scores, geometry[pool].astype(np.float64), n_rows - len(cover),
+                         DIVERSITY_RADIUS * typical, taken=taken)
+    return np.concatenate([pool[picks], cover])

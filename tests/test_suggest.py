@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from pfn_core import PFNClusterer
-from pfn_core.suggest import pick_diverse, suggest_rows, suggestion_scores
+from pfn_core.suggest import covering_rows, pick_diverse, suggest_rows, suggestion_scores
 
 
 def _touching_blobs():
@@ -63,3 +63,27 @@ def test__suggest_rows__refuses_an_unfitted_estimator_or_another_table(two_blobs
         suggest_rows(est, X[:60])
     with pytest.raises(ValueError, match="n_rows"):
         suggest_rows(est, X, n_rows=0)
+
+
+def test__covering_rows__go_to_dense_places_far_from_every_label():
+    rng = np.random.default_rng(0)
+    points = np.concatenate([rng.normal(0, 0.1, (20, 2)), rng.normal(5, 0.1, (20, 2)),
+                             rng.normal(10, 0.1, (20, 2))])
+    density = np.ones(60)
+    density[40:] = 0.01  # the third spot is sparse (outliers)
+    picks = covering_rows(points, density, taken=np.array([[0.0, 0.0]]), n_rows=2)
+    assert 20 <= picks[0] < 40  # dense and unlabelled first
+    assert len(set(picks.tolist())) == 2
+    assert covering_rows(points, density, taken=np.zeros((0, 2)), n_rows=1)[0] < 40
+
+
+def test__suggest_rows__reach_a_group_nobody_labelled():
+    rng = np.random.default_rng(1)
+    X = np.concatenate([rng.normal(0, 1, (150, 2)), rng.normal(3, 1, (150, 2)),
+                        rng.normal([0, 14], 0.7, (100, 2))])
+    y = np.full(400, -1)
+    y[[0, 150]] = [0, 1]  # the third group, far from both, has no label
+    est = PFNClusterer().fit(X, y)
+    rows = suggest_rows(est, X, n_rows=5)
+    assert np.isin(rows, np.arange(300, 400)).any()
+    assert not est.anchor_mask_[rows].any() and len(set(rows.tolist())) == 5

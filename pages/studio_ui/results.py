@@ -48,8 +48,9 @@ def render(table, labels, km_matched, result, uncertainty, suggestions, colours,
                 for row in comparison.cluster_sizes(labels).itertuples()))
     with nxt:
         st.subheader("Which to label next")
-        st.caption("Rows worth naming next: the model is unsure about them, they are typical "
-                   "of many rows, and they are spread over the map.")
+        st.caption("Rows worth naming next: most are rows the model is unsure about, typical "
+                   "of many rows and spread over the map; the last few sit "
+                   "in dense places far from every label, where a group nobody named may be.")
         rows = pd.DataFrame({
             "row": suggestions, "predicted": labels[suggestions],
             "uncertainty": np.round(uncertainty[suggestions], 3),
