@@ -73,7 +73,15 @@ def test__lasso_and_name_points__reclusters_the_map_and_keeps_the_zoom(studio_ur
             assert box is not None, "the plot area of the model map is not on screen"
             view_before = model_map.get_attribute("data-view")
             page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+            page.mouse.wheel(0, 120)  # a plain wheel scrolls the page, with a hint
+            expect(model_map.locator(".pfn-hint")).to_be_visible()
+            assert model_map.get_attribute("data-view") == view_before
+            box = overlay.bounding_box()  # where the page scrolled to
+            assert box is not None
+            page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+            page.keyboard.down("Control")
             page.mouse.wheel(0, 120)
+            page.keyboard.up("Control")
             expect(model_map).not_to_have_attribute("data-view", view_before)
             zoomed = model_map.get_attribute("data-view")
 
@@ -104,8 +112,11 @@ def test__lasso_and_name_points__reclusters_the_map_and_keeps_the_zoom(studio_ur
             assert page.locator('[data-testid="stException"]').count() == 0
 
             page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+            page.keyboard.down("Control")
             page.mouse.wheel(0, -120)  # back to the whole map for the screenshot
-            page.mouse.move(5, 5)  # off the map: no hover box in the screenshot
+            page.keyboard.up("Control")
+            page.mouse.move(box["x"] + box["width"] / 2, 40)  # above the maps: no hover box
+            page.mouse.wheel(0, -2000)  # and the page back at its top
             page.wait_for_timeout(500)
             shot = save_screenshot(page, "studio.png")
             if os.environ.get("PFN_UPDATE_SCREENSHOT") == "1":

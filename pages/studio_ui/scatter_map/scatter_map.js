@@ -8,7 +8,9 @@
 // in a page-wide cache, so a rerun that omits them redraws from the cache; a map missing from
 // the cache (a page reload) asks Python for them with the trigger `need_points`.
 //
-// Zoom (wheel), pan (drag in pan mode, or with the middle button) and the view survive a
+// Zoom (Ctrl or Cmd + wheel, a trackpad pinch, or the wheel in Pan mode: a plain wheel scrolls
+// the page, with a hint, so scrolling past a map never zooms it), pan (drag in pan mode, or
+// with the middle button) and the view survive a
 // re-cluster because this module keeps one instance per element. Lasso, box and click send the
 // selected row ids with the trigger `selection` ({rows, additive}).
 //
@@ -43,12 +45,13 @@ function createInstance(parentElement) {
     <div class="pfn-toolbar">
       <button data-mode="lasso" title="Lasso: drag around points (Shift adds)">Lasso</button>
       <button data-mode="box" title="Box: drag a rectangle (Shift adds)">Box</button>
-      <button data-mode="pan" title="Pan: drag the map; the wheel zooms">Pan</button>
+      <button data-mode="pan" title="Pan: drag the map; the wheel zooms (elsewhere Ctrl + wheel)">Pan</button>
       <button data-action="reset" title="Show every point (double-click does the same)">Reset view</button>
       <button data-action="clear" title="Select nothing">Clear selection</button>
     </div>
     <div class="pfn-stage"><canvas class="pfn-points"></canvas><canvas class="pfn-overlay"></canvas>
-      <div class="pfn-tooltip" hidden></div></div>
+      <div class="pfn-tooltip" hidden></div>
+      <div class="pfn-hint" hidden>Ctrl + wheel (⌘ + wheel) zooms; so does the wheel in Pan mode</div></div>
     <div class="pfn-legend"></div>`;
   parentElement.appendChild(root);
   const state = {
@@ -57,6 +60,7 @@ function createInstance(parentElement) {
     canvas: root.querySelector(".pfn-points"),
     overlay: root.querySelector(".pfn-overlay"),
     tooltip: root.querySelector(".pfn-tooltip"),
+    hint: root.querySelector(".pfn-hint"), hintTimer: null,
     legend: root.querySelector(".pfn-legend"),
     mapId: null, points: null, data: null, view: null, mode: "lasso", drag: null,
     sendTrigger: null, frame: 0, cssWidth: 0, cssHeight: 0,
@@ -324,6 +328,12 @@ function sendSelection(state, rows, additive) {
   state.sendTrigger("selection", { rows, additive });
 }
 
+function showHint(state) {
+  state.hint.hidden = false;
+  clearTimeout(state.hintTimer);
+  state.hintTimer = setTimeout(() => { state.hint.hidden = true; }, 1500);
+}
+
 function wireEvents(state) {
   const overlay = state.overlay;
   state.root.querySelectorAll("[data-mode]").forEach((button) =>
@@ -335,6 +345,11 @@ function wireEvents(state) {
   overlay.addEventListener("dblclick", () => { state.view = null; scheduleDraw(state); });
   overlay.addEventListener("wheel", (event) => {
     if (!state.points) return;
+    // Chrome reports a trackpad pinch as a wheel event with ctrlKey set.
+    if (!(event.ctrlKey || event.metaKey || state.mode === "pan")) {
+      showHint(state);  // the page scrolls as usual
+      return;
+    }
     event.preventDefault();
     const [px, py] = localPoint(state, event);
     zoomAt(state, px, py, Math.exp(event.deltaY * 0.0015));
