@@ -140,14 +140,17 @@ def suggest_rows(estimator, X, n_rows: int = 5) -> np.ndarray:
     labelled = geometry[estimator.anchor_mask_].astype(np.float64)
     # Covering rows: dense rows far from every label.
     n_cover = int(COVER_SHARE * n_rows)
-    candidates = free[np.argsort(prepared.content_rank[free], kind="stable")[:REFERENCE_ROWS]]
+    in_order = prepared.content_order
+    candidates = in_order[~estimator.anchor_mask_[in_order]][:REFERENCE_ROWS]
     cover = np.zeros(0, dtype=np.int64)
     if n_cover:
         density, _ = local_density(geometry, candidates, reference)
         cover = candidates[covering_rows(geometry[candidates].astype(np.float64), density,
                                          labelled, n_cover)]
     # Uncertain rows, kept away from the labels and the covering rows.
-    rest = np.setdiff1d(free, cover)
+    is_rest = ~estimator.anchor_mask_
+    is_rest[cover] = False
+    rest = np.flatnonzero(is_rest)
     if len(rest) == 0 or n_rows - len(cover) == 0:
         return cover
     uncertainty = suggestion_scores(estimator.proba_[rest], np.ones(len(rest)))
