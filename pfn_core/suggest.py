@@ -108,6 +108,19 @@ def covering_rows(points: np.ndarray, density: np.ndarray, taken: np.ndarray,
     return np.asarray(chosen, dtype=np.int64)
 
 
+UNSURE = "the model is unsure"
+FAR_FROM_LABELS = "far from every label"
+
+
+def suggestion_kinds(n_rows: int, n_returned: int) -> list[str]:
+    """Why each of the `n_returned` rows that ``suggest_rows(..., n_rows)`` returned was
+    suggested, in its order: ``UNSURE`` for the uncertain ones (first), ``FAR_FROM_LABELS``
+    for the covering ones (last, int(COVER_SHARE x n_rows) of them, fewer only when fewer
+    rows were left). -> (n_returned,) strings"""
+    n_cover = min(int(COVER_SHARE * n_rows), n_returned)
+    return [UNSURE] * (n_returned - n_cover) + [FAR_FROM_LABELS] * n_cover
+
+
 def suggest_rows(estimator, X, n_rows: int = 5) -> np.ndarray:
     """Rows worth labelling next: the uncertain ones, best first, then the covering ones.
 

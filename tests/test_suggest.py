@@ -2,7 +2,15 @@ import numpy as np
 import pytest
 
 from pfn_core import PFNClusterer
-from pfn_core.suggest import covering_rows, pick_diverse, suggest_rows, suggestion_scores
+from pfn_core.suggest import (
+    FAR_FROM_LABELS,
+    UNSURE,
+    covering_rows,
+    pick_diverse,
+    suggest_rows,
+    suggestion_kinds,
+    suggestion_scores,
+)
 
 
 def _touching_blobs():
@@ -87,3 +95,19 @@ def test__suggest_rows__reach_a_group_nobody_labelled():
     rows = suggest_rows(est, X, n_rows=5)
     assert np.isin(rows, np.arange(300, 400)).any()
     assert not est.anchor_mask_[rows].any() and len(set(rows.tolist())) == 5
+
+
+def test__suggestion_kinds__name_the_uncertain_rows_first_and_the_covering_ones_last():
+    X, y = _touching_blobs()
+    est = PFNClusterer().fit(X, y)
+    rows = suggest_rows(est, X, n_rows=5)
+    kinds = suggestion_kinds(5, len(rows))
+    assert kinds == [UNSURE] * 3 + [FAR_FROM_LABELS] * 2
+    # The covering rows are far from every label; the uncertain ones are less sure.
+    assert est.confidence_[rows[:3]].mean() < est.confidence_[rows[3:]].mean()
+    assert suggestion_kinds(5, 1) == [FAR_FROM_LABELS]  # one row left: covering only
+    # A table with one free row left: that row, called what suggest_rows made it.
+    y_most = np.where(np.arange(len(y)) < len(y) - 1, 0, -1)
+    y_most[150:300] = 1
+    est = PFNClusterer().fit(X, y_most)
+    assert len(suggest_rows(est, X, 5)) == 1

@@ -10,13 +10,15 @@ from pages.studio_ui import anchor_actions as act
 from pfn_core.studio import anchors as anchor_ops
 from pfn_core.studio import comparison, figures
 from pfn_core.studio.plain_text import markdown_literal as plain
+from pfn_core.suggest import suggestion_kinds
 
 
 def render(table, labels, km_matched, result, uncertainty, suggestions, colours,
-           anchors, fitted_model, agreement: float) -> None:
+           anchors, fitted_model, agreement: float, n_suggestions: int) -> None:
     """table: the ``data_source.Table``; labels, km_matched, uncertainty (N,); result: the
     cached fit (its "seconds"); suggestions: row ids to label next (``pfn_core.suggest``,
-    best first); uncertainty: the model's hesitation per row; fitted_model: a callable
+    best first, as ``suggest_rows(..., n_suggestions)`` returned them); uncertainty: the
+    model's hesitation per row; fitted_model: a callable
     giving the fitted clusterer's file (called when its download is clicked); agreement:
     the ARI between the model's clusters and K-means'."""
     stats, sizes, nxt = st.columns([1.2, 1, 1.4])
@@ -49,11 +51,12 @@ def render(table, labels, km_matched, result, uncertainty, suggestions, colours,
     with nxt:
         st.subheader("Which to label next")
         st.caption("Rows worth naming next: most are rows the model is unsure about, typical "
-                   "of many rows and spread over the map; the last few sit "
-                   "in dense places far from every label, where a group nobody named may be.")
+                   "of many rows and spread over the map; the last few sit in dense places "
+                   "far from every label, where a group nobody named may be (column why).")
         rows = pd.DataFrame({
             "row": suggestions, "predicted": labels[suggestions],
             "uncertainty": np.round(uncertainty[suggestions], 3),
+            "why": suggestion_kinds(n_suggestions, len(suggestions)),
         })
         for column in table.hover:
             rows[column] = table.frame[column].to_numpy()[suggestions]

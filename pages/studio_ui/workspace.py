@@ -108,7 +108,7 @@ def render(table: Table, settings: Settings, Y: np.ndarray, map_id: str) -> None
         return cached.fitted_model(X, frozen, n_clusters, not settings.same_unit)
 
     results.render(table, labels, km_matched, result, uncertainty, suggestions, colours,
-                   anchors, fitted_model, derived["agreement"])
+                   anchors, fitted_model, derived["agreement"], N_SUGGESTIONS)
     if ss["selection"]:  # most selections are named next: fit that while the name is typed
         cached.guess_next_fit(X, anchors, ss["selection"], not settings.same_unit,
                               N_SUGGESTIONS, ss.get("likely_label"))
