@@ -13,8 +13,8 @@
   (greedily, density x distance to the nearest labelled or chosen row). Rows the model
   hesitates about sit on the borders between clusters; labels only there, round after
   round, teach a model trained on anchors drawn at random over each cluster less than the
-  same number drawn at random (the held-out check below), and they never reach a cluster
-  nobody has labelled yet.
+  same number drawn at random (``bench.suggest --heldout``, in BENCHMARKS.md), and they
+  never reach a cluster nobody has labelled yet.
 
 Candidates for the first kind are the 20 x n_rows most uncertain rows; score = (1 - margin)
 x density rank among them, and each pick, as each label before it, damps the rest by how
