@@ -86,6 +86,26 @@ def on_select_suggestions() -> None:
     ss["selection"], ss["epoch"] = list(ss.get("suggestions", [])), ss["epoch"] + 1
 
 
+def on_label_suggestions(editor_key: str, rows: list[int]) -> None:
+    """Name the suggested rows `rows` with the labels typed next to them in the table whose
+    editor state is under `editor_key` (blank rows are left alone), in one undoable step."""
+    edits = (ss.get(editor_key) or {}).get("edited_rows", {})
+    named = {rows[int(position)]: change["label"] for position, change in edits.items()
+             if "label" in change and int(position) < len(rows)}
+    typed = {row: label for row, label in named.items() if label and str(label).strip()}
+    if not typed:
+        ss["message"] = ("error", "Type a label next to at least one suggested row "
+                                  "(column label), then assign.")
+        return
+    try:
+        new = anchor_ops.assign_labels(ss["anchors"], typed)
+    except ValueError as error:
+        ss["message"] = ("error", str(error)[:1].upper() + str(error)[1:])
+        return
+    names = sorted({str(label).strip() for label in typed.values()})
+    set_anchors(new, f"Named {len(typed)} suggested rows ({', '.join(names)}).")
+
+
 def on_anchor_file() -> None:
     upload = ss.get("anchor_file")
     if upload is None:

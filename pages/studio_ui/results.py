@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from pages.studio_ui import anchor_actions as act
+from pfn_core.limits import MAX_LABEL_LENGTH
 from pfn_core.studio import anchors as anchor_ops
 from pfn_core.studio import comparison, figures
 from pfn_core.studio.plain_text import markdown_literal as plain
@@ -52,17 +53,33 @@ def render(table, labels, km_matched, result, uncertainty, suggestions, colours,
         st.subheader("Which to label next")
         st.caption("Rows worth naming next: most are rows the model is unsure about, typical "
                    "of many rows and spread over the map; the last few sit in dense places "
-                   "far from every label, where a group nobody named may be (column why).")
+                   "far from every label, where a group nobody named may be (column why). "
+                   "Type labels next to the rows you can name and assign them, or select "
+                   "them on the map.")
         rows = pd.DataFrame({
-            "row": suggestions, "predicted": labels[suggestions],
+            "row": suggestions, "label": "",  # typed by the user, row by row
+            "predicted": labels[suggestions],
             "uncertainty": np.round(uncertainty[suggestions], 3),
             "why": suggestion_kinds(n_suggestions, len(suggestions)),
         })
-        for column in table.hover:
-            rows[column] = table.frame[column].to_numpy()[suggestions]
-        st.dataframe(rows, hide_index=True, height=200)
-        st.button("Select these rows", on_click=act.on_select_suggestions,
-                  help="Selects them; then name them with Assign above.")
+        for column in table.hover:  # a hover column never takes the place of ours
+            shown = column if column not in rows.columns else f"{column} (table)"
+            rows[shown] = table.frame[column].to_numpy()[suggestions]
+        # A new list of suggestions (after every fit) gets a fresh, empty editor.
+        editor_key = f"suggestion_labels_{hash(tuple(int(r) for r in suggestions))}"
+        st.data_editor(
+            rows, hide_index=True, height=200, key=editor_key,
+            disabled=[column for column in rows.columns if column != "label"],
+            column_config={"label": st.column_config.TextColumn(
+                "label", max_chars=MAX_LABEL_LENGTH,
+                help="Type a label next to the rows you can name; leave the others blank.")})
+        select, assign = st.columns(2)
+        select.button("Select these rows", on_click=act.on_select_suggestions,
+                      help="Selects them on the map; then name them with Assign above.")
+        assign.button("Assign typed labels", on_click=act.on_label_suggestions,
+                      args=(editor_key, [int(r) for r in suggestions]), key="label_suggestions",
+                      help="Each row with a label typed in the table becomes an anchor of "
+                           "that label (one step to undo).")
     with st.expander("Anchors file and fitted model"):
         st.download_button(  # the CSV is built only when clicked, not on every rerun
             "Download anchors (CSV)", data=lambda kept=dict(anchors):

@@ -83,6 +83,17 @@ def assign_label(anchors: Mapping[int, str], row_ids: Iterable[int], label: str)
     return updated
 
 
+def assign_labels(anchors: Mapping[int, str], named: Mapping[int, str]) -> dict[int, str]:
+    """A copy of ``anchors`` with each row of ``named`` ({row id: label}, e.g. typed next to
+    the suggested rows) given its own label; blank labels are skipped, and any other bad
+    label raises ``ValueError`` (``label_name``) before anything changes."""
+    names = {int(r): label_name(label) for r, label in named.items()
+             if label is not None and str(label).strip()}
+    updated = dict(anchors)
+    updated.update(names)
+    return updated
+
+
 def remove_anchors(anchors: Mapping[int, str], row_ids: Iterable[int]) -> dict[int, str]:
     """A copy of ``anchors`` without the given rows (rows that were not anchors are ignored)."""
     dropped = {int(r) for r in row_ids}

@@ -123,3 +123,32 @@ def test__suggest_button__selects_the_rows_to_label_next():
     assert not at.exception
     assert at.session_state["selection"] == suggestions
     assert "10 points selected" in main_text(at)
+
+
+def test__labels_typed_next_to_the_suggestions__become_anchors_in_one_undoable_step():
+    at = open_studio()
+    suggestions = at.session_state["suggestions"]
+    before = dict(at.session_state["anchors"])
+    editor_key = f"suggestion_labels_{hash(tuple(int(r) for r in suggestions))}"
+    at.session_state[editor_key] = {"edited_rows": {0: {"label": "edge"}, 1: {"label": " "},
+                                                    3: {"label": "middle"}},
+                                    "added_rows": [], "deleted_rows": []}
+    at.button(key="label_suggestions").click().run()
+    assert not at.exception
+    anchors = at.session_state["anchors"]
+    assert anchors[suggestions[0]] == "edge" and anchors[suggestions[3]] == "middle"
+    assert suggestions[1] not in anchors  # left blank
+    assert len(anchors) == len(before) + 2
+    assert stored_anchors(at) == anchors
+    click(at, "Undo")
+    assert at.session_state["anchors"] == before
+
+
+def test__assign_typed_labels__without_any_typed__says_what_to_do():
+    at = open_studio()
+    before = dict(at.session_state["anchors"])
+    at.button(key="label_suggestions").click().run()
+    assert not at.exception
+    assert at.session_state["anchors"] == before
+    assert "Type a label next to at least one suggested row" in " ".join(
+        e.value for e in at.error)

@@ -147,3 +147,21 @@ def test__likely_label__is_the_users_label_holding_most_of_the_selection():
     assert likely_label(anchors, labels, [3, 4]) is None  # a new cluster is not a label
     assert likely_label({}, labels, [0, 1]) is None
     assert likely_label(anchors, labels, []) is None
+
+
+def test__assign_labels__gives_each_row_its_own_label_and_skips_blanks():
+    from pfn_core.studio.anchors import assign_labels
+
+    anchors = {0: "a"}
+    new = assign_labels(anchors, {5: " b ", 6: "", 7: None, 8: "a", 0: "c"})
+    assert new == {0: "c", 5: "b", 8: "a"}
+    assert anchors == {0: "a"}  # the input is not changed
+
+
+def test__assign_labels__refuses_a_bad_label_before_changing_anything():
+    import pytest
+
+    from pfn_core.studio.anchors import assign_labels
+
+    with pytest.raises(ValueError, match="control characters"):
+        assign_labels({0: "a"}, {5: "b", 6: "bad\tlabel"})
