@@ -1,7 +1,8 @@
 """The studio's discovery actions in a real browser (issue 15): without anchors the model's own
 K is shown with its evidence chart; with anchors for three of the five blobs, a cluster
 nobody labelled is named in one action (its surest rows become anchors, saved in the session);
-the suggest button selects the rows to label next; Undo takes the naming back.
+the suggest button selects the rows to label next; Undo takes the naming back; a label typed
+next to a suggested row names it.
 """
 
 from __future__ import annotations
@@ -102,3 +103,47 @@ def test__model_k__naming_a_new_cluster__suggest_and_undo(tmp_path, save_screens
         actions = [a for (a,) in connection.execute(
             "SELECT action FROM session_events ORDER BY id").fetchall()]
     assert actions[-2:] == ["assign", "undo"]  # the naming was one saved, undone change
+
+
+def test__a_label_typed_next_to_a_suggested_row__names_it(tmp_path, save_screenshot):
+    """The "Which to label next" table takes a label per row; "Assign typed labels" makes the
+    row an anchor of that label, saved in the session as one change."""
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as playwright, running_studio(tmp_path) as url:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1500, "height": 1100})
+        try:
+            _open_blobs(page, url)
+            assign = page.get_by_role("button", name="Assign typed labels")
+            expect(assign).to_be_visible(timeout=120_000)
+            _wait_until_idle(page)
+            assign.scroll_into_view_if_needed()  # the table sits just above the button
+            page.wait_for_timeout(1000)
+            grid = page.locator("[data-testid='stDataFrame']").last
+            box = grid.bounding_box()
+            assert box is not None
+            # A cell of the label column (the second, next to the row number) in one of the
+            # top rows of the table, below its toolbar and header.
+            page.mouse.dblclick(box["x"] + 100, box["y"] + 35 * 2 + 17)
+            editor = page.locator("textarea.gdg-input").first
+            editor.wait_for(timeout=30_000)
+            editor.fill("typed blob")
+            page.keyboard.press("Enter")  # the edit goes to the server with a rerun
+            page.wait_for_timeout(500)
+            _wait_until_idle(page)
+            assign.click()
+            expect(page.get_by_text("Named 1 suggested rows (typed blob).")).to_be_visible(
+                timeout=120_000)
+            expect(page.locator(COUNTS)).to_contain_text("typed blob", timeout=120_000)
+            assert page.locator('[data-testid="stException"]').count() == 0
+        except Exception:
+            save_screenshot(page, "typed_labels_failure.png", full_page=True)
+            raise
+        finally:
+            browser.close()
+
+    with closing(sqlite3.connect(tmp_path / "anchors.sqlite")) as connection:
+        actions = [a for (a,) in connection.execute(
+            "SELECT action FROM session_events ORDER BY id").fetchall()]
+    assert actions[-1] == "assign"
