@@ -53,12 +53,14 @@ def suggestion_scores(proba: np.ndarray, density_rank: np.ndarray) -> np.ndarray
 
 
 def local_density(geometry: np.ndarray, rows: np.ndarray, reference: np.ndarray,
-                  n_neighbours: int = DENSITY_NEIGHBOURS) -> tuple[np.ndarray, float]:
+                  n_neighbours: int = DENSITY_NEIGHBOURS,
+                  tree: cKDTree | None = None) -> tuple[np.ndarray, float]:
     """Inverse mean distance of `rows` to their nearest reference rows.
 
     geometry (N, G), rows (P,), reference (R,) -> (density (P,), typical distance: the
-    median distance of a reference row to its n_neighbours-th neighbour)"""
-    tree = cKDTree(geometry[reference])
+    median distance of a reference row to its n_neighbours-th neighbour). `tree`: the k-d
+    tree over geometry[reference], when the caller has built it already."""
+    tree = cKDTree(geometry[reference]) if tree is None else tree
     k = min(n_neighbours + 1, len(reference))
     distances, _ = tree.query(geometry[rows], k=k)
     distances = np.atleast_2d(distances)[:, 1:] if k > 1 else np.atleast_2d(distances)
@@ -150,6 +152,7 @@ def suggest_rows(estimator, X, n_rows: int = 5) -> np.ndarray:
     if len(free) == 0:
         return np.zeros(0, dtype=np.int64)
     reference = np.sort(prepared.content_order[:REFERENCE_ROWS])
+    reference_tree = cKDTree(geometry[reference])  # density of both kinds against it
     labelled = geometry[estimator.anchor_mask_].astype(np.float64)
     # Covering rows: dense rows far from every label.
     n_cover = int(COVER_SHARE * n_rows)
@@ -157,7 +160,7 @@ def suggest_rows(estimator, X, n_rows: int = 5) -> np.ndarray:
     candidates = in_order[~estimator.anchor_mask_[in_order]][:REFERENCE_ROWS]
     cover = np.zeros(0, dtype=np.int64)
     if n_cover:
-        density, _ = local_density(geometry, candidates, reference)
+        density, _ = local_density(geometry, candidates, reference, tree=reference_tree)
         cover = candidates[covering_rows(geometry[candidates].astype(np.float64), density,
                                          labelled, n_cover)]
     # Uncertain rows, kept away from the labels and the covering rows.
@@ -169,7 +172,7 @@ def suggest_rows(estimator, X, n_rows: int = 5) -> np.ndarray:
     uncertainty = suggestion_scores(estimator.proba_[rest], np.ones(len(rest)))
     order = np.lexsort((prepared.content_rank[rest], -np.round(uncertainty, 9)))
     pool = rest[order[:POOL_PER_ROW * n_rows]]
-    density, typical = local_density(geometry, pool, reference)
+    density, typical = local_density(geometry, pool, reference, tree=reference_tree)
     density_rank = (np.argsort(np.argsort(density)) + 1) / len(density)
     scores = suggestion_scores(estimator.proba_[pool], density_rank)
     taken = np.concatenate([labelled, geometry[cover].astype(np.float64)])
