@@ -24,6 +24,12 @@ def start_dataset(fp: str, example_anchors: dict[int, str], title: str) -> None:
     sessions.start_table(fp, example_anchors, title)
 
 
+def _show_error(error: Exception) -> None:
+    """The error's message above the maps, its first letter capitalised (the rest kept: it
+    may quote the user's label)."""
+    ss["message"] = ("error", str(error)[:1].upper() + str(error)[1:])
+
+
 def set_anchors(new: dict[int, str], message: str) -> None:
     """Make ``new`` the anchors: committed to the session store before the page shows them,
     and the selection cleared."""
@@ -75,7 +81,7 @@ def on_name_new_cluster(cluster: str, name_key: str, labels, confidence) -> None
     try:
         new = discovered.name_new_cluster(ss["anchors"], labels, confidence, cluster, name)
     except ValueError as error:
-        ss["message"] = ("error", str(error)[:1].upper() + str(error)[1:])
+        _show_error(error)
         return
     ss[name_key] = ""
     set_anchors(new, f"Named cluster “{cluster}” “{name.strip()}”: its "
@@ -100,7 +106,7 @@ def on_label_suggestions(editor_key: str, rows: list[int]) -> None:
     try:
         new = anchor_ops.assign_labels(ss["anchors"], typed)
     except ValueError as error:
-        ss["message"] = ("error", str(error)[:1].upper() + str(error)[1:])
+        _show_error(error)
         return
     names = sorted({str(label).strip() for label in typed.values()})
     set_anchors(new, f"Named {len(typed)} suggested rows ({', '.join(names)}).")
