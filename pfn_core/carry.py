@@ -8,8 +8,9 @@ table or with the number of anchors:
   lasso easily names hundreds of rows) sends a representative subset of them into the
   context: a uniform sample (the first in content order, a pseudo-random order), which is
   how anchors were drawn for the context in training. Every anchor is still used:
-  all of them set the anchors' metric, keep their own label in the output, and are the
-  sources the other rows are carried from (below).
+  all of them set the anchors' metric, keep their own label in the output, are the
+  sources the other rows are carried from (below), and vote on the rows near them
+  (``anchor_votes``).
 - ``carry_to_rows``: on a table longer than ``MODEL_ROWS`` the transformer scores only the
   first ``MODEL_ROWS`` rows in content order (a sample that does not depend on row order,
   and a subset of the base landmarks of the path graph). The other base landmarks take the

@@ -19,6 +19,7 @@ import functools
 import numpy as np
 from sklearn.base import BaseEstimator, ClusterMixin
 
+from pfn_core.anchor_votes import fit_anchor_votes, fuse_on_landmarks
 from pfn_core.blas_threads import single_blas_thread
 from pfn_core.calibration import calibrate_proba, load_temperatures
 from pfn_core.carry import (
@@ -148,6 +149,12 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
         the anchors' own metric (whitened by their pooled within-class covariance, see
         ``pfn_core.anchor_metric``), which stretches the directions that separate the
         anchored classes. False: always the standardised table's metric.
+    anchor_votes : bool
+        True (default): when a class has more anchors than the context holds
+        (``carry.CONTEXT_PER_CLASS``), every anchor votes on the rows near it and the votes
+        are added to the model's probabilities, weighted by the share of anchors the model
+        did not see (``pfn_core.anchor_votes``); with fewer, nothing changes. False: only
+        the context's sample of each class's anchors acts on the other rows.
 
     Fitted attributes
     -----------------
@@ -198,7 +205,7 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
                  scale_columns: bool | str = "auto", anchor_metric: bool = True,
                  overseed: int = DEFAULT_OVERSEED, max_clusters: int = MAX_CLUSTERS,
                  calibrate: bool = True, discover: bool = True, own_clustering: bool = True,
-                 merge_copies: bool = True):
+                 merge_copies: bool = True, anchor_votes: bool = True):
         self.weights = weights
         self.device = device
         self.n_clusters = n_clusters
@@ -214,6 +221,7 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
         self.discover = discover
         self.own_clustering = own_clustering
         self.merge_copies = merge_copies
+        self.anchor_votes = anchor_votes
 
     @single_blas_thread()  # numpy's BLAS threads would spin beside torch's (``blas_threads``)
     def fit(self, X, y=None):
@@ -267,6 +275,12 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
             proba = calibrate_proba(proba, is_anchor, len(anchor_index), len(classes),
                                     cached_temperatures())
             fitted_pass.calibration = (len(anchor_index), len(classes))
+        votes = fit_anchor_votes(prepared) if self.anchor_votes else None
+        if votes is not None:  # more anchors than the context holds: every one votes
+            proba = fuse_on_landmarks(votes, proba, prepared)
+            proba[anchor_index] = 0.0
+            proba[anchor_index, prepared.anchor_class] = 1.0
+        fitted_pass.votes = votes
         fitted_pass.landmark_proba = proba[fitted_pass.scoring.context.paths.base_rows]
         self.fitted_pass_ = fitted_pass
         self.model_ = prepared.model
@@ -404,7 +418,9 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
         landmarks, weighted by 1 / distance, as the fit itself labels the rows of a long
         table that the transformer did not score (``carry``): one neighbour search and a
         weighted mean per row, for very long tables: 3 to 4 times as many rows a second
-        (``python -m pfn_core.bench.scoring``: 178,000 against 48,000 on 2 cores)."""
+        (``python -m pfn_core.bench.scoring``: 178,000 against 48,000 on 2 cores). The
+        landmarks' probabilities already hold the anchors' votes (``anchor_votes``), so
+        "carry" does not add them again; "model" adds them to each row as the fit did."""
         fitted = getattr(self, "fitted_pass_", None)
         if fitted is None:
             raise ValueError("this PFNClusterer is not fitted yet: call fit(X, y) (or "
@@ -427,6 +443,8 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
         if fitted.calibration is not None:  # as the fit's own rows were scaled
             proba = calibrate_proba(proba, np.zeros(len(proba), dtype=bool),
                                     *fitted.calibration, cached_temperatures())
+        if fitted.votes is not None:  # and heard the anchors' votes
+            proba = fitted.votes.fuse(proba, geometry)
         return proba
 
     def predict(self, X, method: str = "model") -> np.ndarray:

@@ -11,6 +11,7 @@ executed when read (no pickle):
 - the last pass's context (``inference.ScoringContext``): the context tokens, their path
   distances to every landmark, the base landmarks' geometry, under ``context.*`` / ``paths.*``,
   and ``column_class`` where the pass's columns are summed into the fit's classes;
+- the anchors' votes (``anchor_votes``) under ``votes.*`` where the fit added them;
 - in the header (JSON): the classes, the feature names, settings and a format version.
 
 Legend: M=context tokens, L=landmarks, B=base landmarks, G=geometry columns, D=columns.
@@ -27,6 +28,7 @@ from safetensors import SafetensorError
 from safetensors.numpy import load_file, save_file
 
 from pfn_core.anchor_metric import MetricStep
+from pfn_core.anchor_votes import AnchorVotes
 from pfn_core.episode import Context
 from pfn_core.geodesic import LandmarkPaths
 from pfn_core.inference import FittedPass, ScoringContext
@@ -35,7 +37,8 @@ from pfn_core.prepared_inputs import check_device
 from pfn_core.preprocessing import Rotation, Standardizer
 
 FORMAT = "pfn_core.fitted_clusterer"
-VERSION = 1
+VERSION = 2  # 2: the anchors' votes (a version 1 file is read as having none)
+READABLE_VERSIONS = (1, 2)
 
 
 def save_fitted(estimator, path) -> None:
@@ -65,6 +68,10 @@ def save_fitted(estimator, path) -> None:
     })
     if scoring.column_class is not None:  # a discovery pass that is the fit: merged columns
         arrays["column_class"] = scoring.column_class
+    votes = fitted.votes
+    if votes is not None:  # more anchors than the context held: they vote on new rows too
+        arrays["votes.geometry"] = votes.geometry
+        arrays["votes.anchor_class"] = votes.anchor_class
     header = {
         "format": FORMAT, "version": VERSION,
         "model_config": json.loads(model.config.to_json()),
@@ -78,6 +85,8 @@ def save_fitted(estimator, path) -> None:
         "n_ensemble": int(estimator.n_ensemble),
         "calibration": None if fitted.calibration is None else list(fitted.calibration),
         "in_anchor_metric": bool(estimator.in_anchor_metric_),
+        "votes": None if votes is None else {"weight": votes.weight,
+                                             "bandwidth": votes.bandwidth},
     }
     arrays = {name: np.ascontiguousarray(value) for name, value in arrays.items()}
     Path(path).parent.mkdir(parents=True, exist_ok=True)
@@ -103,7 +112,7 @@ def load_fitted(path, device: str = "cpu"):
     if header.get("format") != FORMAT:
         raise ValueError(f"{path} is not a fitted-clusterer file written by "
                          "PFNClusterer.save (no pfn_core header).")
-    if header.get("version") != VERSION:
+    if header.get("version") not in READABLE_VERSIONS:
         raise ValueError(f"{path} has format version {header.get('version')}; this pfn_core "
                          f"reads version {VERSION}: fit and save it again.")
     model = ClusteringTransformer(ModelConfig(**header["model_config"]))
@@ -129,8 +138,13 @@ def load_fitted(path, device: str = "cpu"):
     estimator = PFNClusterer(device=device, n_ensemble=header["n_ensemble"])
     estimator.model_ = model
     calibration = header.get("calibration")
-    estimator.fitted_pass_ = FittedPass(tuple(steps), scoring, arrays["landmark_proba"],
-                                        None if calibration is None else tuple(calibration))
+    votes = header.get("votes")
+    estimator.fitted_pass_ = FittedPass(
+        tuple(steps), scoring, arrays["landmark_proba"],
+        None if calibration is None else tuple(calibration),
+        None if votes is None else AnchorVotes(arrays["votes.geometry"],
+                                               arrays["votes.anchor_class"], votes["weight"],
+                                               votes["bandwidth"]))
     classes = header["classes"]
     mixed = len({type(c) for c in classes}) > 1  # e.g. 0, 1 and "new 1" from discovery
     estimator.classes_ = np.asarray(classes, dtype=object if mixed else None)

@@ -13,6 +13,7 @@ import numpy as np
 import torch
 from scipy.spatial import cKDTree
 
+from pfn_core.anchor_votes import AnchorVotes
 from pfn_core.episode import Context, content_order, content_rank, label_codes, make_context
 from pfn_core.geodesic import MAX_LANDMARKS, BaseGraph
 from pfn_core.model import ClusteringTransformer
@@ -175,6 +176,7 @@ class FittedPass:
     scoring: ScoringContext
     landmark_proba: np.ndarray | None = None  # (B, K) the fit's result on the base landmarks
     calibration: tuple | None = None  # (anchors, classes) whose temperature scaled proba_
+    votes: AnchorVotes | None = None  # the anchors' votes added after it (``anchor_votes``)
 
 
 def build_scoring_context(X: np.ndarray, features: np.ndarray, geometry: np.ndarray,

@@ -33,7 +33,7 @@ import numpy as np
 from pfn_core.bench.baselines import ANCHORED, LABELS
 from pfn_core.bench.cliffs import ANCHOR_SEEDS, prior_draw
 from pfn_core.bench.cliffs import CLIFF_LEVELS as LEVELS
-from pfn_core.bench.datasets import apply_threads
+from pfn_core.bench.datasets import apply_threads, load_dataset, open_suite
 from pfn_core.bench.new_clusters import synthetic_mixture
 from pfn_core.bench.protocol import draw_anchors, partial_labels, score_without_anchors
 from pfn_core.estimator import PFNClusterer
@@ -55,6 +55,32 @@ def few_anchor_tasks(draws: int, n_rows: int | None = None):
             X, y = prior_draw(draw, PRIOR_FIRST_SEED + index, n_rows)
             tasks.append((f"prior: {family}", X, y))
     return tasks
+
+
+def add_heldout_option(parser: argparse.ArgumentParser) -> None:
+    """``--heldout DRAWS`` on a dev-suite benchmark's parser: its loop on these held-out
+    tables instead (``suite_or_heldout_tables``)."""
+    parser.add_argument("--heldout", type=int, metavar="DRAWS",
+                        help="held-out tables instead of the dev suite: this many per family")
+
+
+def suite_or_heldout_tables(args):
+    """-> iterable of (name, X (N, D), y (N,)): the dev suite, or with ``--heldout DRAWS``
+    `DRAWS` tables of each held-out family (``few_anchor_tasks``), named "family #i"; None
+    when the dev suite is asked for and absent (``open_suite`` has said so)."""
+    if args.heldout:
+        apply_threads(args)
+        counts: dict[str, int] = {}
+        tables = []
+        for family, X, y in few_anchor_tasks(args.heldout):
+            counts[family] = counts.get(family, 0) + 1
+            tables.append((f"{family} #{counts[family]}", X, y))
+        return tables
+    suite = open_suite(args)
+    if suite is None:
+        return None
+    root, names = suite
+    return ((name, *load_dataset(name, root)) for name in names)
 
 
 def score_task(X, y, levels=LEVELS, seeds=ANCHOR_SEEDS, settings: dict | None = None) -> dict:

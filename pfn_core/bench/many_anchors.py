@@ -9,8 +9,14 @@ seeds 0-2; scored on the other rows (ARI): the model (defaults, ``scale_columns=
 in the protocol), 1-NN on the anchors, and label spreading (``kernel="knn"``) given the
 same anchors. Needs ``../shared`` (skipped with a message when absent).
 
+``--heldout DRAWS`` runs it on data no setting was chosen on, no ``../shared`` needed:
+``DRAWS`` tables of each held-out family of ``bench.few_anchors`` (Gaussian mixtures, and
+fresh draws of every prior family). ``--model-kwargs`` changes the model's settings, e.g.
+``'{"anchor_votes": false}'`` for the model before every anchor voted.
+
     python -m pfn_core.bench.many_anchors --threads 1
     python -m pfn_core.bench.many_anchors --datasets mnist:10000 --fractions 0.01 0.1 0.3
+    python -m pfn_core.bench.many_anchors --threads 1 --heldout 4
 """
 
 from __future__ import annotations
@@ -23,7 +29,8 @@ from sklearn.metrics import adjusted_rand_score
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.semi_supervised import LabelSpreading
 
-from pfn_core.bench.datasets import load_dataset, open_suite, suite_parser
+from pfn_core.bench.datasets import suite_parser
+from pfn_core.bench.few_anchors import add_heldout_option, suite_or_heldout_tables
 from pfn_core.bench.protocol import label_codes, standardize_for_protocol
 from pfn_core.estimator import PFNClusterer
 
@@ -37,14 +44,17 @@ def random_anchors(n_rows: int, fraction: float, seed: int) -> np.ndarray:
     return np.sort(np.random.default_rng(seed).choice(n_rows, count, replace=False))
 
 
-def scores(X: np.ndarray, y: np.ndarray, anchors: np.ndarray) -> dict[str, float]:
+def scores(X: np.ndarray, y: np.ndarray, anchors: np.ndarray,
+           model_kwargs: dict | None = None) -> dict[str, float]:
     """ARI of each method on the rows that are not anchors. X (N, D), y (N,) true clusters,
-    anchors (A,) row ids -> {method: ARI}"""
+    anchors (A,) row ids, `model_kwargs`: PFNClusterer settings over the bench's
+    -> {method: ARI}"""
     y_partial = np.full(len(y), -1)
     y_partial[anchors] = y[anchors]
     rest = np.ones(len(y), dtype=bool)
     rest[anchors] = False
-    model = PFNClusterer(scale_columns=False).fit_predict(X, y_partial)
+    model = PFNClusterer(**{"scale_columns": False, **(model_kwargs or {})}).fit_predict(
+        X, y_partial)
     nearest = KNeighborsClassifier(1).fit(X[anchors], y[anchors]).predict(X[rest])
     spreading = LabelSpreading(kernel="knn").fit(X, y_partial).transduction_[rest]
     return {"model": adjusted_rand_score(y[rest], label_codes(model[rest])),
@@ -52,27 +62,40 @@ def scores(X: np.ndarray, y: np.ndarray, anchors: np.ndarray) -> dict[str, float
             "label spreading": adjusted_rand_score(y[rest], spreading)}
 
 
-def main(argv=None) -> int:
+def build_parser():
+    """The dev-suite options (``suite_parser``), ``--fractions``, ``--heldout`` and
+    ``--model-kwargs``."""
     parser = suite_parser("python -m pfn_core.bench.many_anchors", __doc__)
     parser.add_argument("--fractions", nargs="+", type=float, default=list(FRACTIONS))
+    add_heldout_option(parser)
+    parser.add_argument("--model-kwargs", type=json.loads, default={},
+                        help='PFNClusterer settings as JSON, e.g. \'{"anchor_votes": false}\'')
+    return parser
+
+
+def main(argv=None) -> int:
+    parser = build_parser()
     args = parser.parse_args(argv)
-    suite = open_suite(args)
-    if suite is None:
+    if args.heldout is not None and args.heldout < 1:
+        parser.error("--heldout must be at least 1")
+    tables = suite_or_heldout_tables(args)
+    if tables is None:
         return 0
-    root, names = suite
     records = []
-    for name in names:
-        X, y = load_dataset(name, root)
+    names = []
+    for name, X, y in tables:
+        names.append(name)
         X = standardize_for_protocol(X)
         for fraction in args.fractions:
             for seed in args.seeds:
-                got = scores(X, y, random_anchors(len(y), fraction, seed))
+                got = scores(X, y, random_anchors(len(y), fraction, seed), args.model_kwargs)
                 records.append({"dataset": name, "fraction": fraction, "seed": seed, **got})
         if args.results_json:
             with open(args.results_json, "w") as handle:
                 json.dump(records, handle)
-    print(f"Many anchors: a random share of the rows labelled, {len(names)} datasets, seeds "
-          f"{args.seeds}; mean ARI on the other rows\n")
+    print(f"Many anchors: a random share of the rows labelled, {len(names)} "
+          f"{'held-out tables' if args.heldout else 'datasets'}, seeds {args.seeds}; mean ARI "
+          f"on the other rows\n")
     print("| share of rows labelled | " + " | ".join(METHODS) + " | datasets where the model "
           "trails the better peer by > 0.05 |\n|---|---|---|---|---|")
     for fraction in args.fractions:

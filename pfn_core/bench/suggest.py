@@ -27,8 +27,8 @@ import statistics
 
 import numpy as np
 
-from pfn_core.bench.datasets import apply_threads, load_dataset, open_suite, suite_parser
-from pfn_core.bench.few_anchors import few_anchor_tasks
+from pfn_core.bench.datasets import suite_parser
+from pfn_core.bench.few_anchors import add_heldout_option, suite_or_heldout_tables
 from pfn_core.bench.protocol import (
     draw_anchors,
     partial_labels,
@@ -66,29 +66,10 @@ def labelling_run(X, y, seed: int, strategy: str) -> tuple[float, float]:
     return first, score_without_anchors(y, est.labels_, start)
 
 
-def suite_tables(args):
-    """-> iterator of (name, X (N, D), y (N,)): the dev suite, or with --heldout the
-    held-out families (`None` when the dev suite is asked for and absent)."""
-    if args.heldout:
-        apply_threads(args)
-        counts: dict[str, int] = {}
-        tables = []
-        for family, X, y in few_anchor_tasks(args.heldout):
-            counts[family] = counts.get(family, 0) + 1
-            tables.append((f"{family} #{counts[family]}", X, y))
-        return tables
-    suite = open_suite(args)
-    if suite is None:
-        return None
-    root, names = suite
-    return ((name, *load_dataset(name, root)) for name in names)
-
-
 def build_parser():
     """The dev-suite options (``suite_parser``) and ``--heldout``."""
     parser = suite_parser("python -m pfn_core.bench.suggest", __doc__)
-    parser.add_argument("--heldout", type=int, metavar="DRAWS",
-                        help="held-out tables instead of the dev suite: this many per family")
+    add_heldout_option(parser)
     return parser
 
 
@@ -97,7 +78,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     if args.heldout is not None and args.heldout < 1:
         parser.error("--heldout must be at least 1")
-    tables = suite_tables(args)
+    tables = suite_or_heldout_tables(args)
     if tables is None:
         return 0
     gains: dict[str, dict[str, float]] = {}

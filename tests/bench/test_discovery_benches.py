@@ -1,6 +1,7 @@
 """The discovery benchmarks' helpers, on tiny data (none of them needs ../shared)."""
 
 import numpy as np
+import pytest
 from scipy.spatial.distance import pdist
 
 from pfn_core.bench import calibration, discovery, many_anchors, new_clusters, suggest
@@ -91,6 +92,18 @@ def test__many_anchors__draws_a_share_of_the_rows_and_scores_every_method():
     assert all(value > 0.95 for value in got.values())
 
 
+def test__many_anchors__takes_held_out_tables_and_hands_the_model_its_settings():
+    args = many_anchors.build_parser().parse_args(
+        ["--heldout", "1", "--model-kwargs", '{"anchor_votes": false}'])
+    assert args.heldout == 1 and args.model_kwargs == {"anchor_votes": False}
+    rng = np.random.default_rng(0)
+    y = np.repeat([0, 1], 150)
+    X = np.concatenate([rng.normal(0, 1, (150, 2)), rng.normal(8, 1, (150, 2))])
+    anchors = many_anchors.random_anchors(300, 0.3, seed=1)
+    with pytest.raises(ValueError, match="refine_rounds"):  # the settings reach the model
+        many_anchors.scores(X, y, anchors, {"refine_rounds": -1})
+
+
 def test__suggest_room_line__counts_wins_only_where_the_start_left_something_to_gain():
     gains = {"solved": {"start": 1.0, "suggested": 0.0, "random": 0.0},
              "won": {"start": 0.6, "suggested": 0.2, "random": 0.1},
@@ -101,7 +114,7 @@ def test__suggest_room_line__counts_wins_only_where_the_start_left_something_to_
 
 def test__suggest_heldout__runs_on_held_out_tables_without_the_shared_folder(tmp_path):
     args = suggest.build_parser().parse_args(["--shared", str(tmp_path), "--heldout", "1"])
-    tables = list(suggest.suite_tables(args))
+    tables = list(suggest.suite_or_heldout_tables(args))
     names = [name for name, _, _ in tables]
     assert "Gaussian mixtures #1" in names and "prior: rings #1" in names
     assert all(len(X) == len(y) and len(np.unique(y)) >= 2 for _, X, y in tables)
