@@ -39,6 +39,7 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from pfn_core.carry import CONTEXT_PER_CLASS, carry_to_rows
+from pfn_core.nearest_landmarks import ATTACH_TREE_EPS
 from pfn_core.path_search import available_cores
 
 PRIOR_STRENGTH = 2.0  # the model's probabilities count as this many votes
@@ -68,7 +69,8 @@ class AnchorVotes:
         fused = np.empty_like(proba, dtype=np.float64)
         for start in range(0, len(proba), VOTE_CHUNK):
             part = slice(start, start + VOTE_CHUNK)
-            distance, nearest = self._tree.query(geometry[part], k, workers=available_cores())
+            distance, nearest = self._tree.query(geometry[part], k, eps=ATTACH_TREE_EPS,
+                                                 workers=available_cores())
             distance, nearest = distance.reshape(-1, k), nearest.reshape(-1, k)
             votes = self.weight * np.exp(-0.5 * (distance / self.bandwidth) ** 2)
             counts = class_counts(self.anchor_class[nearest], votes, proba.shape[1])
@@ -85,10 +87,15 @@ def fuse_on_landmarks(votes: AnchorVotes, proba: np.ndarray, prepared) -> np.nda
     1,000,000. On tables of at most ``geodesic.MAX_LANDMARKS`` rows every row is a
     landmark. -> (N, K)"""
     base = prepared.views.base_graph
+    # The anchors among them keep their one-hot label: they need no votes.
+    is_anchor = np.zeros(len(proba), dtype=bool)
+    is_anchor[prepared.anchor_index] = True
+    hearing = base.rows[~is_anchor[base.rows]]
+    fused = proba.copy()
+    fused[hearing] = votes.fuse(proba[hearing], prepared.geometry[hearing])
     if len(base.rows) == len(proba):
-        return votes.fuse(proba, prepared.geometry)
-    landmarks = votes.fuse(proba[base.rows], prepared.geometry[base.rows])
-    return carry_to_rows(landmarks, base.rows, prepared.attachment, base, len(proba))
+        return fused
+    return carry_to_rows(fused[base.rows], base.rows, prepared.attachment, base, len(proba))
 
 
 def class_counts(classes: np.ndarray, votes: np.ndarray, n_classes: int) -> np.ndarray:

@@ -74,8 +74,9 @@ def render(table: Table, settings: Settings, Y: np.ndarray, map_id: str) -> None
         if result["model_anchors"] < len(anchors):
             st.caption(f"The model's context held {result['model_anchors']} of the "
                        f"{len(anchors):,} anchors: at most {CONTEXT_PER_CLASS} per label, "
-                       "a uniform sample of each label's anchors. Every anchor keeps its own label "
-                       "and sets the anchors' metric.")
+                       "a uniform sample of each label's anchors. Every anchor keeps its own "
+                       "label, sets the anchors' metric and votes on the points near it, so "
+                       "labelling more keeps helping.")
         if result.get("own_clustering"):  # results kept on disk before this have no key
             st.caption("With this few anchors the map shows the model's own clustering of the "
                        "table, named by your anchors: every anchor agrees with it and it "
