@@ -106,3 +106,30 @@ def test__predict_by_carry__agrees_with_the_model_and_survives_save_and_load(tmp
                                   est.predict_proba(X_new, method="carry"))
     with pytest.raises(ValueError, match="method must be"):
         est.predict(X_new, method="nearest")
+
+
+def _rewrite_version(path, version):
+    import json
+
+    from safetensors import safe_open
+    from safetensors.numpy import load_file, save_file
+
+    with safe_open(str(path), framework="np") as handle:
+        header = json.loads(handle.metadata()["pfn_core"])
+    header["version"] = version
+    header.pop("votes", None)
+    save_file(load_file(str(path)), str(path), metadata={"pfn_core": json.dumps(header)})
+
+
+def test__a_file_of_the_format_before_the_votes__still_loads_and_a_newer_one_is_refused(tmp_path):
+    X, truth = _blobs(300)
+    est = PFNClusterer().fit(X, _anchors(truth, 2))
+    path = tmp_path / "old.safetensors"
+    est.save(path)
+    _rewrite_version(path, 1)  # as written before the anchors' votes (format 1)
+    loaded = PFNClusterer.load(path)
+    assert loaded.fitted_pass_.votes is None
+    np.testing.assert_array_equal(loaded.predict_proba(X), est.predict_proba(X))
+    _rewrite_version(path, 99)
+    with pytest.raises(ValueError, match="format version 99"):
+        PFNClusterer.load(path)
