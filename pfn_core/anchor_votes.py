@@ -1,4 +1,4 @@
-"""Every anchor votes: the anchors the model did not see, as votes on the rows near them.
+"""Every anchor votes on the rows near it, as much as the model did not see the anchors.
 
 A class sends at most ``carry.CONTEXT_PER_CLASS`` (32) of its anchors into the context
 (``carry.representative_anchors``), so that a pass costs the same whatever the number of
@@ -122,5 +122,5 @@ def fit_anchor_votes(prepared) -> AnchorVotes | None:
     if not bandwidth > 0:  # every landmark on top of its neighbours: no scale to vote in
         return None
     return AnchorVotes(np.asarray(prepared.geometry[prepared.anchor_index], dtype=np.float32),
-                          np.asarray(anchor_class, dtype=np.int64),
-                          float(1.0 - tokens / n_anchors), bandwidth)
+                       np.asarray(anchor_class, dtype=np.int64),
+                       float(1.0 - tokens / n_anchors), bandwidth)

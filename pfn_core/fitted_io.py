@@ -113,8 +113,9 @@ def load_fitted(path, device: str = "cpu"):
         raise ValueError(f"{path} is not a fitted-clusterer file written by "
                          "PFNClusterer.save (no pfn_core header).")
     if header.get("version") not in READABLE_VERSIONS:
+        readable = " and ".join(str(v) for v in READABLE_VERSIONS)
         raise ValueError(f"{path} has format version {header.get('version')}; this pfn_core "
-                         f"reads version {VERSION}: fit and save it again.")
+                         f"reads versions {readable}: fit and save it again.")
     model = ClusteringTransformer(ModelConfig(**header["model_config"]))
     model.load_state_dict({name[len("model."):]: torch.from_numpy(value)
                            for name, value in arrays.items() if name.startswith("model.")})
