@@ -147,7 +147,10 @@ along the data, so attention follows each arm. That is how the unlabelled points
 when none is a token: they are the stepping stones of those paths.
 
 **One forward pass, no fitting.** Nothing is optimised on your data: a new anchor is just one
-more token, which is why the studio can re-cluster thousands of rows while you label.
+more token, which is why the studio can re-cluster thousands of rows while you label. (A
+label with more than 32 anchors, as a big lasso makes, sends a random 32 of them as tokens,
+so a pass costs the same however much you label; the others still vote on the points near
+them, so labelling more keeps helping.)
 Below, the same sampling functions that generated the training data draw a task for you.
 """)
 
