@@ -20,6 +20,7 @@ Legend: N=rows, K=classes.
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 
@@ -141,6 +142,12 @@ def load_temperatures(path: str | Path | None = None) -> dict[str, float]:
         raise ValueError(f"{path}: 'temperatures' must map regimes {sorted(names)} to "
                          "positive numbers; refit it with python -m pfn_core.calibrate.")
     return {name: float(t) for name, t in temperatures.items()}
+
+
+@functools.lru_cache(maxsize=1)
+def cached_temperatures() -> dict:
+    """The shipped calibration temperatures (``load_temperatures``), read once per process."""
+    return load_temperatures()
 
 
 def calibrate_proba(proba: np.ndarray, anchor_mask: np.ndarray, n_anchors: int,

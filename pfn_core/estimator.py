@@ -14,17 +14,14 @@ True
 
 from __future__ import annotations
 
-import functools
-
 import numpy as np
 from sklearn.base import BaseEstimator, ClusterMixin
 
 from pfn_core.anchor_votes import fit_anchor_votes, fuse_on_landmarks
 from pfn_core.blas_threads import single_blas_thread
-from pfn_core.calibration import calibrate_proba, load_temperatures
+from pfn_core.calibration import cached_temperatures, calibrate_proba
 from pfn_core.carry import (
     CONTEXT_PER_CLASS,
-    carry_new_rows,
     carry_with_anchors,
     representative_anchors,
     scored_rows,
@@ -33,9 +30,9 @@ from pfn_core.copies import distinct_fit_targets, to_every_row
 from pfn_core.discovery import MAX_CLUSTERS, estimate_n_clusters
 from pfn_core.fitted_columns import column_names, in_fitted_order
 from pfn_core.fitted_io import load_fitted, save_fitted
-from pfn_core.inference import DEFAULT_CONTEXT_SIZE, FittedPass, predict_proba, score_rows
-from pfn_core.nearest_landmarks import ATTACH_TREE_EPS
+from pfn_core.inference import DEFAULT_CONTEXT_SIZE, FittedPass, predict_proba
 from pfn_core.new_clusters import fit_with_discovery
+from pfn_core.new_rows import METHODS, score_new_rows
 from pfn_core.own_clustering import applies as own_clustering_applies
 from pfn_core.own_clustering import prefer_own_clustering
 from pfn_core.prepared_inputs import (  # noqa: F401  (cached_model, split_targets: public here too)
@@ -48,7 +45,7 @@ from pfn_core.prepared_inputs import (  # noqa: F401  (cached_model, split_targe
     views_in_anchor_metric,
     with_anchor_metric,
 )
-from pfn_core.preprocessing import SCALINGS, transform_views, validate_features
+from pfn_core.preprocessing import SCALINGS, validate_features
 from pfn_core.seeding import anchors_from_pilot
 from pfn_core.without_anchors import DEFAULT_OVERSEED, clustering_without_anchors
 
@@ -58,12 +55,6 @@ DEFAULT_REFINE_ROUNDS = 1
 # of 40 per class 0.672 -> 0.684 on the dev suite, one pass more; BENCHMARKS.md, "Lasso
 # anchors").
 FULL_CLASSES_PILOT_ROWS = 1024
-
-
-@functools.lru_cache(maxsize=1)
-def cached_temperatures() -> dict:
-    """The shipped calibration temperatures (``calibration.load_temperatures``), read once."""
-    return load_temperatures()
 
 
 class PFNClusterer(ClusterMixin, BaseEstimator):
@@ -425,27 +416,15 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
         if fitted is None:
             raise ValueError("this PFNClusterer is not fitted yet: call fit(X, y) (or "
                              "PFNClusterer.load(path)) before predict.")
-        if method not in ("model", "carry"):
+        if method not in METHODS:
             raise ValueError(f"method must be 'model' or 'carry', got {method!r}.")
         X_valid = validate_features(
             in_fitted_order(X, getattr(self, "feature_names_in_", None)), min_rows=1)
         if X_valid.shape[1] != self.n_features_in_:
             raise ValueError(f"X has {X_valid.shape[1]} columns but the clusterer was fitted "
                              f"on {self.n_features_in_}: pass the same columns.")
-        features, geometry = transform_views(fitted.steps, X_valid)
-        if method == "carry":
-            return carry_new_rows(fitted.landmark_proba, fitted.scoring.context.paths,
-                                  geometry)
-        # Each row joins the landmark graph as the fit's own rows did (``attach_rows``).
-        attachment = fitted.scoring.context.paths.nearest_base(geometry, ATTACH_TREE_EPS)
-        proba = score_rows(self.model_, fitted.scoring, features, geometry, attachment,
-                           n_ensemble=self.n_ensemble, device=self.device)
-        if fitted.calibration is not None:  # as the fit's own rows were scaled
-            proba = calibrate_proba(proba, np.zeros(len(proba), dtype=bool),
-                                    *fitted.calibration, cached_temperatures())
-        if fitted.votes is not None:  # and heard the anchors' votes
-            proba = fitted.votes.fuse(proba, geometry)
-        return proba
+        return score_new_rows(fitted, self.model_, X_valid, method, self.n_ensemble,
+                              self.device)
 
     def predict(self, X, method: str = "model") -> np.ndarray:
         """The most probable class of each new row X (R, D) (see ``predict_proba``). -> (R,)"""
