@@ -83,12 +83,16 @@ def _csv_dialect(file: Path, sep: str, sample_lines: int = 1000) -> tuple[str, s
 
 
 def count_rows(path) -> int | None:
-    """Rows in a Parquet file or folder (from the footers), None for CSV (unknown)."""
+    """Rows in a Parquet file or folder (from the footers), None for CSV or a file whose
+    footer cannot be read (unknown)."""
     path = Path(path)
     files = sorted(path.glob("*.parquet")) if path.is_dir() else [path]
     if any(f.suffix != ".parquet" for f in files):
         return None
-    return sum(pq.ParquetFile(f).metadata.num_rows for f in files)
+    try:
+        return sum(pq.ParquetFile(f).metadata.num_rows for f in files)
+    except (pa.ArrowInvalid, OSError):
+        return None  # unreadable: ``input_chunks`` says which file and why
 
 
 def score_chunk(clusterer, chunk: pd.DataFrame, features: list[str] | None,
@@ -101,7 +105,10 @@ def score_chunk(clusterer, chunk: pd.DataFrame, features: list[str] | None,
     if missing:
         raise ValueError(f"the input lacks the feature columns {', '.join(map(repr, missing))}; "
                          f"its columns are {', '.join(map(str, chunk.columns))}.")
-    proba = clusterer.predict_proba(chunk[columns].to_numpy(), method=method)
+    values = chunk[columns]  # named, so that a bad value's message names its column
+    if features and clusterer.feature_names_in_ is not None:
+        values = values.to_numpy()  # --features maps the input's columns onto the fitted ones
+    proba = clusterer.predict_proba(values, method=method)
     out = chunk.copy()
     predicted = clusterer.classes_[proba.argmax(1)]
     if predicted.dtype == object:  # e.g. 0, 1 and "new 1" from discovery: Parquet wants one type

@@ -84,7 +84,8 @@ def validate_features(X, min_rows: int = 2) -> np.ndarray:
         except (TypeError, ValueError):
             bad = [v for v in column if not _is_number(v)]
             raise ValueError(
-                f"{names[j]!r} has {len(bad)} non-numeric values, e.g. {bad[0]!r}; "
+                f"{names[j]!r} has {len(bad)} non-numeric "
+                f"{'value' if len(bad) == 1 else 'values'}, e.g. {bad[0]!r}; "
                 "pick numeric columns or clean them."
             ) from None
     _refuse_infinities(out, names)

@@ -86,6 +86,22 @@ def test__predict_command__refuses_an_unknown_output_format_and_an_empty_input(
     assert "empty.csv is empty" in capsys.readouterr().err
 
 
+
+def test__predict_command__names_the_column_of_a_bad_value_and_a_file_that_is_not_parquet(
+        fitted, tmp_path, capsys):
+    frame, _ = _table(50)
+    frame["a"] = frame["a"].astype(object)
+    frame.loc[3, "a"] = "oops"
+    frame.to_csv(tmp_path / "in.csv", index=False)
+    (tmp_path / "junk.parquet").write_text("not parquet")
+    assert main(["predict", "--model", str(fitted), "--input", str(tmp_path / "in.csv"),
+                 "--output", str(tmp_path / "out.csv"), "--no-progress"]) == 2
+    assert "'a' has 1 non-numeric value, e.g. 'oops'" in capsys.readouterr().err
+    assert main(["predict", "--model", str(fitted), "--input", str(tmp_path / "junk.parquet"),
+                 "--output", str(tmp_path / "out.csv"), "--no-progress"]) == 2
+    assert "junk.parquet is not a readable Parquet file" in capsys.readouterr().err
+    assert not (tmp_path / "out.csv").exists()
+
 def test__predict_to_parquet__numbered_anchors_beside_a_new_cluster_are_written_as_text(
         tmp_path):
     frame, truth = _table(900)

@@ -224,8 +224,10 @@ def _categorical(name: str, values: pd.Series, notes: list[str]):
     if len(distinct) > MAX_CATEGORIES:
         if len(bad) <= len(present) / 2:
             raise ValueError(
-                f"column {name!r} is mostly numbers but has {len(bad)} non-numeric values, "
-                f"e.g. {bad.iloc[0]!r}; clean them (empty cells are fine) or leave it out."
+                f"column {name!r} is mostly numbers but has {len(bad)} non-numeric "
+                f"{'value' if len(bad) == 1 else 'values'}, e.g. {bad.iloc[0]!r}; clean "
+                f"{'it' if len(bad) == 1 else 'them'} (empty cells are fine) or leave the "
+                "column out."
             )
         raise ValueError(
             f"column {name!r} is text with {len(distinct)} distinct values (e.g. "

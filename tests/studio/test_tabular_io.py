@@ -126,7 +126,7 @@ def test__prepare_features__refuses_text_with_too_many_values():
 def test__prepare_features__points_at_stray_text_in_a_numeric_column():
     values = [str(i) for i in range(30)] + ["unknown"]
     with pytest.raises(
-        ValueError, match="'age' is mostly numbers but has 1 non-numeric values, e.g. 'unknown'"
+        ValueError, match="'age' is mostly numbers but has 1 non-numeric value, e.g. 'unknown'"
     ):
         prepare_features(pd.DataFrame({"age": values}), ["age"])
 
