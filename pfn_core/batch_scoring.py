@@ -34,7 +34,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pfn_core.studio.tabular_io import read_delimited_dialect
+from pfn_core.studio.tabular_io import read_delimited_dialect, text_encoding
 
 OUTPUT_COLUMNS = ("predicted_cluster", "confidence")
 DEFAULT_CHUNK_ROWS = 100_000
@@ -65,21 +65,25 @@ def input_chunks(path, chunk_rows: int = DEFAULT_CHUNK_ROWS) -> Iterator[pd.Data
         else:
             sep = "\t" if file.suffix in (".tsv", ".tab") else ","
             try:
-                sep, decimal = _csv_dialect(file, sep)
-                yield from pd.read_csv(file, sep=sep, decimal=decimal, chunksize=chunk_rows)
+                sep, decimal, encoding = _csv_dialect(file, sep)
+                yield from pd.read_csv(file, sep=sep, decimal=decimal, encoding=encoding,
+                                       chunksize=chunk_rows)
             except pd.errors.EmptyDataError:
                 raise ValueError(f"{file} is empty: it needs a header row and at least one "
                                  "row of values.") from None
+            except (ValueError, UnicodeDecodeError) as error:  # not text, or not a table
+                raise ValueError(f"could not read {file} as delimited text ({error}); "
+                                 "export it as CSV (UTF-8 or UTF-16).") from None
 
 
-def _csv_dialect(file: Path, sep: str, sample_lines: int = 1000) -> tuple[str, str]:
-    """The separator and decimal mark to stream `file` with, as the studio reads an upload
-    (``studio.tabular_io.read_delimited_dialect``), judged on its first `sample_lines`
-    lines -> (sep, decimal)"""
+def _csv_dialect(file: Path, sep: str, sample_lines: int = 1000) -> tuple[str, str, str]:
+    """The separator, decimal mark and text encoding to stream `file` with, as the studio
+    reads an upload (``studio.tabular_io.read_delimited_dialect``), judged on its first
+    `sample_lines` lines -> (sep, decimal, encoding)"""
     with open(file, "rb") as stream:
         head = b"".join(itertools.islice(stream, sample_lines + 1))  # header + lines
     _, sep, decimal = read_delimited_dialect(head, sep)
-    return sep, decimal
+    return sep, decimal, text_encoding(head)
 
 
 def count_rows(path) -> int | None:

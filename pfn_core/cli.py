@@ -107,7 +107,11 @@ def cluster_command(args) -> int:
         data = sys.stdin.buffer.read() if source is sys.stdin else Path(source).read_bytes()
         if not data.strip():
             raise ValueError(f"{args.input} is empty: it needs a header row and data rows.")
-        table, sep, _ = read_delimited_dialect(data, sep)  # the output keeps the separator
+        try:
+            table, sep, _ = read_delimited_dialect(data, sep)  # the output keeps the separator
+        except ValueError as error:
+            raise ValueError(f"could not read {args.input} as delimited text ({error}); "
+                             "export it as CSV (UTF-8 or UTF-16).") from None
     else:
         table = pd.read_csv(source, sep=sep)
     if table.empty:

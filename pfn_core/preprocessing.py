@@ -96,9 +96,11 @@ def _refuse_infinities(out: np.ndarray, names: list[str]) -> None:
     infinite = np.isinf(out)
     if infinite.any():
         j = int(np.argmax(infinite.any(0)))
+        n_inf = int(infinite[:, j].sum())
         raise ValueError(
-            f"{names[j]!r} has {int(infinite[:, j].sum())} infinite values; "
-            "replace them (e.g. with NaN, which is imputed) or drop the column."
+            f"{names[j]!r} has {n_inf} infinite {'value' if n_inf == 1 else 'values'}; "
+            f"replace {'it' if n_inf == 1 else 'them'} (e.g. with NaN, which is imputed) or "
+            "drop the column."
         )
 
 

@@ -102,6 +102,20 @@ def test__predict_command__names_the_column_of_a_bad_value_and_a_file_that_is_no
     assert "junk.parquet is not a readable Parquet file" in capsys.readouterr().err
     assert not (tmp_path / "out.csv").exists()
 
+
+def test__predict_command__reads_utf16_text_and_refuses_binary_data(fitted, tmp_path, capsys):
+    frame, _ = _table(50)
+    (tmp_path / "in.csv").write_bytes(frame.to_csv(index=False).encode("utf-16"))
+    assert main(["predict", "--model", str(fitted), "--input", str(tmp_path / "in.csv"),
+                 "--output", str(tmp_path / "out.csv"), "--no-progress"]) == 0
+    out = pd.read_csv(tmp_path / "out.csv")
+    assert len(out) == 50 and np.allclose(out["a"], frame["a"])
+    assert out["predicted_cluster"].notna().all()
+    (tmp_path / "bin.csv").write_bytes(b"\x00\x01\x02 not a table \x00")
+    assert main(["predict", "--model", str(fitted), "--input", str(tmp_path / "bin.csv"),
+                 "--output", str(tmp_path / "out2.csv"), "--no-progress"]) == 2
+    assert "could not read" in capsys.readouterr().err
+
 def test__predict_to_parquet__numbered_anchors_beside_a_new_cluster_are_written_as_text(
         tmp_path):
     frame, truth = _table(900)

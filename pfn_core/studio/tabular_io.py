@@ -45,15 +45,30 @@ def read_delimited(data: bytes, sep: str) -> pd.DataFrame:
     return read_delimited_dialect(data, sep)[0]
 
 
+def text_encoding(data: bytes) -> str:
+    """The encoding to read a delimited file's bytes (or its first lines) with: UTF-16 when
+    they start with its byte-order mark (Excel's "Unicode Text" export), else UTF-8 when they
+    decode as UTF-8, else Latin-1 (never fails; good enough for legacy exports)."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    try:
+        data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return "latin-1"
+    return "utf-8-sig"
+
+
 def read_delimited_dialect(data: bytes, sep: str) -> tuple[pd.DataFrame, str, str]:
     """A CSV or TSV file's bytes (or its first lines) -> (DataFrame, separator, decimal
     mark). With `sep` ",", a file whose header holds semicolons instead is read with ";"
     (European CSV), and with semicolons or tabs, decimal commas ("1,5") are read as numbers
-    where they make more numeric columns."""
+    where they make more numeric columns. ValueError for bytes that are not text."""
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = data.decode("latin-1")  # never fails; good enough for legacy exports
+        text = data.decode(text_encoding(data))
+    except UnicodeDecodeError:  # a UTF-16 mark cut in the middle of a character
+        text = data.decode(text_encoding(data), errors="replace")
+    if "\x00" in text:
+        raise ValueError("it holds binary data, not delimited text")
     frame = pd.read_csv(io.StringIO(text), sep=sep)
     if sep == "," and frame.shape[1] == 1 and ";" in str(frame.columns[0]):
         sep = ";"  # European CSV: semicolons between fields,
@@ -201,8 +216,9 @@ def _numeric(name: str, values: pd.Series, notes: list[str]) -> np.ndarray:
     n_inf = int(np.isinf(x).sum())
     if n_inf:
         raise ValueError(
-            f"column {name!r} has {n_inf} infinite values; replace them (e.g. with empty cells, "
-            "which are imputed) or leave the column out."
+            f"column {name!r} has {n_inf} infinite {'value' if n_inf == 1 else 'values'}; "
+            f"replace {'it' if n_inf == 1 else 'them'} (e.g. with empty cells, which are "
+            "imputed) or leave the column out."
         )
     n_missing = int(np.isnan(x).sum())
     if n_missing == len(x):

@@ -33,6 +33,14 @@ def test__read_table__semicolon_csv_and_latin1_text():
     assert frame["name"].tolist() == ["José", "Zoë"]
 
 
+def test__read_table__utf16_text_as_excel_exports_it_and_refuses_binary_data():
+    """Excel's "Unicode Text" export: UTF-16 with a byte-order mark, tab-separated."""
+    frame = read_table("export.tsv", "age\tcity\n31\tZürich\n42\tRome\n".encode("utf-16"))
+    assert frame.to_dict("list") == {"age": [31, 42], "city": ["Zürich", "Rome"]}
+    with pytest.raises(ValueError, match="'data.csv' .*binary data, not delimited text"):
+        read_table("data.csv", b"\x00\x01\x02\x03 not a table \x00")
+
+
 def test__read_table__parquet_round_trip(table):
     buffer = io.BytesIO()
     table.to_parquet(buffer)
@@ -133,7 +141,7 @@ def test__prepare_features__points_at_stray_text_in_a_numeric_column():
 
 def test__prepare_features__refuses_infinities_naming_the_column():
     frame = pd.DataFrame({"ok": [1.0, 2.0], "bad": [1.0, np.inf]})
-    with pytest.raises(ValueError, match="column 'bad' has 1 infinite values"):
+    with pytest.raises(ValueError, match="column 'bad' has 1 infinite value;"):
         prepare_features(frame, ["ok", "bad"])
 
 
