@@ -97,6 +97,7 @@ Legend: N=rows, R=scored (pilot) rows, A=anchors, K=anchored classes, M=sub-clus
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -344,9 +345,12 @@ def discovery_can_be_the_fit(prepared) -> bool:
 
 
 def new_cluster_classes(classes, n_new: int) -> np.ndarray:
-    """The anchored classes, then "new 1", "new 2", ... -> (K + n_new,) objects"""
-    names = [NEW_NAME.format(i + 1) for i in range(n_new)]
-    return np.array(list(classes) + names, dtype=object)
+    """The anchored classes, then "new 1", "new 2", ..., skipping a name an anchored class
+    already has (an analyst may have labelled rows "new 1") -> (K + n_new,) objects"""
+    taken = {str(c) for c in classes}
+    names = (NEW_NAME.format(number) for number in itertools.count(1))
+    fresh = list(itertools.islice((n for n in names if n not in taken), n_new))
+    return np.array(list(classes) + fresh, dtype=object)
 
 
 def fit_with_discovery(estimator, prepared):

@@ -23,6 +23,15 @@ def test__discover__rows_of_an_unlabelled_cluster_form_new_1():
     assert adjusted_rand_score(truth, [str(v) for v in est.labels_]) == 1.0
 
 
+def test__discover__a_new_cluster_never_takes_a_name_the_analyst_gave():
+    X, y, truth = _three_blobs_two_anchored()
+    named = np.where(y == 0, "new 1", np.where(y == 1, "b", None)).astype(object)
+    est = PFNClusterer().fit(X, named)
+    assert list(est.classes_) == ["b", "new 1", "new 2"]
+    assert (est.labels_[140:] == "new 2").all() and (est.labels_[:70] == "new 1").all()
+    assert adjusted_rand_score(truth, est.labels_.astype(str)) == 1.0
+
+
 def test__discover__the_models_confusion_finds_it_without_the_piece_rule(monkeypatch):
     # The third blob is a piece of the graph of its own; with that rule off, the merge
     # heights of the model's confusion still single it out.
