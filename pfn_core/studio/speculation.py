@@ -127,7 +127,8 @@ class Speculator:
     def result_for(self, X: np.ndarray, anchors: Mapping[int, str], scale_columns: bool,
                    n_suggestions: int) -> dict | None:
         """The fit of `anchors` on X if a guess made it (waiting for it if it is running),
-        with the selection's label renamed; None when no guess matches or it failed."""
+        with the selection's label renamed; None when no guess matches, it failed, or the
+        selection's new label is a name the guess gave a new cluster."""
         settings = (bool(scale_columns), int(n_suggestions))
         with self._lock:
             matches = [(g, name) for g in reversed(self._guesses.values())
@@ -141,7 +142,12 @@ class Speculator:
                 guessed_key, result = guess.future.result()
             except Exception:  # the fit asked for reports its own error
                 continue
-            if guessed_key == key:
-                return renamed(result, name) if guess.name is None else {**result,
-                                                                        "guessed": True}
+            if guessed_key != key:
+                continue
+            if guess.name is not None:
+                return {**result, "guessed": True}
+            if not (result["labels"] == name).any():
+                return renamed(result, name)
+            # The typed name is one the guess gave a cluster nobody labelled ("new 1"): the
+            # fit under that name numbers its new clusters past it, so the click fits.
         return None

@@ -89,6 +89,22 @@ def test__result_for__gives_none_for_another_table_setting_or_labelling():
     assert speculator.result_for(X, {0: "a", 2: "n", 3: "n"}, False, 10) is None
     assert speculator.result_for(X, {0: "a", 2: "a", 3: "a"}, True, 10) is None
     assert speculator.result_for(X, {0: "a", 2: "n", 3: "n"}, True, 10) is not None
+    # "other" is a cluster of the guess: the fit under that name is not the guess renamed.
+    assert speculator.result_for(X, {0: "a", 2: "other", 3: "other"}, True, 10) is None
+
+
+def test__a_selection_named_like_a_discovered_cluster__is_fitted_not_renamed():
+    """Under the placeholder the model finds a cluster nobody labelled, "new 1"; named
+    "new 1" itself, the selection's fit calls that cluster "new 2"."""
+    moons = load_sample("moons")
+    X = moons.frame[moons.feature_columns].to_numpy(float)
+    truth = moons.frame[moons.truth_column].to_numpy()
+    selection = np.flatnonzero(truth == 0)[:3]
+    speculator = Speculator()
+    speculator.guess(X, {}, selection, True, 10)
+    assert speculator.result_for(X, {int(r): "new 1" for r in selection}, True, 10) is None
+    real = studio_fit(X, _pairs({int(r): "new 1" for r in selection}), None, True, 10)
+    assert sorted(set(real["labels"])) == ["new 1", "new 2"]
 
 
 def test__a_newer_selection_replaces_a_guess_not_yet_started():
