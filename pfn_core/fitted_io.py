@@ -46,6 +46,9 @@ def save_fitted(estimator, path) -> None:
     fitted = getattr(estimator, "fitted_pass_", None)
     if fitted is None:
         raise ValueError("this PFNClusterer is not fitted yet: call fit(X, y) before save().")
+    if Path(path).is_dir():
+        raise ValueError(f"{path} is a folder: give the file to write, e.g. "
+                         f"{Path(path) / 'clusterer.safetensors'}.")
     model = estimator.model_
     arrays = {f"model.{name}": t.detach().cpu().numpy()
               for name, t in model.state_dict().items()}

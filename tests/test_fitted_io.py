@@ -72,6 +72,8 @@ def test__bad_use__is_answered_with_a_value_error(tmp_path):
     with pytest.raises(ValueError, match="lacks the fitted columns"):
         PFNClusterer().fit(pd.DataFrame(X, columns=list("abc")), _anchors(truth, 2)).predict(
             pd.DataFrame(X, columns=list("abd")))
+    with pytest.raises(ValueError, match="is a folder: give the file to write"):
+        est.save(tmp_path)
     bad = tmp_path / "bad.safetensors"
     bad.write_bytes(b"not a safetensors file")
     with pytest.raises(ValueError, match="not a fitted-clusterer file"):
