@@ -34,7 +34,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pfn_core.studio.tabular_io import read_delimited_dialect, text_encoding
+from pfn_core.studio.tabular_io import decoded, read_delimited_dialect
 
 OUTPUT_COLUMNS = ("predicted_cluster", "confidence")
 DEFAULT_CHUNK_ROWS = 100_000
@@ -83,7 +83,7 @@ def _csv_dialect(file: Path, sep: str, sample_lines: int = 1000) -> tuple[str, s
     with open(file, "rb") as stream:
         head = b"".join(itertools.islice(stream, sample_lines + 1))  # header + lines
     _, sep, decimal = read_delimited_dialect(head, sep)
-    return sep, decimal, text_encoding(head)
+    return sep, decimal, decoded(head)[1]
 
 
 def count_rows(path) -> int | None:

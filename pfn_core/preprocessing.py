@@ -84,23 +84,25 @@ def validate_features(X, min_rows: int = 2) -> np.ndarray:
         except (TypeError, ValueError):
             bad = [v for v in column if not _is_number(v)]
             raise ValueError(
-                f"{names[j]!r} has {len(bad)} non-numeric "
-                f"{'value' if len(bad) == 1 else 'values'}, e.g. {bad[0]!r}; "
+                f"{names[j]!r} has {counted(len(bad), 'non-numeric value')}, e.g. {bad[0]!r}; "
                 "pick numeric columns or clean them."
             ) from None
     _refuse_infinities(out, names)
     return out
 
 
+def counted(n: int, noun: str) -> str:
+    """`n` and `noun`, plural unless n is 1: "1 value", "3 values"."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def _refuse_infinities(out: np.ndarray, names: list[str]) -> None:
     infinite = np.isinf(out)
     if infinite.any():
         j = int(np.argmax(infinite.any(0)))
-        n_inf = int(infinite[:, j].sum())
         raise ValueError(
-            f"{names[j]!r} has {n_inf} infinite {'value' if n_inf == 1 else 'values'}; "
-            f"replace {'it' if n_inf == 1 else 'them'} (e.g. with NaN, which is imputed) or "
-            "drop the column."
+            f"{names[j]!r} has {counted(int(infinite[:, j].sum()), 'infinite value')}; "
+            "replace infinities (e.g. with NaN, which is imputed) or drop the column."
         )
 
 

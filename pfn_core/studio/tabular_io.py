@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from pfn_core import limits
+from pfn_core.preprocessing import counted
 
 MAX_CATEGORIES = limits.MAX_CATEGORIES  # more distinct text values are refused, not one-hot
 
@@ -45,17 +46,16 @@ def read_delimited(data: bytes, sep: str) -> pd.DataFrame:
     return read_delimited_dialect(data, sep)[0]
 
 
-def text_encoding(data: bytes) -> str:
-    """The encoding to read a delimited file's bytes (or its first lines) with: UTF-16 when
+def decoded(data: bytes) -> tuple[str, str]:
+    """A delimited file's bytes (or its first lines) as text -> (text, encoding): UTF-16 when
     they start with its byte-order mark (Excel's "Unicode Text" export), else UTF-8 when they
     decode as UTF-8, else Latin-1 (never fails; good enough for legacy exports)."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return "utf-16"
+        return data.decode("utf-16", errors="replace"), "utf-16"  # errors: a cut-off head
     try:
-        data.decode("utf-8-sig")
+        return data.decode("utf-8-sig"), "utf-8-sig"
     except UnicodeDecodeError:
-        return "latin-1"
-    return "utf-8-sig"
+        return data.decode("latin-1"), "latin-1"
 
 
 def read_delimited_dialect(data: bytes, sep: str) -> tuple[pd.DataFrame, str, str]:
@@ -63,10 +63,7 @@ def read_delimited_dialect(data: bytes, sep: str) -> tuple[pd.DataFrame, str, st
     mark). With `sep` ",", a file whose header holds semicolons instead is read with ";"
     (European CSV), and with semicolons or tabs, decimal commas ("1,5") are read as numbers
     where they make more numeric columns. ValueError for bytes that are not text."""
-    try:
-        text = data.decode(text_encoding(data))
-    except UnicodeDecodeError:  # a UTF-16 mark cut in the middle of a character
-        text = data.decode(text_encoding(data), errors="replace")
+    text, _ = decoded(data)
     if "\x00" in text:
         raise ValueError("it holds binary data, not delimited text")
     frame = pd.read_csv(io.StringIO(text), sep=sep)
@@ -216,9 +213,8 @@ def _numeric(name: str, values: pd.Series, notes: list[str]) -> np.ndarray:
     n_inf = int(np.isinf(x).sum())
     if n_inf:
         raise ValueError(
-            f"column {name!r} has {n_inf} infinite {'value' if n_inf == 1 else 'values'}; "
-            f"replace {'it' if n_inf == 1 else 'them'} (e.g. with empty cells, which are "
-            "imputed) or leave the column out."
+            f"column {name!r} has {counted(n_inf, 'infinite value')}; replace infinities "
+            "(e.g. with empty cells, which are imputed) or leave the column out."
         )
     n_missing = int(np.isnan(x).sum())
     if n_missing == len(x):
@@ -240,10 +236,9 @@ def _categorical(name: str, values: pd.Series, notes: list[str]):
     if len(distinct) > MAX_CATEGORIES:
         if len(bad) <= len(present) / 2:
             raise ValueError(
-                f"column {name!r} is mostly numbers but has {len(bad)} non-numeric "
-                f"{'value' if len(bad) == 1 else 'values'}, e.g. {bad.iloc[0]!r}; clean "
-                f"{'it' if len(bad) == 1 else 'them'} (empty cells are fine) or leave the "
-                "column out."
+                f"column {name!r} is mostly numbers but has "
+                f"{counted(len(bad), 'non-numeric value')}, e.g. {bad.iloc[0]!r}; clean such "
+                "values (empty cells are fine) or leave the column out."
             )
         raise ValueError(
             f"column {name!r} is text with {len(distinct)} distinct values (e.g. "
