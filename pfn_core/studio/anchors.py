@@ -60,9 +60,11 @@ def row_ids_from_selection(selection) -> list[int]:
 
 
 def label_name(label) -> str:
-    """``label`` trimmed, or a ValueError when it is empty, longer than
-    ``limits.MAX_LABEL_LENGTH`` or holds control characters (tabs, line breaks, NUL)."""
-    name = str(label).strip() if label is not None else ""
+    """``label`` trimmed and in Unicode's composed form (NFC: "é" typed in a browser and "é"
+    written as e + accent in a file from a Mac are one label), or a ValueError when it is
+    empty, longer than ``limits.MAX_LABEL_LENGTH`` or holds control characters (tabs, line
+    breaks, NUL)."""
+    name = unicodedata.normalize("NFC", str(label)).strip() if label is not None else ""
     if not name:
         raise ValueError("give the label a name: type one before assigning the selected points.")
     if len(name) > limits.MAX_LABEL_LENGTH:

@@ -89,6 +89,13 @@ def test__anchors_csv__round_trips_including_commas_and_quotes():
     assert anchors_from_csv(text, n_rows=11) == anchors
 
 
+def test__a_label_typed_and_the_same_label_from_a_mac_file__are_one_label():
+    typed = assign_label({}, [1], "caf\u00e9")  # é as one character, as browsers send it
+    from_file = anchors_from_csv("row_id,label\n2,cafe\u0301\n", n_rows=3)  # e + accent
+    assert from_file == {2: "caf\u00e9"}
+    assert set(typed.values()) == set(from_file.values())
+
+
 def test__anchors_from_csv__tolerates_a_bom_and_blank_lines():
     assert anchors_from_csv("\ufeffrow_id,label\n\n1,a\n\n", n_rows=2) == {1: "a"}
     assert anchors_from_csv("row_id,label\n", n_rows=2) == {}
