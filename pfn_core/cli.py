@@ -14,7 +14,9 @@ chunks (``pfn_core.batch_scoring``), in this process or on a Dask cluster.
 ``cluster`` uses the numeric columns (or ``--features``); the label column gives the anchors,
 and its empty cells are the rows to cluster. With no anchors, ``--n-clusters K`` sets K, or
 the model estimates it (and says so on stderr). The output is the input table plus
-``predicted_cluster`` and ``confidence`` columns, written to --out or to stdout.
+``predicted_cluster`` and ``confidence`` columns, written to --out (its suffix picks the
+format: .csv/.txt with the input's separator, .tsv with tabs, .parquet, .gz compressed) or
+to stdout.
 Bad input ends with a one-line message and exit code 2.
 """
 
@@ -32,6 +34,7 @@ from pfn_core.studio.tabular_io import looks_like_identifier, read_delimited_dia
 
 OUTPUT_COLUMNS = ("predicted_cluster", "confidence")
 TAB_SUFFIXES = (".tsv", ".tab", ".tsv.gz", ".tab.gz")
+CLUSTER_OUT_SUFFIXES = (".csv", ".tsv", ".tab", ".txt", ".gz", ".parquet")  # --out's formats
 logger = logging.getLogger("pfn_core.cli")
 
 
@@ -47,7 +50,8 @@ def build_parser() -> argparse.ArgumentParser:
     cluster.add_argument("--n-clusters", type=int, metavar="K",
                          help="number of clusters when no row is labelled (default: the "
                               "model estimates it)")
-    cluster.add_argument("--out", metavar="PATH", help="output file (default: stdout)")
+    cluster.add_argument("--out", metavar="PATH",
+                         help="output file, .csv, .tsv, .txt or .parquet (default: stdout)")
     cluster.add_argument("--sep", help="field separator (default: tab for .tsv/.tab, else ',')")
     cluster.add_argument("--weights", metavar="PATH", help="model weights (.safetensors)")
     cluster.add_argument("--same-unit", action="store_true",
@@ -99,6 +103,10 @@ def main(argv: list[str] | None = None) -> int:
 
 def cluster_command(args) -> int:
     sep = args.sep or ("\t" if args.input.lower().endswith(TAB_SUFFIXES) else ",")
+    out_suffix = Path(args.out).suffix.lower() if args.out else ".csv"
+    if out_suffix not in CLUSTER_OUT_SUFFIXES:  # before the fit, not after it
+        raise ValueError(f"--out {args.out} must end in .csv, .tsv or .txt (delimited text, "
+                         "which Excel opens) or .parquet: the suffix picks the format.")
     source = sys.stdin if args.input == "-" else args.input
     if source is not sys.stdin and not Path(source).is_file():
         raise ValueError(f"input file {args.input} not found.")
@@ -139,6 +147,12 @@ def cluster_command(args) -> int:
             logger.warning("overwriting the input's %r column", column)
     result["predicted_cluster"] = estimator.labels_
     result["confidence"] = np.round(estimator.proba_.max(axis=1), 4)
+    if out_suffix == ".parquet":
+        result["predicted_cluster"] = result["predicted_cluster"].astype(str)  # one type
+        result.to_parquet(args.out, index=False)
+        return 0
+    if out_suffix in TAB_SUFFIXES and args.sep is None:
+        sep = "\t"  # a .tsv asked for gets tabs, whatever the input's separator
     result.to_csv(args.out if args.out else sys.stdout, sep=sep, index=False)
     return 0
 

@@ -36,6 +36,23 @@ def test__cluster__writes_input_plus_prediction_and_confidence(blobs_csv, tmp_pa
 
 
 @needs_weights
+def test__cluster__the_out_suffix_picks_the_format_and_an_unknown_one_is_refused_first(
+        blobs_csv, tmp_path, capsys):
+    assert main(["cluster", str(blobs_csv), "--label-column", "kind",
+                 "--out", str(tmp_path / "out.xlsx")]) == 2
+    assert "must end in .csv, .tsv or .txt" in capsys.readouterr().err
+    assert not (tmp_path / "out.xlsx").exists()
+    for name in ("out.tsv", "out.parquet"):
+        assert main(["cluster", str(blobs_csv), "--label-column", "kind",
+                     "--out", str(tmp_path / name)]) == 0
+    tsv = pd.read_csv(tmp_path / "out.tsv", sep="\t")  # tabs, though the input had commas
+    parquet = pd.read_parquet(tmp_path / "out.parquet")
+    assert list(tsv.columns) == list(parquet.columns) == [
+        "x", "y", "note", "kind", "predicted_cluster", "confidence"]
+    assert (parquet["predicted_cluster"] == tsv["predicted_cluster"]).all()
+
+
+@needs_weights
 def test__cluster__says_when_few_agreeing_anchors_name_the_models_own_clustering(blobs_csv,
                                                                                 tmp_path,
                                                                                 capsys):
