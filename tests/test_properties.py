@@ -12,10 +12,11 @@ from __future__ import annotations
 import io
 import os
 import tempfile
+import unicodedata
 
 import numpy as np
 import pandas as pd
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from pfn_core import PFNClusterer
@@ -120,14 +121,24 @@ def test__estimator__clusters_any_table_and_labels_or_says_why(X, labels, n_clus
     assert np.allclose(estimator.proba_.sum(1), 1, atol=1e-4)
 
 
-VALID_LABEL = st.text(min_size=1, max_size=40).filter(
+LABEL_TEXT = st.text(min_size=1, max_size=40).filter(
     lambda s: s == s.strip() and s and not any(c in s for c in "\r\n\t\x00")
     and all(ord(c) >= 32 and not 127 <= ord(c) < 160 for c in s))
+# A label as the studio keeps it: in Unicode's composed form (``anchors.label_name``).
+VALID_LABEL = LABEL_TEXT.filter(lambda s: unicodedata.is_normalized("NFC", s))
 
 
 @given(st.dictionaries(st.integers(0, 499), VALID_LABEL, max_size=30))
 def test__anchors_csv__round_trips_any_valid_anchors(anchors):
     assert anchor_ops.anchors_from_csv(anchor_ops.anchors_to_csv(anchors), 500) == anchors
+
+
+@given(st.dictionaries(st.integers(0, 499), LABEL_TEXT, max_size=30))
+@example({0: "\uf900", 1: "cafe\u0301"})  # a compatibility ideograph (CI found it), e + accent
+def test__anchors_csv__gives_any_label_back_in_its_composed_form(anchors):
+    composed = {row: unicodedata.normalize("NFC", label).strip()
+                for row, label in anchors.items()}
+    assert anchor_ops.anchors_from_csv(anchor_ops.anchors_to_csv(anchors), 500) == composed
 
 
 @given(st.text(max_size=200), st.integers(1, 50))
