@@ -59,9 +59,17 @@ def few_anchor_tasks(draws: int, n_rows: int | None = None):
 
 def add_heldout_option(parser: argparse.ArgumentParser) -> None:
     """``--heldout DRAWS`` on a dev-suite benchmark's parser: its loop on these held-out
-    tables instead (``suite_or_heldout_tables``)."""
-    parser.add_argument("--heldout", type=int, metavar="DRAWS",
+    tables instead (``suite_or_heldout_tables``); DRAWS below 1 is refused by the parser."""
+    parser.add_argument("--heldout", type=_draws, metavar="DRAWS",
                         help="held-out tables instead of the dev suite: this many per family")
+
+
+def _draws(text: str) -> int:
+    """``--heldout``'s value: a whole number of at least 1."""
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
 
 
 def suite_or_heldout_tables(args):

@@ -74,10 +74,7 @@ def build_parser():
 
 
 def main(argv=None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.heldout is not None and args.heldout < 1:
-        parser.error("--heldout must be at least 1")
+    args = build_parser().parse_args(argv)
     tables = suite_or_heldout_tables(args)
     if tables is None:
         return 0
