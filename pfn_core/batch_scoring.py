@@ -34,7 +34,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pfn_core.studio.tabular_io import decoded, read_delimited_dialect
+from pfn_core.studio.tabular_io import decoded, read_delimited_dialect, unreadable_text
 
 OUTPUT_COLUMNS = ("predicted_cluster", "confidence")
 DEFAULT_CHUNK_ROWS = 100_000
@@ -72,8 +72,7 @@ def input_chunks(path, chunk_rows: int = DEFAULT_CHUNK_ROWS) -> Iterator[pd.Data
                 raise ValueError(f"{file} is empty: it needs a header row and at least one "
                                  "row of values.") from None
             except (ValueError, UnicodeDecodeError) as error:  # not text, or not a table
-                raise ValueError(f"could not read {file} as delimited text ({error}); "
-                                 "export it as CSV (UTF-8 or UTF-16).") from None
+                raise unreadable_text(file, error) from None
 
 
 def _csv_dialect(file: Path, sep: str, sample_lines: int = 1000) -> tuple[str, str, str]:

@@ -30,7 +30,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from pfn_core.studio.tabular_io import looks_like_identifier, read_delimited_dialect
+from pfn_core.studio.tabular_io import (
+    looks_like_identifier,
+    read_delimited_dialect,
+    unreadable_text,
+)
 
 OUTPUT_COLUMNS = ("predicted_cluster", "confidence")
 TAB_SUFFIXES = (".tsv", ".tab", ".tsv.gz", ".tab.gz")
@@ -118,8 +122,7 @@ def cluster_command(args) -> int:
         try:
             table, sep, _ = read_delimited_dialect(data, sep)  # the output keeps the separator
         except ValueError as error:
-            raise ValueError(f"could not read {args.input} as delimited text ({error}); "
-                             "export it as CSV (UTF-8 or UTF-16).") from None
+            raise unreadable_text(args.input, error) from None
     else:
         table = pd.read_csv(source, sep=sep)
     if table.empty:

@@ -58,6 +58,13 @@ def decoded(data: bytes) -> tuple[str, str]:
         return data.decode("latin-1"), "latin-1"
 
 
+def unreadable_text(source, error: Exception) -> ValueError:
+    """The error for a file `source` that is not delimited text (`error`: why), as the
+    command line says it."""
+    return ValueError(f"could not read {source} as delimited text ({error}); export it as "
+                      "CSV (UTF-8 or UTF-16).")
+
+
 def read_delimited_dialect(data: bytes, sep: str) -> tuple[pd.DataFrame, str, str]:
     """A CSV or TSV file's bytes (or its first lines) -> (DataFrame, separator, decimal
     mark). With `sep` ",", a file whose header holds semicolons instead is read with ";"
