@@ -34,9 +34,15 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pfn_core.studio.tabular_io import decoded, read_delimited_dialect, unreadable_text
+from pfn_core.studio.tabular_io import (
+    RaggedRows,
+    decoded,
+    read_delimited_dialect,
+    strict_csv_chunks,
+    unreadable_text,
+)
 
-OUTPUT_COLUMNS = ("predicted_cluster", "confidence")
+OUTPUT_COLUMNS = ("predicted_cluster", "confidence")  # what scoring adds to a table
 DEFAULT_CHUNK_ROWS = 100_000
 
 
@@ -66,11 +72,13 @@ def input_chunks(path, chunk_rows: int = DEFAULT_CHUNK_ROWS) -> Iterator[pd.Data
             sep = "\t" if file.suffix in (".tsv", ".tab") else ","
             try:
                 sep, decimal, encoding = _csv_dialect(file, sep)
-                yield from pd.read_csv(file, sep=sep, decimal=decimal, encoding=encoding,
-                                       chunksize=chunk_rows)
+                yield from strict_csv_chunks(file, sep, chunk_rows, decimal=decimal,
+                                             encoding=encoding)
             except pd.errors.EmptyDataError:
                 raise ValueError(f"{file} is empty: it needs a header row and at least one "
                                  "row of values.") from None
+            except RaggedRows as error:  # its own advice, not "export it as CSV"
+                raise error.in_file(file) from None
             except (ValueError, UnicodeDecodeError) as error:  # not text, or not a table
                 raise unreadable_text(file, error) from None
 

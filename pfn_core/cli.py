@@ -23,6 +23,7 @@ Bad input ends with a one-line message and exit code 2.
 from __future__ import annotations
 
 import argparse
+import io
 import logging
 import sys
 from pathlib import Path
@@ -30,13 +31,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from pfn_core.batch_scoring import OUTPUT_COLUMNS
 from pfn_core.studio.tabular_io import (
+    RaggedRows,
     looks_like_identifier,
     read_delimited_dialect,
+    strict_read_csv,
     unreadable_text,
 )
 
-OUTPUT_COLUMNS = ("predicted_cluster", "confidence")
 TAB_SUFFIXES = (".tsv", ".tab", ".tsv.gz", ".tab.gz")
 CLUSTER_OUT_SUFFIXES = (".csv", ".tsv", ".tab", ".txt", ".gz", ".parquet")  # --out's formats
 logger = logging.getLogger("pfn_core.cli")
@@ -121,10 +124,17 @@ def cluster_command(args) -> int:
             raise ValueError(f"{args.input} is empty: it needs a header row and data rows.")
         try:
             table, sep, _ = read_delimited_dialect(data, sep)  # the output keeps the separator
+        except RaggedRows as error:  # its own advice, not "export it as CSV"
+            raise error.in_file(args.input) from None
         except ValueError as error:
             raise unreadable_text(args.input, error) from None
-    else:
-        table = pd.read_csv(source, sep=sep)
+    else:  # --sep, or a .gz file: read as given
+        if source is sys.stdin:
+            source = io.StringIO(sys.stdin.read())  # read twice: its first rows, then all
+        try:
+            table = strict_read_csv(source, sep)
+        except RaggedRows as error:
+            raise error.in_file(args.input) from None
     if table.empty:
         raise ValueError(f"{args.input} has no data rows.")
     features = choose_features(table, args.features, args.label_column)

@@ -176,3 +176,13 @@ def test__dask_local_cluster__scores_exactly_as_one_process(tmp_path):
     assert one.id.tolist() == list(range(300_000))
     assert 0.3 < one.confidence.median() < 0.99  # spread: rounding could flip on a last bit
     pd.testing.assert_frame_equal(one, other, check_exact=True)  # to the last bit
+
+
+@pytest.mark.parametrize("bad_line", [2, 1500])  # in the first lines, or in a later chunk
+def test__input_chunks__refuse_a_csv_row_with_more_fields_than_the_header(tmp_path, bad_line):
+    lines = ["id,a,b"] + [f"{i},{i / 10},{i / 5}" for i in range(2000)]
+    lines[bad_line - 1] += ",7"
+    (tmp_path / "ragged.csv").write_text("\n".join(lines) + "\n")
+    with pytest.raises(ValueError, match=f"line {bad_line} of .*ragged.csv has 4 fields but "
+                                         "the header names 3 columns"):
+        list(input_chunks(tmp_path / "ragged.csv", chunk_rows=500))

@@ -154,3 +154,13 @@ def test__anchor_labels__reads_gaps_as_unlabelled_and_whole_floats_as_ints():
     assert anchor_labels(table, "lab") == [1, None, 2]
     assert anchor_labels(table, "txt") == ["a", None, None]
     assert anchor_labels(table, None) == [None, None, None]
+
+
+@pytest.mark.parametrize("extra", [[], ["--sep", ","]])
+def test__cluster__a_row_with_more_fields_than_the_header_exits_2_naming_the_line(
+        tmp_path, capsys, extra):
+    (tmp_path / "ragged.csv").write_text("x,y\n1,2,3\n4,5\n6,7\n")  # pandas: 1 as the index
+    assert main(["cluster", str(tmp_path / "ragged.csv"), "--n-clusters", "2"] + extra) == 2
+    err = capsys.readouterr().err
+    assert "line 2 of" in err and "has 3 fields but the header names 2 columns" in err
+    assert "Traceback" not in err

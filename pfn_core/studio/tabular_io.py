@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -69,26 +71,96 @@ def read_delimited_dialect(data: bytes, sep: str) -> tuple[pd.DataFrame, str, st
     """A CSV or TSV file's bytes (or its first lines) -> (DataFrame, separator, decimal
     mark). With `sep` ",", a file whose header holds semicolons instead is read with ";"
     (European CSV), and with semicolons or tabs, decimal commas ("1,5") are read as numbers
-    where they make more numeric columns. ValueError for bytes that are not text."""
+    where they make more numeric columns. ValueError for bytes that are not text,
+    ``RaggedRows`` for a row with more fields than the header names columns."""
     text, _ = decoded(data)
     if "\x00" in text:
         raise ValueError("it holds binary data, not delimited text")
-    frame = pd.read_csv(io.StringIO(text), sep=sep)
-    if sep == "," and frame.shape[1] == 1 and ";" in str(frame.columns[0]):
+    header = pd.read_csv(io.StringIO(text), sep=sep, nrows=0).columns
+    if sep == "," and len(header) == 1 and ";" in str(header[0]):
         sep = ";"  # European CSV: semicolons between fields,
-        frame = pd.read_csv(io.StringIO(text), sep=sep)
+    frame = strict_read_csv(io.StringIO(text), sep)
     if sep != ",":  # ... and often commas as decimal marks ("1,5"), read as text otherwise
-        comma = pd.read_csv(io.StringIO(text), sep=sep, decimal=",")
+        comma = strict_read_csv(io.StringIO(text), sep, decimal=",")
         if len(numeric_columns(comma)) > len(numeric_columns(frame)):
             return comma, sep, ","
     return frame, sep, "."
 
 
+_TOO_MANY_FIELDS = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
+
+
+class RaggedRows(ValueError):
+    """A delimited table with a row of more fields than its header names columns. pandas
+    would read it shifted (a longer first row makes its first column the index) or stop
+    with a parser error; ``in_file`` names the file in the message."""
+
+    def __init__(self, line: int, n_fields: int, n_columns: int, source: str = "the table"):
+        self.line, self.n_fields, self.n_columns = line, n_fields, n_columns
+        super().__init__(
+            f"line {line} of {source} has {counted(n_fields, 'field')} but the header names "
+            f"{counted(n_columns, 'column')}, so its values would land in the wrong columns; "
+            "fix that line (quote any value that holds the separator) or add the missing column "
+            "names to the header."
+        )
+
+    def in_file(self, source) -> RaggedRows:
+        """The same error, naming `source` (a file name or path)."""
+        return RaggedRows(self.line, self.n_fields, self.n_columns, str(source))
+
+
+@contextmanager
+def _refusing_ragged_rows():
+    """pandas' parser error for a row with too many fields ("Expected 2 fields in line 3,
+    saw 3") raised inside becomes ``RaggedRows``; other errors pass unchanged."""
+    try:
+        yield
+    except pd.errors.ParserError as error:
+        found = _TOO_MANY_FIELDS.search(str(error))
+        if found is None:
+            raise
+        n_columns, line, n_fields = map(int, found.groups())
+        raise RaggedRows(line, n_fields, n_columns) from None
+
+
+def _check_first_row(source, sep: str, **options) -> None:
+    """``RaggedRows`` when the first data row of `source` has more fields than its header.
+    pandas reads such a row without a word, taking its first field as the row's index, so
+    the header and that row are tokenised as two rows of data (``header=None``): pandas then
+    reports the longer one like any other. A buffer is left where it was."""
+    position = source.tell() if hasattr(source, "seek") else None
+    try:
+        with _refusing_ragged_rows():
+            pd.read_csv(source, sep=sep, header=None, nrows=2, dtype=str, **options)
+    finally:
+        if position is not None:
+            source.seek(position)
+
+
+def strict_read_csv(source, sep: str, **options) -> pd.DataFrame:
+    """``pd.read_csv(source, sep=sep, **options)`` for a user's file, refusing a row with more
+    fields than the header names columns (``RaggedRows``) instead of reading it shifted.
+    `source`: a path, or a buffer it can seek back in."""
+    _check_first_row(source, sep, **options)
+    with _refusing_ragged_rows():
+        return pd.read_csv(source, sep=sep, index_col=False, **options)
+
+
+def strict_csv_chunks(path, sep: str, chunk_rows: int, **options) -> Iterator[pd.DataFrame]:
+    """``strict_read_csv`` streamed: the file at `path` as DataFrames of at most `chunk_rows`
+    rows, in row order; ``RaggedRows`` when the chunk that holds a too-long row is read."""
+    _check_first_row(path, sep, **options)
+    with _refusing_ragged_rows(), pd.read_csv(path, sep=sep, index_col=False,
+                                              chunksize=chunk_rows, **options) as reader:
+        yield from reader
+
+
 def read_table(file_name: str, data: bytes) -> pd.DataFrame:
     """Parse an uploaded file by its extension into a DataFrame with string column names.
 
-    Raises ValueError for an unknown extension, an empty file, unparseable content or a table
-    without data rows, saying what to do instead.
+    Raises ValueError for an unknown extension, an empty file, unparseable content, a row
+    with more fields than the header names columns (``RaggedRows``) or a table without data
+    rows, saying what to do instead.
     """
     extension = Path(str(file_name)).suffix.lower()
     if extension not in {*_CSV_EXTENSIONS, ".parquet", ".pq", ".xlsx", ".xls"}:
@@ -112,6 +184,8 @@ def read_table(file_name: str, data: bytes) -> pd.DataFrame:
             frame = pd.read_parquet(io.BytesIO(data))
         else:
             frame = pd.read_excel(io.BytesIO(data), engine="openpyxl")
+    except RaggedRows as error:  # its own advice, not "export it as CSV"
+        raise error.in_file(repr(file_name)) from None
     except Exception as error:  # every parser raises its own types; report them alike
         hint = (
             "for old .xls files, save them as .xlsx or CSV first"

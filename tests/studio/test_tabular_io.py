@@ -195,3 +195,23 @@ def test__prepare_features__refuses_columns_without_a_single_value():
     frame = pd.DataFrame({"a": [np.nan] * 4, "b": [None] * 4}, dtype="float64")
     with pytest.raises(ValueError, match="every chosen column is empty"):
         prepare_features(frame, ["a", "b"])
+
+
+@pytest.mark.parametrize(("name", "data", "line", "counts"), [
+    ("shifted.csv", b"a,b\n1,2,3\n4,5\n", 2, "3 fields .* names 2 columns"),  # pandas: 1 = index
+    ("late.csv", b"a,b\n1,2\n3,4\n5,6,7\n", 4, "3 fields .* names 2 columns"),
+    ("single.csv", b"a\n1,2\n", 2, "2 fields .* names 1 column,"),
+    ("eu.csv", b"a;b\n1,5;2\n3;4;5\n", 3, "3 fields .* names 2 columns"),  # decimal commas
+    ("export.tsv", "a\tb\n1\t2\t3\n".encode("utf-16"), 2, "3 fields .* names 2 columns"),
+])
+def test__read_table__refuses_a_row_with_more_fields_than_the_header(name, data, line, counts):
+    with pytest.raises(ValueError, match=f"line {line} of '{name}' has {counts}.*add the "
+                                         "missing column names"):
+        read_table(name, data)
+
+
+def test__read_table__keeps_short_rows_and_separators_inside_quotes():
+    frame = read_table("ok.csv", b'a,b\n"1,5",2\n3\n')
+    assert frame.columns.tolist() == ["a", "b"]
+    assert frame["a"].tolist() == ["1,5", "3"]
+    assert frame["b"].tolist()[0] == 2 and np.isnan(frame["b"].tolist()[1])
