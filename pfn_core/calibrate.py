@@ -1,24 +1,26 @@
-"""``python -m pfn_core.calibrate``: fit the temperatures of ``pfn_core.calibration`` on
-fresh draws from the prior and write ``weights/calibration.json``.
+"""``python -m pfn_core.calibrate``: fit the temperature rule of ``pfn_core.calibration``
+on fresh draws from the prior and write ``weights/calibration.json``.
 
 Tasks come from ``prior.sample_task`` with generators seeded ``FIRST_SEED``, ``FIRST_SEED``
 + 1, ... (training seeds its generators by (run seed, step) pairs, and the held-out check
 uses 5000 onwards, so these draws are new to both). Noise points are dropped. For each
 task and anchor level (1, 3 and 10 per class, drawn as the benchmark protocol draws them,
 seeded by the task's index), the model clusters the task uncalibrated, and the rows that
-are not anchors are kept with their true class. One temperature per regime (anchors per
-class, and number of classes: ``calibration.regime_of``) minimises the negative
-log-likelihood on the even-numbered tasks; the odd-numbered ones report the
-expected calibration error before and after, on draws the temperature was not fitted on.
-No benchmark data is read.
+are not anchors are kept with their true class, with the fit's class count and graph cut
+(``PFNClusterer.graph_cut_``). Each regime's (a, b, c) minimises the negative
+log-likelihood on the even-numbered tasks, each task counting once
+(``calibration.fit_rule``); the odd-numbered ones report the expected calibration error
+before and after, per task (mean over tasks) and with rows pooled, on draws the rule was
+not fitted on. No benchmark data is read.
 
-    python -m pfn_core.calibrate --tasks 160 --threads 2
+    python -m pfn_core.calibrate --tasks 400 --threads 2
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -26,11 +28,15 @@ import torch
 
 from pfn_core.bench.protocol import draw_anchors, partial_labels
 from pfn_core.calibration import (
+    REGIMES,
+    RULE,
     SHIPPED_CALIBRATION,
     apply_temperature,
+    calibration_error,
     expected_calibration_error,
-    fit_temperature,
+    fit_rule,
     regime_of,
+    reliability_bins,
     temperature_for,
 )
 from pfn_core.estimator import PFNClusterer
@@ -38,14 +44,23 @@ from pfn_core.prior import PriorConfig, sample_task
 
 FIRST_SEED = 7000
 LEVELS = (1, 3, 10)
-MIN_TASKS = 8  # a (regime, class count) pair needs this many fitting tasks for its own T
+
+
+@dataclass
+class RawOutput:
+    """One uncalibrated fit of a prior draw: proba (R, K) and truth (R,) (a column of proba)
+    of the rows that are not anchors, the fit's mean anchors per class and graph cut."""
+
+    task: int
+    level: int
+    proba: np.ndarray
+    truth: np.ndarray
+    per_class: float
+    cut: float
 
 
 def prior_outputs(n_tasks: int, levels=LEVELS, config: PriorConfig | None = None):
-    """Uncalibrated outputs on prior draws.
-
-    -> list of (task index, level, proba (R, K) of the non-anchor rows, truth (R,) class
-    index of each row)"""
+    """Uncalibrated outputs on prior draws -> list of ``RawOutput``"""
     config = PriorConfig() if config is None else config
     outputs = []
     for index in range(n_tasks):
@@ -60,7 +75,8 @@ def prior_outputs(n_tasks: int, levels=LEVELS, config: PriorConfig | None = None
             est = PFNClusterer(calibrate=False).fit(X, partial_labels(y, anchors))
             rows = ~est.anchor_mask_
             truth = true_columns(est, y[rows], len(classes))
-            outputs.append((index, level, est.proba_[rows], truth))
+            outputs.append(RawOutput(index, level, est.proba_[rows], truth,
+                                     len(anchors) / len(est.classes_), est.graph_cut_))
     return outputs
 
 
@@ -71,66 +87,59 @@ def true_columns(est, truth: np.ndarray, n_classes: int) -> np.ndarray:
     return np.searchsorted(est.classes_[:n_classes].astype(np.int64), truth)
 
 
-def fit_temperatures(outputs, min_tasks: int = MIN_TASKS) -> dict[str, float]:
-    """Temperatures from the outputs of even-numbered tasks: one per anchor regime, and one
-    per (anchor regime, class count) that holds at least `min_tasks` tasks."""
-    temperatures = {}
-    for level in sorted({level for _, level, _, _ in outputs}):
-        chosen = [(p, t) for i, lv, p, t in outputs if lv == level and i % 2 == 0]
-        temperatures[regime_of(level)] = _fit(chosen)
-        by_count: dict[str, list] = {}
-        for p, t in chosen:
-            by_count.setdefault(regime_of(level, p.shape[1]), []).append((p, t))
-        for key, pairs in by_count.items():
-            if len(pairs) >= min_tasks:
-                temperatures[key] = _fit(pairs)
-    return temperatures
+def fit_regimes(outputs) -> dict[str, tuple]:
+    """The rule's (a, b, c) per regime, from the outputs of even-numbered tasks."""
+    rule = {}
+    for name, _, _ in REGIMES:
+        tasks = [(o.proba, o.truth, o.cut) for o in outputs
+                 if o.task % 2 == 0 and regime_of(o.per_class) == name]
+        if tasks:
+            rule[name] = fit_rule(tasks)
+    return rule
 
 
-def _fit(pairs) -> float:
-    proba = np.concatenate([_pad(p, _width(pairs)) for p, _ in pairs])
-    return fit_temperature(proba, np.concatenate([t for _, t in pairs]))
+def calibrated(output: RawOutput, rule: dict) -> np.ndarray:
+    """An output's probabilities scaled as the estimator scales them under `rule`."""
+    temperature = temperature_for(rule, output.per_class, output.proba.shape[1], output.cut)
+    return output.proba if temperature is None else apply_temperature(output.proba,
+                                                                       temperature)
 
 
-def held_out_report(outputs, temperatures) -> dict[str, dict[str, float]]:
-    """ECE before and after on the odd-numbered tasks (rows pooled), per level."""
+def held_out_report(outputs, rule) -> dict[str, dict[str, float]]:
+    """ECE before and after on the odd-numbered tasks, per level: the mean of each task's
+    ECE, and the ECE of their rows pooled."""
     report = {}
-    for level in sorted({level for _, level, _, _ in outputs}):
-        chosen = [(p, t) for i, lv, p, t in outputs if lv == level and i % 2 == 1]
-        proba = np.concatenate([_pad(p, _width(chosen)) for p, _ in chosen])
-        truth = np.concatenate([t for _, t in chosen])
-        after = np.concatenate([
-            _pad(apply_temperature(p, temperature_for(temperatures, level, p.shape[1])),
-                 _width(chosen)) for p, _ in chosen])
-        report[str(level)] = {"before": expected_calibration_error(proba, truth),
-                              "after": expected_calibration_error(after, truth)}
+    for level in sorted({o.level for o in outputs}):
+        chosen = [o for o in outputs if o.level == level and o.task % 2 == 1]
+        entry = {}
+        for kind, scaled in (("before", [o.proba for o in chosen]),
+                             ("after", [calibrated(o, rule) for o in chosen])):
+            pairs = list(zip(scaled, chosen, strict=True))
+            entry[f"{kind}, mean over tasks"] = float(np.mean([
+                expected_calibration_error(p, o.truth) for p, o in pairs]))
+            confidence = np.concatenate([p.max(1) for p in scaled])
+            correct = np.concatenate([p.argmax(1) == o.truth for p, o in pairs])
+            entry[f"{kind}, rows pooled"] = calibration_error(
+                *reliability_bins(confidence, correct))
+        report[str(level)] = entry
     return report
-
-
-def _width(pairs) -> int:
-    return max(p.shape[1] for p, _ in pairs)
-
-
-def _pad(proba: np.ndarray, width: int) -> np.ndarray:
-    """Zero columns up to `width` so that tasks with different K pool (the extra classes
-    get probability 0, which temperature scaling keeps at 0)."""
-    return np.pad(proba, ((0, 0), (0, width - proba.shape[1])))
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m pfn_core.calibrate",
                                      description=__doc__.split("\n\n")[0])
-    parser.add_argument("--tasks", type=int, default=160, help="prior draws (half fit, half check)")
+    parser.add_argument("--tasks", type=int, default=400, help="prior draws (half fit, half check)")
     parser.add_argument("--out", default=str(SHIPPED_CALIBRATION))
     parser.add_argument("--threads", type=int, help="torch CPU threads")
     args = parser.parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
     outputs = prior_outputs(args.tasks)
-    temperatures = fit_temperatures(outputs)
-    report = held_out_report(outputs, temperatures)
+    rule = fit_regimes(outputs)
+    report = held_out_report(outputs, rule)
     content = {
-        "temperatures": temperatures,
+        "rule": RULE,
+        "coefficients": {name: list(c) for name, c in rule.items()},
         "fitted_on": f"prior draws seeded {FIRST_SEED}.. (even-numbered of {args.tasks}), "
                      "anchors 1, 3, 10 per class; python -m pfn_core.calibrate "
                      f"--tasks {args.tasks}",

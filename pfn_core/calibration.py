@@ -2,18 +2,26 @@
 
 A probability is calibrated when, of the rows given 0.8, about 80% are right. The
 transformer's softmax need not be: it was trained for the right argmax, not for its
-confidence. Temperature scaling divides the log-probabilities by one constant T per
-anchor regime (T > 1 softens overconfident outputs, T < 1 sharpens timid ones), which
-never changes a row's predicted class. The temperatures are fitted by
-``python -m pfn_core.calibrate`` on fresh draws from the prior (``pfn_core.prior``), never
-on benchmark data, and shipped in ``weights/calibration.json``; the estimator applies them
-to ``proba_`` (``PFNClusterer(calibrate=True)``).
+confidence. Temperature scaling divides the log-probabilities by a constant T (T > 1
+softens overconfident outputs, T < 1 sharpens timid ones), which never changes a row's
+predicted class.
 
-Regimes: by the mean number of anchors per class, ``REGIMES`` (1, 2-4, 5 or more: the last
-is where the anchors' metric takes over and the model's outputs change character), and by
-the number of classes, ``CLASS_COUNTS`` (2-3, 4-8, 9 or more: one temperature spread over
-31 classes flattens far more than over 2). A regime's key reads e.g. "1|4-8"; a file may
-also hold a temperature per anchor regime alone (e.g. "1"), used when the key is absent.
+T is set per table by a rule fitted on fresh draws from the prior (``python -m
+pfn_core.calibrate``, ``weights/calibration.json``), never on benchmark data:
+
+    log T = a + b * sqrt(cut) + c * log K
+
+with one (a, b, c) per anchor regime (``REGIMES``: 1, 2-4, 5 or more anchors per class on
+average; the last is where the anchors' metric takes over and the outputs change
+character), K the number of classes and cut the share of the table's neighbour links that
+the fit's labels cut (``merging.graph_cut_fraction``): a clustering that cuts through the
+data is more often wrong, so its confidence is softened more (b > 0), and one temperature
+spread over 31 classes flattens far more than over 2 (c < 0). One temperature per regime and
+class count (the rule before the seventeenth session) left the mean ECE over the dev suite's
+tables at 0.136 / 0.091 / 0.056 at 1 / 3 / 10 anchors, worse than the raw softmax's 0.115 /
+0.082 / 0.051: it softened the tables the model gets right as much as those it gets wrong.
+The form was chosen on held-out prior draws and the held-out families of
+``bench.few_anchors``, not on the dev suite (BENCHMARKS.md, "Honest confidence per table").
 
 Legend: N=rows, K=classes.
 """
@@ -25,39 +33,57 @@ import json
 from pathlib import Path
 
 import numpy as np
-from scipy.optimize import minimize_scalar
+from scipy.optimize import minimize, minimize_scalar
 
 SHIPPED_CALIBRATION = Path(__file__).resolve().parents[1] / "weights" / "calibration.json"
 N_BINS = 15
 REGIMES = (("1", 0.0, 2.0), ("2-4", 2.0, 5.0), ("5+", 5.0, np.inf))  # name, low, high
-CLASS_COUNTS = (("2-3", 0, 4), ("4-8", 4, 9), ("9+", 9, np.inf))  # name, low, high
+RULE = "log T = a + b * sqrt(cut) + c * log K"  # the (a, b, c) of each regime
+LOG_T_BOUND = 3.0  # |log T| at most this: T in [0.05, 20], as ``fit_temperature``
 _FLOOR = 1e-12
 
 
-def regime_of(mean_anchors_per_class: float, n_classes: int | None = None) -> str:
-    """The regime key for a mean number of anchors per class (>= 0) and, when given, a
-    number of classes: e.g. "2-4" or "2-4|9+"."""
+# The temperatures shipped until the seventeenth session, one per anchor regime and class
+# count (2-3, 4-8, 9 or more classes), fitted on prior draws by the calibrate command of
+# then. Two things still read them: files saved in formats 1 and 2 (``fitted_io``), whose
+# fits they scaled, and the suggestions (``suggest``), whose settings were chosen and checked
+# on margins they scaled: under each table's own temperature the same settings beat random
+# labels on 23 of the dev suite's 39 tables instead of 26 (BENCHMARKS.md).
+REGIME_TEMPERATURES = {
+    "1": {"2-3": 2.968465811021926, "4-8": 2.6839446481236067, "9+": 1.637137336559919},
+    "2-4": {"2-3": 2.6656091985880153, "4-8": 2.6541121200169764, "9+": 1.5373755202144184},
+    "5+": {"2-3": 2.480494392909016, "4-8": 1.9428106952372202, "9+": 1.3344441551914616},
+}
+
+
+def regime_of(mean_anchors_per_class: float) -> str:
+    """The regime key for a mean number of anchors per class (>= 0): "1", "2-4" or "5+"."""
     if not mean_anchors_per_class >= 0:
         raise ValueError(f"mean anchors per class must be >= 0, got {mean_anchors_per_class}.")
-    name = next(r for r, low, high in REGIMES if low <= mean_anchors_per_class < high)
-    if n_classes is None:
-        return name
-    count = next(c for c, low, high in CLASS_COUNTS if low <= n_classes < high)
-    return f"{name}|{count}"
+    return next(r for r, low, high in REGIMES if low <= mean_anchors_per_class < high)
 
 
-def regime_keys() -> set[str]:
-    """Every key a calibration file may hold."""
-    plain = {name for name, _, _ in REGIMES}
-    return plain | {f"{r}|{c}" for r in plain for c, _, _ in CLASS_COUNTS}
+def rule_inputs(cut: float, n_classes: int) -> np.ndarray:
+    """What the rule weighs: (1, sqrt(cut), log K) -> (3,)"""
+    return np.array([1.0, np.sqrt(max(cut, 0.0)), np.log(max(n_classes, 1))])
 
 
-def temperature_for(temperatures: dict[str, float], mean_anchors_per_class: float,
-                    n_classes: int) -> float | None:
-    """The temperature of the regime (anchors and classes), else of the anchors' regime
-    alone, else None."""
-    full = temperatures.get(regime_of(mean_anchors_per_class, n_classes))
-    return full if full is not None else temperatures.get(regime_of(mean_anchors_per_class))
+def temperature_for(rule: dict[str, tuple], mean_anchors_per_class: float, n_classes: int,
+                    cut: float) -> float | None:
+    """T for a table (see the module's docstring): `rule` {regime: (a, b, c)}, the fit's
+    mean anchors per class, its classes and the share of neighbour links its labels cut.
+    None when the rule has no coefficients for the regime."""
+    coefficients = rule.get(regime_of(mean_anchors_per_class))
+    if coefficients is None:
+        return None
+    log_t = float(rule_inputs(cut, n_classes) @ np.asarray(coefficients, dtype=np.float64))
+    return float(np.exp(np.clip(log_t, -LOG_T_BOUND, LOG_T_BOUND)))
+
+
+def regime_temperature(mean_anchors_per_class: float, n_classes: int) -> float:
+    """The temperature of ``REGIME_TEMPERATURES`` for a fit's anchors and classes."""
+    count = "2-3" if n_classes < 4 else "4-8" if n_classes < 9 else "9+"
+    return REGIME_TEMPERATURES[regime_of(mean_anchors_per_class)][count]
 
 
 def apply_temperature(proba: np.ndarray, temperature: float) -> np.ndarray:
@@ -128,34 +154,63 @@ def expected_calibration_error(proba: np.ndarray, truth: np.ndarray,
     return calibration_error(*reliability(proba, truth, n_bins))
 
 
-def load_temperatures(path: str | Path | None = None) -> dict[str, float]:
-    """Temperatures per regime from a calibration file (default: the shipped one).
-    -> {regime name: T}; a missing file means no calibration ({}), a malformed one raises."""
+def fit_rule(tasks) -> tuple[float, float, float]:
+    """The (a, b, c) of one regime that minimise the negative log-likelihood of the truth,
+    each task's mean over its rows counting once (a table of 100 rows as much as one of
+    1,000: the target is each table's calibration, not the pooled rows').
+
+    tasks: list of (proba (R, K), truth (R,) class index, cut) -> (a, b, c)"""
+    if not tasks:
+        raise ValueError("need at least one task to fit a temperature rule.")
+    prepared = [(np.log(np.maximum(p, _FLOOR)), t, rule_inputs(cut, p.shape[1]))
+                for p, t, cut in tasks]
+
+    def mean_nll(coefficients: np.ndarray) -> float:
+        total = 0.0
+        for log_p, truth, inputs in prepared:
+            log_t = np.clip(inputs @ coefficients, -LOG_T_BOUND, LOG_T_BOUND)
+            logits = log_p / np.exp(log_t)
+            logits -= logits.max(1, keepdims=True)
+            log_norm = np.log(np.exp(logits).sum(1))
+            total += float(np.mean(log_norm - logits[np.arange(len(truth)), truth]))
+        return total / len(prepared)
+
+    found = minimize(mean_nll, np.zeros(3), method="Nelder-Mead",
+                     options={"maxiter": 3000, "xatol": 1e-4, "fatol": 1e-7})
+    return tuple(float(v) for v in found.x)
+
+
+def load_rule(path: str | Path | None = None) -> dict[str, tuple]:
+    """The temperature rule of a calibration file (default: the shipped one).
+    -> {regime name: (a, b, c)}; a missing file means no calibration ({}), a malformed one
+    raises ValueError."""
     path = Path(path) if path is not None else SHIPPED_CALIBRATION
     if not path.exists():
         return {}
     content = json.loads(path.read_text())
-    temperatures = content.get("temperatures")
-    names = regime_keys()
-    if not isinstance(temperatures, dict) or not set(temperatures) <= names or any(
-            not (isinstance(t, (int, float)) and t > 0) for t in temperatures.values()):
-        raise ValueError(f"{path}: 'temperatures' must map regimes {sorted(names)} to "
-                         "positive numbers; refit it with python -m pfn_core.calibrate.")
-    return {name: float(t) for name, t in temperatures.items()}
+    rule = content.get("coefficients")
+    names = {name for name, _, _ in REGIMES}
+    if (content.get("rule") != RULE or not isinstance(rule, dict) or not set(rule) <= names
+            or any(not (isinstance(c, list) and len(c) == 3
+                        and all(isinstance(v, (int, float)) and np.isfinite(v) for v in c))
+                   for c in rule.values())):
+        raise ValueError(f"{path}: expected 'rule': {RULE!r} and 'coefficients' mapping "
+                         f"regimes {sorted(names)} to three numbers (a, b, c); refit it with "
+                         "python -m pfn_core.calibrate.")
+    return {name: tuple(float(v) for v in c) for name, c in rule.items()}
 
 
 @functools.lru_cache(maxsize=1)
-def cached_temperatures() -> dict:
-    """The shipped calibration temperatures (``load_temperatures``), read once per process."""
-    return load_temperatures()
+def shipped_rule() -> dict:
+    """The shipped temperature rule (``load_rule``), read once per process."""
+    return load_rule()
 
 
-def calibrate_proba(proba: np.ndarray, anchor_mask: np.ndarray, n_anchors: int,
-                    n_classes: int, temperatures: dict[str, float]) -> np.ndarray:
+def calibrate_proba(proba: np.ndarray, anchor_mask: np.ndarray,
+                    temperature: float | None) -> np.ndarray:
     """Temperature-scale the rows that are not anchors (anchors stay one-hot).
 
-    proba (N, K), anchor_mask (N,) -> (N, K); unchanged when the regime has no temperature."""
-    temperature = temperature_for(temperatures, n_anchors / max(n_classes, 1), n_classes)
+    proba (N, K), anchor_mask (N,) -> (N, K); unchanged when `temperature` is None or 1."""
     if temperature is None or temperature == 1.0:
         return proba
     out = proba.copy()

@@ -19,7 +19,7 @@ from sklearn.base import BaseEstimator, ClusterMixin
 
 from pfn_core.anchor_votes import fit_anchor_votes, fuse_on_landmarks
 from pfn_core.blas_threads import single_blas_thread
-from pfn_core.calibration import cached_temperatures, calibrate_proba
+from pfn_core.calibration import calibrate_proba, shipped_rule, temperature_for
 from pfn_core.carry import (
     CONTEXT_PER_CLASS,
     carry_with_anchors,
@@ -31,6 +31,7 @@ from pfn_core.discovery import MAX_CLUSTERS, estimate_n_clusters
 from pfn_core.fitted_columns import column_names, in_fitted_order
 from pfn_core.fitted_io import load_fitted, save_fitted
 from pfn_core.inference import DEFAULT_CONTEXT_SIZE, FittedPass, predict_proba
+from pfn_core.merging import graph_cut_fraction
 from pfn_core.new_clusters import fit_with_discovery
 from pfn_core.new_rows import METHODS, score_new_rows
 from pfn_core.own_clustering import applies as own_clustering_applies
@@ -79,9 +80,11 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
         The largest K considered when K is estimated (default 32).
     calibrate : bool
         True (default): with anchors, the probabilities of the rows that are not anchors are
-        temperature-scaled by the constants fitted on prior draws (``pfn_core.calibration``,
-        ``weights/calibration.json``) so that a confidence of 0.8 is right about 80% of the
-        time; labels never change. False: the model's raw softmax.
+        temperature-scaled so that a confidence of 0.8 is right about 80% of the time; the
+        temperature is set per table from its anchors per class, its classes and how much of
+        the neighbour graph the labels cut, by a rule fitted on prior draws
+        (``pfn_core.calibration``, ``weights/calibration.json``); labels never change.
+        False: the model's raw softmax.
     discover : bool
         True (default): with anchors, rows that belong to none of the anchored clusters form
         new clusters, named "new 1", "new 2", ... (``pfn_core.new_clusters``; then
@@ -159,6 +162,10 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
         ``carry.CONTEXT_PER_CLASS`` per class; every anchor keeps its label and sets the
         metric).
     fitted_pass_ : what ``predict`` and ``save`` need (preprocessing and context).
+    graph_cut_ : float, the share of the table's neighbour links that join rows of
+        different labels (``merging.graph_cut_fraction``; lower = clusters follow the data).
+    temperature_ : float or None, the temperature that scaled ``proba_`` (calibrate), None
+        without calibration or anchors.
     scale_columns_ : str, the scaling used: "z-score" or "common unit".
     n_clusters_ : int, the number of clusters (anchored classes, n_clusters, or estimated).
     n_clusters_scores_ : dict K -> evidence for each candidate K when K was estimated
@@ -260,12 +267,16 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
                 self, prepared, classes, proba, fitted_pass)
             self.used_discovery_fit_ &= not self.used_own_clustering_
 
+        self.graph_cut_ = graph_cut_fraction(proba.argmax(1),
+                                             (prepared.table or prepared.views).base_graph)
+        self.temperature_ = None
         if self.calibrate and len(anchor_index):
             is_anchor = np.zeros(len(proba), dtype=bool)
             is_anchor[anchor_index] = True
-            proba = calibrate_proba(proba, is_anchor, len(anchor_index), len(classes),
-                                    cached_temperatures())
-            fitted_pass.calibration = (len(anchor_index), len(classes))
+            self.temperature_ = temperature_for(shipped_rule(), len(anchor_index) / len(classes),
+                                                len(classes), self.graph_cut_)
+            proba = calibrate_proba(proba, is_anchor, self.temperature_)
+            fitted_pass.temperature = self.temperature_
         votes = fit_anchor_votes(prepared) if self.anchor_votes else None
         if votes is not None:  # more anchors than the context holds: every one votes
             proba = fuse_on_landmarks(votes, proba, prepared)

@@ -29,6 +29,7 @@ from safetensors.numpy import load_file, save_file
 
 from pfn_core.anchor_metric import MetricStep
 from pfn_core.anchor_votes import AnchorVotes
+from pfn_core.calibration import regime_temperature
 from pfn_core.episode import Context
 from pfn_core.geodesic import LandmarkPaths
 from pfn_core.inference import FittedPass, ScoringContext
@@ -37,8 +38,10 @@ from pfn_core.prepared_inputs import check_device
 from pfn_core.preprocessing import Rotation, Standardizer
 
 FORMAT = "pfn_core.fitted_clusterer"
-VERSION = 2  # 2: the anchors' votes (a version 1 file is read as having none)
-READABLE_VERSIONS = (1, 2)
+# 2: the anchors' votes (a version 1 file is read as having none); 3: the fit's temperature
+# itself, set per table since the seventeenth session (older files name its regime).
+VERSION = 3
+READABLE_VERSIONS = (1, 2, 3)
 
 
 def save_fitted(estimator, path) -> None:
@@ -86,7 +89,7 @@ def save_fitted(estimator, path) -> None:
                       **({"steps.metric.rotation": _rotation_header(metric[0].rotation)}
                          if metric else {})},
         "n_ensemble": int(estimator.n_ensemble),
-        "calibration": None if fitted.calibration is None else list(fitted.calibration),
+        "temperature": fitted.temperature,
         "in_anchor_metric": bool(estimator.in_anchor_metric_),
         "votes": None if votes is None else {"weight": votes.weight,
                                              "bandwidth": votes.bandwidth},
@@ -141,11 +144,9 @@ def load_fitted(path, device: str = "cpu"):
 
     estimator = PFNClusterer(device=device, n_ensemble=header["n_ensemble"])
     estimator.model_ = model
-    calibration = header.get("calibration")
     votes = header.get("votes")
     estimator.fitted_pass_ = FittedPass(
-        tuple(steps), scoring, arrays["landmark_proba"],
-        None if calibration is None else tuple(calibration),
+        tuple(steps), scoring, arrays["landmark_proba"], _temperature(header),
         None if votes is None else AnchorVotes(arrays["votes.geometry"],
                                                arrays["votes.anchor_class"], votes["weight"],
                                                votes["bandwidth"]))
@@ -157,6 +158,19 @@ def load_fitted(path, device: str = "cpu"):
     estimator.n_features_in_ = header["n_features_in"]
     estimator.in_anchor_metric_ = header["in_anchor_metric"]
     return estimator
+
+
+def _temperature(header: dict) -> float | None:
+    """The temperature a file's fit was scaled by: its own (version 3), or its regime's
+    (``calibration.regime_temperature``: versions 1 and 2 name the fit's anchors and
+    classes)."""
+    if header["version"] >= 3:
+        return header.get("temperature")
+    calibration = header.get("calibration")
+    if calibration is None:
+        return None
+    n_anchors, n_classes = calibration
+    return regime_temperature(n_anchors / max(n_classes, 1), n_classes)
 
 
 def _plain(value):

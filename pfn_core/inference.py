@@ -175,7 +175,7 @@ class FittedPass:
     steps: tuple
     scoring: ScoringContext
     landmark_proba: np.ndarray | None = None  # (B, K) the fit's result on the base landmarks
-    calibration: tuple | None = None  # (anchors, classes) whose temperature scaled proba_
+    temperature: float | None = None  # what scaled proba_ (``calibration``)
     votes: AnchorVotes | None = None  # the anchors' votes added after it (``anchor_votes``)
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from pfn_core.calibration import cached_temperatures, calibrate_proba
+from pfn_core.calibration import calibrate_proba
 from pfn_core.carry import carry_new_rows
 from pfn_core.inference import FittedPass, score_rows
 from pfn_core.model import ClusteringTransformer
@@ -41,9 +41,8 @@ def score_new_rows(fitted: FittedPass, model: ClusteringTransformer, X: np.ndarr
     attachment = fitted.scoring.context.paths.nearest_base(geometry, ATTACH_TREE_EPS)
     proba = score_rows(model, fitted.scoring, features, geometry, attachment,
                        n_ensemble=n_ensemble, device=device)
-    if fitted.calibration is not None:  # as the fit's own rows were scaled
-        proba = calibrate_proba(proba, np.zeros(len(proba), dtype=bool),
-                                *fitted.calibration, cached_temperatures())
+    # as the fit's own rows were scaled
+    proba = calibrate_proba(proba, np.zeros(len(proba), dtype=bool), fitted.temperature)
     if fitted.votes is not None:  # and heard the anchors' votes
         proba = fitted.votes.fuse(proba, geometry)
     return proba

@@ -16,7 +16,11 @@
   same number drawn at random (``bench.suggest --heldout``, in BENCHMARKS.md), and they
   never reach a cluster nobody has labelled yet.
 
-Candidates for the first kind are the 20 x n_rows most uncertain rows; score = (1 - margin)
+The margin is read from the model's probabilities under the per-regime temperature of
+``calibration.REGIME_TEMPERATURES`` (``ranked_proba``), not under the table's own
+temperature that scales ``proba_``: the settings below were chosen on margins scaled that
+way, and the softer the margins, the more density counts. Candidates for the first kind
+are the 20 x n_rows most uncertain rows; score = (1 - margin)
 x density rank among them, and each pick, as each label before it, damps the rest by how
 close they are to it (factor min(1, distance / ``DIVERSITY_RADIUS`` typical neighbour
 distances)). Candidates for the second are the first ``REFERENCE_ROWS`` unlabelled rows in
@@ -32,6 +36,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.spatial import cKDTree
 
+from pfn_core.calibration import apply_temperature, regime_temperature
 from pfn_core.prepared_inputs import prepare_inputs
 
 POOL_PER_ROW = 20  # candidates: the 20 x n_rows most uncertain rows
@@ -110,6 +115,23 @@ def covering_rows(points: np.ndarray, density: np.ndarray, taken: np.ndarray,
     return np.asarray(chosen, dtype=np.int64)
 
 
+def ranked_proba(estimator) -> np.ndarray:
+    """The probabilities the suggestions read margins from: the fit's ``proba_`` with its
+    table's temperature (``temperature_``) undone on the rows that are not anchors and the
+    regime's temperature (``calibration.regime_temperature``) applied instead; as they are
+    when the fit was not calibrated. -> (N, K)"""
+    proba = estimator.proba_
+    temperature = getattr(estimator, "temperature_", None)
+    if temperature is None:
+        return proba
+    free = ~estimator.anchor_mask_
+    n_classes = proba.shape[1]
+    regime = regime_temperature(estimator.anchor_mask_.sum() / n_classes, n_classes)
+    ranked = proba.copy()
+    ranked[free] = apply_temperature(proba[free], regime / temperature)
+    return ranked
+
+
 UNSURE = "the model is unsure"
 FAR_FROM_LABELS = "far from every label"
 
@@ -169,12 +191,13 @@ def suggest_rows(estimator, X, n_rows: int = 5) -> np.ndarray:
     rest = np.flatnonzero(is_rest)
     if len(rest) == 0 or n_rows - len(cover) == 0:
         return cover
-    uncertainty = suggestion_scores(estimator.proba_[rest], np.ones(len(rest)))
+    proba = ranked_proba(estimator)
+    uncertainty = suggestion_scores(proba[rest], np.ones(len(rest)))
     order = np.lexsort((prepared.content_rank[rest], -np.round(uncertainty, 9)))
     pool = rest[order[:POOL_PER_ROW * n_rows]]
     density, typical = local_density(geometry, pool, reference, tree=reference_tree)
     density_rank = (np.argsort(np.argsort(density)) + 1) / len(density)
-    scores = suggestion_scores(estimator.proba_[pool], density_rank)
+    scores = suggestion_scores(proba[pool], density_rank)
     taken = np.concatenate([labelled, geometry[cover].astype(np.float64)])
     picks = pick_diverse(scores, geometry[pool].astype(np.float64), n_rows - len(cover),
                          DIVERSITY_RADIUS * typical, taken=taken)

@@ -6,12 +6,13 @@ import pytest
 from pfn_core import PFNClusterer
 from pfn_core.calibration import (
     REGIMES,
+    RULE,
     apply_temperature,
     calibrate_proba,
     expected_calibration_error,
+    fit_rule,
     fit_temperature,
-    load_temperatures,
-    regime_keys,
+    load_rule,
     regime_of,
     temperature_for,
 )
@@ -56,37 +57,55 @@ def test__ece__is_zero_for_a_perfect_sure_model_and_large_for_a_wrong_sure_one()
     assert expected_calibration_error(sure, 1 - truth) == 1.0
 
 
-def test__regimes__cover_every_anchor_count():
+def test__regimes__cover_every_anchor_count_and_the_shipped_rule_has_each():
     assert [regime_of(v) for v in (0, 1, 1.9, 2, 4.5, 5, 40)] == [
         "1", "1", "1", "2-4", "2-4", "5+", "5+"]
     with pytest.raises(ValueError):
         regime_of(-1)
-    assert regime_of(3, 31) == "2-4|9+" and regime_of(10, 2) == "5+|2-3"
-    shipped = set(load_temperatures())
-    assert {name for name, _, _ in REGIMES} <= shipped <= regime_keys()
+    assert set(load_rule()) == {name for name, _, _ in REGIMES}
 
 
-def test__load_temperatures__a_missing_file_is_no_calibration_and_a_bad_one_is_refused(tmp_path):
-    assert load_temperatures(tmp_path / "absent.json") == {}
+def test__load_rule__a_missing_file_is_no_calibration_and_a_bad_one_is_refused(tmp_path):
+    assert load_rule(tmp_path / "absent.json") == {}
     bad = tmp_path / "bad.json"
-    bad.write_text(json.dumps({"temperatures": {"1": -2.0}}))
-    with pytest.raises(ValueError, match="positive"):
-        load_temperatures(bad)
+    for content in ({"rule": RULE, "coefficients": {"1": [1.0, 2.0]}},
+                    {"rule": RULE, "coefficients": {"7": [1.0, 2.0, 3.0]}},
+                    {"temperatures": {"1": 2.0}}):  # the format before the per-table rule
+        bad.write_text(json.dumps(content))
+        with pytest.raises(ValueError, match="refit it"):
+            load_rule(bad)
 
 
-def test__temperature_for__prefers_the_class_count_and_falls_back_to_the_anchors():
-    temperatures = {"1": 2.0, "1|9+": 1.2}
-    assert temperature_for(temperatures, 1, 31) == 1.2
-    assert temperature_for(temperatures, 1, 3) == 2.0
-    assert temperature_for(temperatures, 10, 3) is None
+def test__temperature_for__rises_with_the_cut_falls_with_the_classes_and_is_bounded():
+    rule = {"1": (np.log(2.0), 1.0, -0.5)}
+    assert temperature_for(rule, 1, 1, 0.0) == pytest.approx(2.0)
+    assert temperature_for(rule, 1, 3, 0.25) > temperature_for(rule, 1, 3, 0.01)
+    assert temperature_for(rule, 1, 30, 0.1) < temperature_for(rule, 1, 3, 0.1)
+    assert temperature_for(rule, 10, 3, 0.1) is None  # no coefficients for "5+"
+    assert temperature_for({"1": (50.0, 0.0, 0.0)}, 1, 3, 0.1) == pytest.approx(np.exp(3.0))
+
+
+def test__fit_rule__finds_that_tables_with_larger_cuts_were_more_overconfident():
+    tasks = []
+    for index, cut in enumerate(np.linspace(0.0, 0.36, 10)):
+        proba, truth = _calibrated_sample(600, 3, seed=index)
+        sharpened = apply_temperature(proba, 1 / np.exp(0.2 + 2.0 * np.sqrt(cut)))
+        tasks.append((sharpened, truth, cut))
+    a, b, c = fit_rule(tasks)
+    found = [temperature_for({"1": (a, b, c)}, 1, 3, cut) for _, _, cut in tasks]
+    wanted = [np.exp(0.2 + 2.0 * np.sqrt(cut)) for _, _, cut in tasks]
+    np.testing.assert_allclose(found, wanted, rtol=0.2)
+    with pytest.raises(ValueError, match="at least one task"):
+        fit_rule([])
 
 
 def test__calibrate_proba__leaves_anchors_one_hot():
     proba = np.array([[1.0, 0.0], [0.9, 0.1], [0.3, 0.7]])
     mask = np.array([True, False, False])
-    out = calibrate_proba(proba, mask, 2, 2, {"1": 2.0})
+    out = calibrate_proba(proba, mask, 2.0)
     np.testing.assert_array_equal(out[0], [1.0, 0.0])
     assert out[1, 0] < 0.9 and out[2, 1] < 0.7
+    assert calibrate_proba(proba, mask, None) is proba
 
 
 def test__estimator__calibration_changes_confidence_never_labels():
@@ -100,3 +119,8 @@ def test__estimator__calibration_changes_confidence_never_labels():
     free = ~raw.anchor_mask_
     assert calibrated.confidence_[free].mean() < raw.confidence_[free].mean()
     np.testing.assert_array_equal(calibrated.proba_[0], [1.0, 0.0])
+    # the table's own temperature, from its anchors per class, classes and graph cut
+    assert raw.temperature_ is None and calibrated.temperature_ > 1.0
+    assert 0.0 <= calibrated.graph_cut_ == raw.graph_cut_ < 0.2
+    np.testing.assert_allclose(calibrated.proba_[free],
+                               apply_temperature(raw.proba_[free], calibrated.temperature_))

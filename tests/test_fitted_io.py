@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 
 from pfn_core import PFNClusterer
+from pfn_core.calibration import REGIME_TEMPERATURES
 
 
 def _blobs(n, seed=0, d=3):
@@ -110,7 +111,9 @@ def test__predict_by_carry__agrees_with_the_model_and_survives_save_and_load(tmp
         est.predict(X_new, method="nearest")
 
 
-def _rewrite_version(path, version):
+def _rewrite_version(path, version, calibration=None):
+    """Rewrite a saved file's header as an older format wrote it: no votes, and the fit's
+    regime (anchors, classes) instead of its temperature."""
     import json
 
     from safetensors import safe_open
@@ -120,18 +123,27 @@ def _rewrite_version(path, version):
         header = json.loads(handle.metadata()["pfn_core"])
     header["version"] = version
     header.pop("votes", None)
+    header.pop("temperature", None)
+    header["calibration"] = calibration
     save_file(load_file(str(path)), str(path), metadata={"pfn_core": json.dumps(header)})
 
 
-def test__a_file_of_the_format_before_the_votes__still_loads_and_a_newer_one_is_refused(tmp_path):
+def test__a_file_of_an_older_format__still_loads_and_a_newer_one_is_refused(tmp_path):
     X, truth = _blobs(300)
     est = PFNClusterer().fit(X, _anchors(truth, 2))
     path = tmp_path / "old.safetensors"
     est.save(path)
-    _rewrite_version(path, 1)  # as written before the anchors' votes (format 1)
+    assert PFNClusterer.load(path).fitted_pass_.temperature == est.temperature_
+    n_classes = len(est.classes_)
+    # format 1, before the anchors' votes and the per-table temperature: 2 anchors per class
+    _rewrite_version(path, 1, [2 * n_classes, n_classes])
     loaded = PFNClusterer.load(path)
     assert loaded.fitted_pass_.votes is None
-    np.testing.assert_array_equal(loaded.predict_proba(X), est.predict_proba(X))
+    count = "2-3" if n_classes < 4 else "4-8"
+    assert loaded.fitted_pass_.temperature == REGIME_TEMPERATURES["2-4"][count]
+    np.testing.assert_array_equal(loaded.predict(X), est.predict(X))
+    _rewrite_version(path, 2, None)  # fitted without calibration
+    assert PFNClusterer.load(path).fitted_pass_.temperature is None
     _rewrite_version(path, 99)
     with pytest.raises(ValueError, match="format version 99"):
         PFNClusterer.load(path)

@@ -2,11 +2,13 @@ import numpy as np
 import pytest
 
 from pfn_core import PFNClusterer
+from pfn_core.calibration import apply_temperature, regime_temperature
 from pfn_core.suggest import (
     FAR_FROM_LABELS,
     UNSURE,
     covering_rows,
     pick_diverse,
+    ranked_proba,
     suggest_rows,
     suggestion_kinds,
     suggestion_scores,
@@ -31,6 +33,20 @@ def test__suggest_rows__returns_distinct_unlabelled_rows_where_the_model_hesitat
     assert not np.isin(rows, np.arange(300, 350)).any()  # the far, sure blob is never asked
     median_confidence = np.median(est.confidence_[~est.anchor_mask_])
     assert est.confidence_[rows].mean() < median_confidence
+
+
+def test__ranked_proba__reads_the_regime_temperature_whatever_the_tables_own():
+    X, y = _touching_blobs()
+    raw = PFNClusterer(calibrate=False).fit(X, y)
+    calibrated = PFNClusterer().fit(X, y)
+    free = ~raw.anchor_mask_
+    n_classes = len(raw.classes_)
+    wanted = apply_temperature(raw.proba_[free], regime_temperature(1.0, n_classes))
+    assert calibrated.temperature_ != regime_temperature(1.0, n_classes)
+    np.testing.assert_allclose(ranked_proba(calibrated)[free], wanted, atol=1e-9)
+    np.testing.assert_array_equal(ranked_proba(raw), raw.proba_)  # not calibrated: as it is
+    np.testing.assert_array_equal(suggest_rows(calibrated, X, 5),
+                                  suggest_rows(calibrated, X, 5))
 
 
 def test__suggest_rows__is_deterministic():

@@ -2,17 +2,21 @@
 
 For every dataset, anchor level (1, 3, 10 per cluster) and seed (the protocol's draws and
 standardisation), the model clusters the table once with its raw softmax
-(``PFNClusterer(calibrate=False)``); the shipped temperatures (``weights/calibration.json``,
-fitted on prior draws by ``python -m pfn_core.calibrate``, never on this data) are then
-applied to the same output. Expected calibration error (15 bins) on the rows that are not
-anchors, before and after: the mean over datasets of each dataset's ECE (seeds averaged),
-and the ECE of all rows pooled. A last column is a bound, not a method: each table scaled by
+(``PFNClusterer(calibrate=False)``); the shipped temperature rule
+(``weights/calibration.json``, fitted on prior draws by ``python -m pfn_core.calibrate``,
+never on this data) then sets the table's temperature from the fit's anchors per class,
+classes and graph cut, as the estimator does, and scales the same output. Expected
+calibration error (15 bins) on the rows that are not anchors, before and after: the mean
+over datasets of each dataset's ECE (seeds averaged), and the ECE of all rows pooled. A last
+column is a bound, not a method: each table scaled by
 the temperature that fits its own answers best (``calibration.fit_temperature`` on its
 truth), the lowest mean per-dataset ECE any one-temperature-per-table scaling can reach.
 ``--png`` draws the pooled reliability diagram. Needs ``../shared`` (skipped with a message
-when absent).
+when absent), except with ``--heldout DRAWS``: the held-out families of ``bench.few_anchors``
+instead, tables no calibration setting was chosen on.
 
     python -m pfn_core.bench.calibration --threads 1 --png docs/reliability.png
+    python -m pfn_core.bench.calibration --threads 1 --heldout 4
 """
 
 from __future__ import annotations
@@ -22,15 +26,17 @@ import statistics
 
 import numpy as np
 
-from pfn_core.bench.datasets import load_dataset, open_suite, suite_parser
+from pfn_core.bench.datasets import suite_parser
+from pfn_core.bench.few_anchors import add_heldout_option, suite_or_heldout_tables
 from pfn_core.bench.protocol import draw_anchors, partial_labels, standardize_for_protocol
 from pfn_core.calibrate import true_columns
 from pfn_core.calibration import (
+    RULE,
     apply_temperature,
     calibration_error,
     expected_calibration_error,
     fit_temperature,
-    load_temperatures,
+    load_rule,
     reliability_bins,
     temperature_for,
 )
@@ -39,14 +45,14 @@ from pfn_core.estimator import PFNClusterer
 LEVELS = (1, 3, 10)
 
 
-def raw_outputs(X, y, level: int, seed: int) -> tuple[np.ndarray, np.ndarray, float]:
+def raw_outputs(X, y, level: int, seed: int) -> tuple[np.ndarray, np.ndarray, float, float]:
     """-> (raw proba (R, K) and true class (R,) of the non-anchor rows, mean anchors per
-    class)"""
+    class, the fit's graph cut)"""
     anchors = draw_anchors(y, level, seed)
     est = PFNClusterer(scale_columns=False, calibrate=False).fit(X, partial_labels(y, anchors))
     rows = ~est.anchor_mask_
     truth = true_columns(est, y[rows], len(np.unique(y)))
-    return est.proba_[rows], truth, len(anchors) / len(est.classes_)
+    return est.proba_[rows], truth, len(anchors) / len(est.classes_), est.graph_cut_
 
 
 def draw_reliability(pooled: dict, path: str) -> None:
@@ -80,24 +86,26 @@ def draw_reliability(pooled: dict, path: str) -> None:
 def main(argv=None) -> int:
     parser = suite_parser("python -m pfn_core.bench.calibration", __doc__)
     parser.add_argument("--levels", nargs="+", type=int, default=list(LEVELS))
-    parser.add_argument("--calibration", help="temperatures file (default: the shipped one)")
+    parser.add_argument("--calibration", help="calibration file (default: the shipped one)")
     parser.add_argument("--png", help="write the reliability diagram here")
+    add_heldout_option(parser)
     args = parser.parse_args(argv)
-    suite = open_suite(args)
-    if suite is None:
+    tables = suite_or_heldout_tables(args)
+    if tables is None:
         return 0
-    root, names = suite
-    temperatures = load_temperatures(args.calibration)
+    rule = load_rule(args.calibration)
     per_dataset = {level: {"raw": [], "calibrated": [], "best": []} for level in args.levels}
     pooled = {level: {"raw": ([], []), "calibrated": ([], [])} for level in args.levels}
-    for name in names:
-        X, y = load_dataset(name, root)
+    names = []
+    for name, X, y in tables:
+        names.append(name)
+        y = np.unique(y, return_inverse=True)[1]
         X = standardize_for_protocol(X)
         for level in args.levels:
             eces = {"raw": [], "calibrated": [], "best": []}
             for seed in args.seeds:
-                proba, truth, per_class = raw_outputs(X, y, level, seed)
-                temperature = temperature_for(temperatures, per_class, proba.shape[1]) or 1.0
+                proba, truth, per_class, cut = raw_outputs(X, y, level, seed)
+                temperature = temperature_for(rule, per_class, proba.shape[1], cut) or 1.0
                 for kind, p in (("raw", proba),
                                 ("calibrated", apply_temperature(proba, temperature))):
                     eces[kind].append(expected_calibration_error(p, truth))
@@ -109,12 +117,13 @@ def main(argv=None) -> int:
                 per_dataset[level][kind].append(statistics.mean(eces[kind]))
         if args.results_json:
             with open(args.results_json, "w") as handle:
-                json.dump({"datasets": names[:len(per_dataset[args.levels[0]]["raw"])],
+                json.dump({"datasets": names,
                            "ece": {str(k): v for k, v in per_dataset.items()}}, handle)
     flat = {level: {kind: (np.concatenate(c), np.concatenate(k))
                     for kind, (c, k) in kinds.items()} for level, kinds in pooled.items()}
-    print(f"Calibration on the dev suite ({len(names)} datasets, seeds {args.seeds}); "
-          f"temperatures {temperatures}\n")
+    where = f"{args.heldout} held-out draws per family" if args.heldout else "the dev suite"
+    print(f"Calibration on {where} ({len(names)} datasets, seeds {args.seeds}); "
+          f"rule {RULE}: {rule}\n")
     print("| anchors per cluster | ECE raw (mean over datasets) | ECE calibrated | "
           "ECE raw (rows pooled) | ECE calibrated (pooled) | bound: each table's own best "
           "temperature (mean over datasets) |\n|---|---|---|---|---|---|")
