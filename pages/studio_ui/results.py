@@ -13,6 +13,12 @@ from pfn_core.studio import comparison, figures
 from pfn_core.studio.plain_text import markdown_literal as plain
 from pfn_core.suggest import suggestion_kinds
 
+# How far the estimate of rows right was from the truth, fit by fit, on the dev suite
+# (``python -m pfn_core.bench.calibration``, BENCHMARKS.md "Honest confidence").
+ESTIMATE_CHECK = ("half the time within 0.05 / 0.03 / 0.02 of the true share at 1 / 3 / 10 "
+                  "anchors per cluster, off by more than 0.25 / 0.15 / 0.10 on one table in "
+                  "ten: the more labels, the closer.")
+
 
 def render(table, labels, km_matched, result, uncertainty, suggestions, colours,
            anchors, fitted_model, agreement: float, n_suggestions: int) -> None:
@@ -32,6 +38,13 @@ def render(table, labels, km_matched, result, uncertainty, suggestions, colours,
         second.metric("Re-cluster time", f"{result['seconds']:.2f} s",
                       help=f"PFNClusterer on all {len(labels):,} rows: forward passes only, "
                            "no fitting.")
+        expected = comparison.expected_share_right(result["confidence"], anchors)
+        if expected is not None:
+            st.metric("Unlabelled rows right (model's estimate)", f"{expected:.0%}",
+                      help="The mean of the model's calibrated confidence over the rows "
+                           "nobody labelled: the share it expects to have right. Checked "
+                           "on the benchmark tables (python -m pfn_core.bench.calibration): "
+                           f"{ESTIMATE_CHECK}")
         if table.truth is not None:
             scores = pd.DataFrame({
                 "model": comparison.scores_against_truth(table.truth, labels),

@@ -113,6 +113,21 @@ def scores_against_truth(truth, predicted) -> dict[str, float]:
     }
 
 
+def expected_share_right(confidence, anchor_rows) -> float | None:
+    """The model's own estimate of the share of unlabelled rows it clusters right: the mean
+    confidence of the rows that are not anchors, which is that share in expectation when
+    the confidence is calibrated (``pfn_core.calibration``: only with anchors, so None
+    without any, or when every row is an anchor).
+
+    confidence (N,), anchor_rows: row ids of the anchors -> float in [0, 1] or None"""
+    confidence = np.asarray(confidence, dtype=np.float64)
+    is_free = np.ones(len(confidence), dtype=bool)
+    is_free[np.asarray(list(anchor_rows), dtype=np.int64)] = False
+    if len(is_free) == is_free.sum() or not is_free.any():
+        return None
+    return float(confidence[is_free].mean())
+
+
 def cluster_sizes(labels) -> pd.DataFrame:
     """One row per label with its number of rows, largest first: columns label, count."""
     counts = pd.Series(np.asarray(labels, dtype=object)).value_counts(sort=True, dropna=False)

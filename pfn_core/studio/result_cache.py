@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
+from pfn_core.calibration import SHIPPED_CALIBRATION
 from pfn_core.checkpoint import SHIPPED_WEIGHTS
 from pfn_core.studio import cache_bounds, disk_budget
 
@@ -32,13 +33,16 @@ SLOW_FIT_SECONDS = 2.0  # fits faster than this are not worth a file
 
 @functools.lru_cache(maxsize=1)
 def _model_identity() -> str:
-    """Digest of the weights file's size and mtime and of the model's source files."""
+    """Digest of the weights file's size and mtime, of the model's source files and of the
+    calibration file."""
     digest = hashlib.sha256()
     if SHIPPED_WEIGHTS.exists():
         stat = SHIPPED_WEIGHTS.stat()
         digest.update(repr((stat.st_size, stat.st_mtime_ns)).encode())
     for source in sorted(Path(__file__).resolve().parents[1].glob("*.py")):
         digest.update(source.read_bytes())
+    if SHIPPED_CALIBRATION.exists():  # a refitted temperature rule changes every proba
+        digest.update(SHIPPED_CALIBRATION.read_bytes())
     return digest.hexdigest()
 
 

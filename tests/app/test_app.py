@@ -60,6 +60,8 @@ def test__studio__opens_on_a_sample_with_example_anchors_and_two_maps():
     assert at.session_state["anchors"] and at.session_state["example_rows"]
     assert any("Re-clustered" in c.value for c in at.caption)
     assert at.session_state["studio"].projection.shape == (len(at.session_state["studio"].X), 2)
+    estimate = next(m for m in at.metric if m.label.startswith("Unlabelled rows right"))
+    assert estimate.value.endswith("%") and 0 < int(estimate.value[:-1]) <= 100
 
 
 def test__assigning_a_new_label__changes_the_predictions_and_counts():

@@ -5,6 +5,7 @@ from pfn_core.studio.comparison import (
     agreement,
     classical_methods,
     cluster_sizes,
+    expected_share_right,
     kmeans_labels,
     match_labels,
     method_table,
@@ -90,6 +91,14 @@ def test__agreement_and_scores__are_one_for_a_renamed_copy_and_mix_types():
     scores = scores_against_truth(truth, predicted)
     assert set(scores) == {"ARI", "NMI", "V-measure"}
     assert all(value == pytest.approx(1.0) for value in scores.values())
+
+
+def test__expected_share_right__is_the_mean_confidence_of_the_rows_nobody_labelled():
+    confidence = np.array([1.0, 1.0, 0.9, 0.5, 0.7])
+    assert expected_share_right(confidence, {0: "a", 1: "b"}) == pytest.approx(0.7)
+    assert expected_share_right(confidence, [0, 1]) == pytest.approx(0.7)
+    assert expected_share_right(confidence, {}) is None  # no anchors: not calibrated
+    assert expected_share_right(confidence, range(5)) is None  # nobody left unlabelled
 
 
 def test__cluster_sizes__counts_each_label_largest_first():
