@@ -5,8 +5,10 @@ Tasks come from ``prior.sample_task`` with generators seeded ``FIRST_SEED``, ``F
 + 1, ... (training seeds its generators by (run seed, step) pairs, and the held-out check
 uses 5000 onwards, so these draws are new to both). Noise points are dropped. For each
 task and anchor level (1, 3 and 10 per class, drawn as the benchmark protocol draws them,
-seeded by the task's index), the model clusters the task uncalibrated, and the rows that
-are not anchors are kept with their true class, with the fit's class count and graph cut
+seeded by the task's index) and without anchors (K given), the model clusters the task
+uncalibrated, and the rows that are not anchors are kept with their true class (without
+anchors: the column matched to it, ``calibration.matched_truth``), with the fit's class
+count and graph cut
 (``PFNClusterer.graph_cut_``). Each regime's (a, b, c) minimises the negative
 log-likelihood on the even-numbered tasks, each task counting once
 (``calibration.fit_rule``); the odd-numbered ones report the expected calibration error
@@ -35,6 +37,7 @@ from pfn_core.calibration import (
     calibration_error,
     expected_calibration_error,
     fit_rule,
+    matched_truth,
     regime_of,
     reliability_bins,
     temperature_for,
@@ -43,7 +46,7 @@ from pfn_core.estimator import PFNClusterer
 from pfn_core.prior import PriorConfig, sample_task
 
 FIRST_SEED = 7000
-LEVELS = (1, 3, 10)
+LEVELS = (0, 1, 3, 10)  # anchors per class; 0: none, K given
 
 
 @dataclass
@@ -71,13 +74,29 @@ def prior_outputs(n_tasks: int, levels=LEVELS, config: PriorConfig | None = None
         if len(classes) < 2:
             continue
         for level in levels:
-            anchors = draw_anchors(y, level, index)
-            est = PFNClusterer(calibrate=False).fit(X, partial_labels(y, anchors))
-            rows = ~est.anchor_mask_
-            truth = true_columns(est, y[rows], len(classes))
-            outputs.append(RawOutput(index, level, est.proba_[rows], truth,
-                                     len(anchors) / len(est.classes_), est.graph_cut_))
+            outputs.append(raw_output(X, y, level, index, index))
     return outputs
+
+
+def raw_output(X: np.ndarray, y: np.ndarray, level: int, seed: int, task: int = 0,
+               **settings) -> RawOutput:
+    """One uncalibrated fit of X (N, D) with true classes y (N,) in 0..K-1: `level`
+    anchors per class drawn as the protocol draws them (seeded `seed`), or at level 0 none,
+    with K given; `settings`: more ``PFNClusterer`` arguments. Without anchors a row's truth
+    is the column matched to its class (``calibration.matched_truth``), and rows of a class
+    no column matched are left out."""
+    n_classes = int(y.max()) + 1
+    if level == 0:
+        est = PFNClusterer(calibrate=False, n_clusters=n_classes, **settings).fit(X)
+        truth = matched_truth(est.proba_, y)
+        rows = truth >= 0
+        return RawOutput(task, level, est.proba_[rows], truth[rows], 0.0, est.graph_cut_)
+    anchors = draw_anchors(y, level, seed)
+    est = PFNClusterer(calibrate=False, **settings).fit(X, partial_labels(y, anchors))
+    rows = ~est.anchor_mask_
+    truth = true_columns(est, y[rows], n_classes)
+    return RawOutput(task, level, est.proba_[rows], truth, len(anchors) / len(est.classes_),
+                     est.graph_cut_)
 
 
 def true_columns(est, truth: np.ndarray, n_classes: int) -> np.ndarray:
@@ -141,7 +160,7 @@ def main(argv=None) -> int:
         "rule": RULE,
         "coefficients": {name: list(c) for name, c in rule.items()},
         "fitted_on": f"prior draws seeded {FIRST_SEED}.. (even-numbered of {args.tasks}), "
-                     "anchors 1, 3, 10 per class; python -m pfn_core.calibrate "
+                     "anchors 0 (K given), 1, 3, 10 per class; python -m pfn_core.calibrate "
                      f"--tasks {args.tasks}",
         "held_out_ece": report,
     }

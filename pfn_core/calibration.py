@@ -11,9 +11,9 @@ pfn_core.calibrate``, ``weights/calibration.json``), never on benchmark data:
 
     log T = a + b * sqrt(cut) + c * log K
 
-with one (a, b, c) per anchor regime (``REGIMES``: 1, 2-4, 5 or more anchors per class on
-average; the last is where the anchors' metric takes over and the outputs change
-character), K the number of classes and cut the share of the table's neighbour links that
+with one (a, b, c) per anchor regime (``REGIMES``: no anchor, then 1, 2-4, 5 or more anchors
+per class on average; the last is where the anchors' metric takes over and the outputs
+change character), K the number of classes and cut the share of the table's neighbour links that
 the fit's labels cut (``merging.graph_cut_fraction``): a clustering that cuts through the
 data is more often wrong, so its confidence is softened more (b > 0), and one temperature
 spread over 31 classes flattens far more than over 2 (c < 0). One temperature per regime and
@@ -21,7 +21,10 @@ class count (the rule before the seventeenth session) left the mean ECE over the
 tables at 0.136 / 0.091 / 0.056 at 1 / 3 / 10 anchors, worse than the raw softmax's 0.115 /
 0.082 / 0.051: it softened the tables the model gets right as much as those it gets wrong.
 The form was chosen on held-out prior draws and the held-out families of
-``bench.few_anchors``, not on the dev suite (BENCHMARKS.md, "Honest confidence per table").
+``bench.few_anchors``, not on the dev suite (BENCHMARKS.md, "Honest confidence"). Without
+anchors (regime "0") a row is right when it is in the cluster matched to its true group
+(``matched_truth``); the raw softmax there is sure of nearly every row (mean confidence
+0.99 on tables where half the rows are in the wrong cluster).
 
 Legend: N=rows, K=classes.
 """
@@ -33,11 +36,13 @@ import json
 from pathlib import Path
 
 import numpy as np
-from scipy.optimize import minimize, minimize_scalar
+from scipy.optimize import linear_sum_assignment, minimize, minimize_scalar
 
 SHIPPED_CALIBRATION = Path(__file__).resolve().parents[1] / "weights" / "calibration.json"
 N_BINS = 15
-REGIMES = (("1", 0.0, 2.0), ("2-4", 2.0, 5.0), ("5+", 5.0, np.inf))  # name, low, high
+# name, low, high: "0" is a fit without anchors (K given or estimated), "1" has anchors but
+# fewer than 2 per class on average (3 anchors and a new cluster: 0.75 per class)
+REGIMES = (("0", 0.0, 0.0), ("1", 0.0, 2.0), ("2-4", 2.0, 5.0), ("5+", 5.0, np.inf))
 RULE = "log T = a + b * sqrt(cut) + c * log K"  # the (a, b, c) of each regime
 LOG_T_BOUND = 3.0  # |log T| at most this: T in [0.05, 20], as ``fit_temperature``
 _FLOOR = 1e-12
@@ -45,11 +50,13 @@ _FLOOR = 1e-12
 
 # The temperatures shipped until the seventeenth session, one per anchor regime and class
 # count (2-3, 4-8, 9 or more classes), fitted on prior draws by the calibrate command of
-# then. Two things still read them: files saved in formats 1 and 2 (``fitted_io``), whose
-# fits they scaled, and the suggestions (``suggest``), whose settings were chosen and checked
-# on margins they scaled: under each table's own temperature the same settings beat random
-# labels on 23 of the dev suite's 39 tables instead of 26 (BENCHMARKS.md).
+# then (fits without anchors were not scaled: 1). Two things still read them: files saved
+# in formats 1 and 2 (``fitted_io``), whose fits they scaled, and the suggestions
+# (``suggest``), whose settings were chosen and checked on margins they scaled: under each
+# table's own temperature the same settings beat random labels on 23 of the dev suite's 39
+# tables instead of 26 (BENCHMARKS.md).
 REGIME_TEMPERATURES = {
+    "0": {"2-3": 1.0, "4-8": 1.0, "9+": 1.0},
     "1": {"2-3": 2.968465811021926, "4-8": 2.6839446481236067, "9+": 1.637137336559919},
     "2-4": {"2-3": 2.6656091985880153, "4-8": 2.6541121200169764, "9+": 1.5373755202144184},
     "5+": {"2-3": 2.480494392909016, "4-8": 1.9428106952372202, "9+": 1.3344441551914616},
@@ -57,9 +64,12 @@ REGIME_TEMPERATURES = {
 
 
 def regime_of(mean_anchors_per_class: float) -> str:
-    """The regime key for a mean number of anchors per class (>= 0): "1", "2-4" or "5+"."""
+    """The regime key for a mean number of anchors per class (>= 0): "0" (no anchor), "1",
+    "2-4" or "5+"."""
     if not mean_anchors_per_class >= 0:
         raise ValueError(f"mean anchors per class must be >= 0, got {mean_anchors_per_class}.")
+    if mean_anchors_per_class == 0:
+        return "0"
     return next(r for r, low, high in REGIMES if low <= mean_anchors_per_class < high)
 
 
@@ -84,6 +94,20 @@ def regime_temperature(mean_anchors_per_class: float, n_classes: int) -> float:
     """The temperature of ``REGIME_TEMPERATURES`` for a fit's anchors and classes."""
     count = "2-3" if n_classes < 4 else "4-8" if n_classes < 9 else "9+"
     return REGIME_TEMPERATURES[regime_of(mean_anchors_per_class)][count]
+
+
+def matched_truth(proba: np.ndarray, truth: np.ndarray) -> np.ndarray:
+    """Each row's true class as a column of a clustering without anchors, whose columns have
+    no names: columns and classes are matched one to one so that most rows agree (the
+    Hungarian method on their counts). Rows of a class no column matched get -1.
+
+    proba (N, C), truth (N,) class index in 0..K-1 -> (N,) in -1..C-1"""
+    counts = np.zeros((proba.shape[1], int(truth.max()) + 1))
+    np.add.at(counts, (proba.argmax(1), truth), 1)
+    columns, classes = linear_sum_assignment(-counts)
+    column_of = np.full(counts.shape[1], -1)
+    column_of[classes] = columns
+    return column_of[truth]
 
 
 def apply_temperature(proba: np.ndarray, temperature: float) -> np.ndarray:

@@ -79,8 +79,9 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
     max_clusters : int
         The largest K considered when K is estimated (default 32).
     calibrate : bool
-        True (default): with anchors, the probabilities of the rows that are not anchors are
-        temperature-scaled so that a confidence of 0.8 is right about 80% of the time; the
+        True (default): the probabilities of the rows that are not anchors are
+        temperature-scaled so that a confidence of 0.8 is right about 80% of the time
+        (without anchors: in the cluster that matches the row's true group); the
         temperature is set per table from its anchors per class, its classes and how much of
         the neighbour graph the labels cut, by a rule fitted on prior draws
         (``pfn_core.calibration``, ``weights/calibration.json``); labels never change.
@@ -165,7 +166,7 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
     graph_cut_ : float, the share of the table's neighbour links that join rows of
         different labels (``merging.graph_cut_fraction``; lower = clusters follow the data).
     temperature_ : float or None, the temperature that scaled ``proba_`` (calibrate), None
-        without calibration or anchors.
+        without calibration.
     scale_columns_ : str, the scaling used: "z-score" or "common unit".
     n_clusters_ : int, the number of clusters (anchored classes, n_clusters, or estimated).
     n_clusters_scores_ : dict K -> evidence for each candidate K when K was estimated
@@ -270,7 +271,7 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
         self.graph_cut_ = graph_cut_fraction(proba.argmax(1),
                                              (prepared.table or prepared.views).base_graph)
         self.temperature_ = None
-        if self.calibrate and len(anchor_index):
+        if self.calibrate:  # with or without anchors (regime "0": K given or estimated)
             is_anchor = np.zeros(len(proba), dtype=bool)
             is_anchor[anchor_index] = True
             self.temperature_ = temperature_for(shipped_rule(), len(anchor_index) / len(classes),

@@ -126,6 +126,7 @@ def ranked_proba(estimator) -> np.ndarray:
         return proba
     free = ~estimator.anchor_mask_
     n_classes = proba.shape[1]
+    # (without anchors the regime's temperature is 1: the raw softmax, as before)
     regime = regime_temperature(estimator.anchor_mask_.sum() / n_classes, n_classes)
     ranked = proba.copy()
     ranked[free] = apply_temperature(proba[free], regime / temperature)

@@ -13,6 +13,7 @@ from pfn_core.calibration import (
     fit_rule,
     fit_temperature,
     load_rule,
+    matched_truth,
     regime_of,
     temperature_for,
 )
@@ -58,8 +59,8 @@ def test__ece__is_zero_for_a_perfect_sure_model_and_large_for_a_wrong_sure_one()
 
 
 def test__regimes__cover_every_anchor_count_and_the_shipped_rule_has_each():
-    assert [regime_of(v) for v in (0, 1, 1.9, 2, 4.5, 5, 40)] == [
-        "1", "1", "1", "2-4", "2-4", "5+", "5+"]
+    assert [regime_of(v) for v in (0, 0.75, 1, 1.9, 2, 4.5, 5, 40)] == [
+        "0", "1", "1", "1", "2-4", "2-4", "5+", "5+"]
     with pytest.raises(ValueError):
         regime_of(-1)
     assert set(load_rule()) == {name for name, _, _ in REGIMES}
@@ -97,6 +98,26 @@ def test__fit_rule__finds_that_tables_with_larger_cuts_were_more_overconfident()
     np.testing.assert_allclose(found, wanted, rtol=0.2)
     with pytest.raises(ValueError, match="at least one task"):
         fit_rule([])
+
+
+def test__matched_truth__names_unnamed_columns_by_the_class_most_of_their_rows_are():
+    proba = np.eye(3)[[2, 2, 2, 0, 0, 1]]  # columns 2, 0, 1 hold classes 0, 1, 2
+    truth = np.array([0, 0, 1, 1, 1, 2])
+    np.testing.assert_array_equal(matched_truth(proba, truth), [2, 2, 0, 0, 0, 1])
+    two_columns = np.eye(2)[[0, 0, 1, 1]]  # three classes, two columns: one class left out
+    np.testing.assert_array_equal(matched_truth(two_columns, np.array([0, 0, 1, 2])),
+                                  [0, 0, 1, -1])
+
+
+def test__estimator__without_anchors__scales_confidence_and_keeps_the_clusters():
+    rng = np.random.default_rng(3)
+    X = np.concatenate([rng.normal(0, 1, (80, 2)), rng.normal(2.0, 1, (80, 2))])
+    raw = PFNClusterer(n_clusters=2, calibrate=False).fit(X)
+    calibrated = PFNClusterer(n_clusters=2).fit(X)
+    np.testing.assert_array_equal(raw.labels_, calibrated.labels_)
+    assert calibrated.temperature_ is not None
+    np.testing.assert_allclose(calibrated.proba_,
+                               apply_temperature(raw.proba_, calibrated.temperature_))
 
 
 def test__calibrate_proba__leaves_anchors_one_hot():

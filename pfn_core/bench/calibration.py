@@ -1,7 +1,7 @@
 """``python -m pfn_core.bench.calibration``: is ``proba_`` honest on the dev suite?
 
-For every dataset, anchor level (1, 3, 10 per cluster) and seed (the protocol's draws and
-standardisation), the model clusters the table once with its raw softmax
+For every dataset, anchor level (0 with K given, 1, 3, 10 per cluster) and seed (the
+protocol's draws and standardisation), the model clusters the table once with its raw softmax
 (``PFNClusterer(calibrate=False)``); the shipped temperature rule
 (``weights/calibration.json``, fitted on prior draws by ``python -m pfn_core.calibrate``,
 never on this data) then sets the table's temperature from the fit's anchors per class,
@@ -28,8 +28,8 @@ import numpy as np
 
 from pfn_core.bench.datasets import suite_parser
 from pfn_core.bench.few_anchors import add_heldout_option, suite_or_heldout_tables
-from pfn_core.bench.protocol import draw_anchors, partial_labels, standardize_for_protocol
-from pfn_core.calibrate import true_columns
+from pfn_core.bench.protocol import standardize_for_protocol
+from pfn_core.calibrate import LEVELS, raw_output
 from pfn_core.calibration import (
     RULE,
     apply_temperature,
@@ -40,19 +40,6 @@ from pfn_core.calibration import (
     reliability_bins,
     temperature_for,
 )
-from pfn_core.estimator import PFNClusterer
-
-LEVELS = (1, 3, 10)
-
-
-def raw_outputs(X, y, level: int, seed: int) -> tuple[np.ndarray, np.ndarray, float, float]:
-    """-> (raw proba (R, K) and true class (R,) of the non-anchor rows, mean anchors per
-    class, the fit's graph cut)"""
-    anchors = draw_anchors(y, level, seed)
-    est = PFNClusterer(scale_columns=False, calibrate=False).fit(X, partial_labels(y, anchors))
-    rows = ~est.anchor_mask_
-    truth = true_columns(est, y[rows], len(np.unique(y)))
-    return est.proba_[rows], truth, len(anchors) / len(est.classes_), est.graph_cut_
 
 
 def draw_reliability(pooled: dict, path: str) -> None:
@@ -73,11 +60,12 @@ def draw_reliability(pooled: dict, path: str) -> None:
             ece = calibration_error(count, mean_conf, accuracy)
             axis.plot(mean_conf[filled], accuracy[filled], marker="o", color=colour,
                       label=f"{kind} (ECE {ece:.3f})")
-        axis.set_title(f"{level} anchor{'s' if level > 1 else ''} per cluster")
+        axis.set_title("no anchors (K given)" if level == 0 else
+                       f"{level} anchor{'s' if level > 1 else ''} per cluster")
         axis.set_xlabel("confidence (15 bins)")
         axis.legend(loc="upper left", fontsize=8)
     np.atleast_1d(axes)[0].set_ylabel("accuracy")
-    figure.suptitle("Reliability on the dev suite (non-anchor rows, 3 seeds pooled)")
+    figure.suptitle("Reliability on the dev suite (non-anchor rows; with anchors, 3 seeds pooled)")
     figure.tight_layout()
     figure.savefig(path, dpi=110)
     plt.close(figure)
@@ -104,9 +92,10 @@ def main(argv=None) -> int:
         X = standardize_for_protocol(X)
         for level in args.levels:
             eces = {"raw": [], "calibrated": [], "best": []}
-            for seed in args.seeds:
-                proba, truth, per_class, cut = raw_outputs(X, y, level, seed)
-                temperature = temperature_for(rule, per_class, proba.shape[1], cut) or 1.0
+            for seed in args.seeds[:1] if level == 0 else args.seeds:  # 0: no draw to vary
+                raw = raw_output(X, y, level, seed, scale_columns=False)
+                proba, truth = raw.proba, raw.truth
+                temperature = temperature_for(rule, raw.per_class, proba.shape[1], raw.cut) or 1.0
                 scaled = apply_temperature(proba, temperature)
                 estimate_gaps[level].append(
                     float(scaled.max(1).mean() - (scaled.argmax(1) == truth).mean()))

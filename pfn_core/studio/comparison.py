@@ -116,8 +116,8 @@ def scores_against_truth(truth, predicted) -> dict[str, float]:
 def expected_share_right(confidence, anchor_rows) -> float | None:
     """The model's own estimate of the share of unlabelled rows it clusters right: the mean
     confidence of the rows that are not anchors, which is that share in expectation when
-    the confidence is calibrated (``pfn_core.calibration``: only with anchors, so None
-    without any, or when every row is an anchor).
+    the confidence is calibrated (``pfn_core.calibration``). None without anchors (the
+    clusters have no names yet to be right about) or when every row is an anchor.
 
     confidence (N,), anchor_rows: row ids of the anchors -> float in [0, 1] or None"""
     confidence = np.asarray(confidence, dtype=np.float64)
