@@ -34,7 +34,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pfn_core.studio.tabular_io import (
+from pfn_core.delimited_text import (
     RaggedRows,
     decoded,
     read_delimited_dialect,
@@ -85,7 +85,7 @@ def input_chunks(path, chunk_rows: int = DEFAULT_CHUNK_ROWS) -> Iterator[pd.Data
 
 def _csv_dialect(file: Path, sep: str, sample_lines: int = 1000) -> tuple[str, str, str]:
     """The separator, decimal mark and text encoding to stream `file` with, as the studio
-    reads an upload (``studio.tabular_io.read_delimited_dialect``), judged on its first
+    reads an upload (``delimited_text.read_delimited_dialect``), judged on its first
     `sample_lines` lines -> (sep, decimal, encoding)"""
     with open(file, "rb") as stream:
         head = b"".join(itertools.islice(stream, sample_lines + 1))  # header + lines

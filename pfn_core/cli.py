@@ -32,13 +32,13 @@ import numpy as np
 import pandas as pd
 
 from pfn_core.batch_scoring import OUTPUT_COLUMNS
-from pfn_core.studio.tabular_io import (
+from pfn_core.delimited_text import (
     RaggedRows,
-    looks_like_identifier,
     read_delimited_dialect,
     strict_read_csv,
     unreadable_text,
 )
+from pfn_core.studio.tabular_io import looks_like_identifier
 
 TAB_SUFFIXES = (".tsv", ".tab", ".tsv.gz", ".tab.gz")
 CLUSTER_OUT_SUFFIXES = (".csv", ".tsv", ".tab", ".txt", ".gz", ".parquet")  # --out's formats
