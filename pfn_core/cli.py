@@ -38,6 +38,7 @@ from pfn_core.delimited_text import (
     strict_read_csv,
     unreadable_text,
 )
+from pfn_core.preprocessing import counted
 from pfn_core.studio.tabular_io import looks_like_identifier
 
 TAB_SUFFIXES = (".tsv", ".tab", ".tsv.gz", ".tab.gz")
@@ -152,6 +153,7 @@ def cluster_command(args) -> int:
         sys.stderr.write("few anchors per label, all agreeing with the model's own clustering "
                          "of the table: that clustering is used, named by them (about 5 "
                          "anchors per label let the anchors steer)\n")
+    sys.stderr.write(summary_line(estimator) + "\n")
     result = table.copy()
     if args.label_column is not None and _whole_numbers(result[args.label_column]):
         result[args.label_column] = result[args.label_column].astype("Int64")  # 1.0 -> 1
@@ -168,6 +170,25 @@ def cluster_command(args) -> int:
         sep = "\t"  # a .tsv asked for gets tabs, whatever the input's separator
     result.to_csv(args.out if args.out else sys.stdout, sep=sep, index=False)
     return 0
+
+
+def summary_line(estimator) -> str:
+    """One line on a fit: its clusters with their sizes and, with anchors, the model's own
+    estimate of the share of unlabelled rows it has right (``comparison.expected_share_right``,
+    as the studio shows it)."""
+    from pfn_core.studio.comparison import cluster_sizes, expected_share_right
+
+    sizes = cluster_sizes(estimator.labels_)
+    shown = ", ".join(f"{row.label} {row.count}" for row in sizes.head(10).itertuples())
+    more = f", and {len(sizes) - 10} more" if len(sizes) > 10 else ""
+    line = f"{counted(len(sizes), 'cluster')}: {shown}{more}"
+    expected = expected_share_right(estimator.confidence_,
+                                    np.flatnonzero(estimator.anchor_mask_))
+    if expected is not None:
+        free = counted(int((~estimator.anchor_mask_).sum()), "unlabelled row")
+        line += (f"; the model expects about {expected:.0%} of the {free} to be in the right "
+                 "cluster (its mean calibrated confidence)")
+    return line
 
 
 def predict_command(args) -> int:

@@ -1,5 +1,7 @@
 """``python -m pfn_core cluster`` on small CSV/TSV files, including every error path."""
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -58,7 +60,11 @@ def test__cluster__says_when_few_agreeing_anchors_name_the_models_own_clustering
                                                                                 capsys):
     out = tmp_path / "out.csv"
     assert main(["cluster", str(blobs_csv), "--label-column", "kind", "--out", str(out)]) == 0
-    assert "the model's own clustering" in capsys.readouterr().err  # 2 per label, agreeing
+    err = capsys.readouterr().err
+    assert "the model's own clustering" in err  # 2 per label, agreeing
+    # the one-line summary, with the model's estimate of the 36 unlabelled rows
+    assert "2 clusters: left 20, right 20; the model expects about" in err
+    assert "of the 36 unlabelled rows to be in the right cluster" in err
 
 
 @needs_weights
@@ -104,7 +110,10 @@ def test__cluster__without_anchors_or_k_the_model_estimates_k(tmp_path, capsys):
     path, out = tmp_path / "two.csv", tmp_path / "out.csv"
     pd.DataFrame({"x": xy[:, 0], "y": xy[:, 1], "kind": np.nan}).to_csv(path, index=False)
     assert main(["cluster", str(path), "--label-column", "kind", "--out", str(out)]) == 0
-    assert "the model found 2 clusters" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "the model found 2 clusters" in err
+    assert re.search(r"2 clusters: [01] 150, [01] 150\n", err)
+    assert "expects" not in err  # clusters without names: no estimate of rows right
     predicted = pd.read_csv(out)["predicted_cluster"].to_numpy()
     assert len(set(predicted[:150])) == 1 and len(set(predicted[150:])) == 1
     assert predicted[0] != predicted[150]
