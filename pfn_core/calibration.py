@@ -230,6 +230,19 @@ def shipped_rule() -> dict:
     return load_rule()
 
 
+def calibrate_fit(proba: np.ndarray, anchor_index: np.ndarray, cut: float,
+                  rule: dict[str, tuple]) -> tuple[np.ndarray, float | None]:
+    """A fit's probabilities scaled by its table's temperature (``temperature_for``, from its
+    anchors per class, its classes and its graph cut `cut`); anchors stay one-hot.
+
+    proba (N, K), anchor_index (A,) -> (proba (N, K), the temperature or None)"""
+    n_classes = proba.shape[1]
+    temperature = temperature_for(rule, len(anchor_index) / n_classes, n_classes, cut)
+    is_anchor = np.zeros(len(proba), dtype=bool)
+    is_anchor[anchor_index] = True
+    return calibrate_proba(proba, is_anchor, temperature), temperature
+
+
 def calibrate_proba(proba: np.ndarray, anchor_mask: np.ndarray,
                     temperature: float | None) -> np.ndarray:
     """Temperature-scale the rows that are not anchors (anchors stay one-hot).

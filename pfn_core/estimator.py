@@ -19,7 +19,7 @@ from sklearn.base import BaseEstimator, ClusterMixin
 
 from pfn_core.anchor_votes import fit_anchor_votes, fuse_on_landmarks
 from pfn_core.blas_threads import single_blas_thread
-from pfn_core.calibration import calibrate_proba, shipped_rule, temperature_for
+from pfn_core.calibration import calibrate_fit, shipped_rule
 from pfn_core.carry import (
     CONTEXT_PER_CLASS,
     carry_with_anchors,
@@ -272,11 +272,8 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
                                              (prepared.table or prepared.views).base_graph)
         self.temperature_ = None
         if self.calibrate:  # with or without anchors (regime "0": K given or estimated)
-            is_anchor = np.zeros(len(proba), dtype=bool)
-            is_anchor[anchor_index] = True
-            self.temperature_ = temperature_for(shipped_rule(), len(anchor_index) / len(classes),
-                                                len(classes), self.graph_cut_)
-            proba = calibrate_proba(proba, is_anchor, self.temperature_)
+            proba, self.temperature_ = calibrate_fit(proba, anchor_index, self.graph_cut_,
+                                                     shipped_rule())
             fitted_pass.temperature = self.temperature_
         votes = fit_anchor_votes(prepared) if self.anchor_votes else None
         if votes is not None:  # more anchors than the context holds: every one votes
