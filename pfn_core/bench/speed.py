@@ -275,7 +275,7 @@ def main(argv=None) -> int:
                         help=argparse.SUPPRESS)  # internal: run one case, print JSON
     args = parser.parse_args(argv)
     if args.threads:
-        _limit_threads(args.threads)
+        limit_threads(args.threads)
     if args.peer_blas_threads:
         from threadpoolctl import threadpool_limits
 
@@ -351,7 +351,7 @@ def _least_rows(anchor: str) -> int:
     return int(anchor[4:]) * 2 if anchor.startswith("many") else 0
 
 
-def _limit_threads(threads: int) -> None:
+def limit_threads(threads: int) -> None:
     import os
 
     for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
