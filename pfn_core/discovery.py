@@ -61,6 +61,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from pfn_core.anchored_fit import forward_pass, pick_anchors
 from pfn_core.graph_pieces import big_pieces
 from pfn_core.prepared_inputs import pilot_rows
 from pfn_core.seeding import density_peak_seeds
@@ -167,7 +168,7 @@ def estimate_n_clusters(estimator, prepared, max_clusters: int = MAX_CLUSTERS,
                         n_subclusters: int = SUBCLUSTERS) -> ClusterCountEstimate:
     """Estimate K for a table without anchors from the model's confusion between sub-clusters.
 
-    estimator: a ``PFNClusterer`` (its ``_pick_anchors`` and ``_pass`` run the model);
+    estimator: a ``PFNClusterer`` (its settings; ``anchored_fit`` runs the model);
     prepared: its ``PreparedInputs`` for the table. Tables too short for three sub-clusters of
     ``MIN_ROWS_PER_SUBCLUSTER`` rows get no evidence, and K = the number of the neighbour
     graph's pieces that count (1 when it is one piece); a table whose rows are all the same
@@ -188,9 +189,10 @@ def estimate_n_clusters(estimator, prepared, max_clusters: int = MAX_CLUSTERS,
         return ClusterCountEstimate(max(pieces, 1), {}, np.zeros(0))
     peaks = density_peak_seeds(prepared.geometry, prepared.X, n_sub,
                                order=prepared.content_order)
-    index, index_class = estimator._pick_anchors(prepared, peaks, np.arange(n_sub), n_sub,
-                                                 SUBCLUSTER_ANCHORS, np.zeros(0, np.int64))
-    proba = estimator._pass(prepared, index, index_class, n_sub, rows=pilot_rows(prepared))
+    index, index_class = pick_anchors(estimator, prepared, peaks, np.arange(n_sub), n_sub,
+                                      SUBCLUSTER_ANCHORS, np.zeros(0, np.int64))
+    proba = forward_pass(estimator, prepared, index, index_class, n_sub,
+                         rows=pilot_rows(prepared))
     heights, _ = merge_heights(proba)
     # Over-seeding needs sub-clusters to spare: candidates leave at least
     # MIN_SUBCLUSTERS_PER_CLUSTER per cluster on average.

@@ -18,19 +18,14 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClusterMixin
 
 from pfn_core.anchor_votes import fit_anchor_votes, fuse_on_landmarks
+from pfn_core.anchored_fit import cluster_from_anchors
 from pfn_core.blas_threads import single_blas_thread
 from pfn_core.calibration import calibrate_fit, shipped_rule
-from pfn_core.carry import (
-    CONTEXT_PER_CLASS,
-    carry_with_anchors,
-    representative_anchors,
-    scored_rows,
-)
 from pfn_core.copies import distinct_fit_targets, to_every_row
 from pfn_core.discovery import MAX_CLUSTERS, estimate_n_clusters
 from pfn_core.fitted_columns import column_names, in_fitted_order
 from pfn_core.fitted_io import load_fitted, save_fitted
-from pfn_core.inference import DEFAULT_CONTEXT_SIZE, FittedPass, predict_proba
+from pfn_core.inference import DEFAULT_CONTEXT_SIZE
 from pfn_core.merging import graph_cut_fraction
 from pfn_core.new_clusters import fit_with_discovery
 from pfn_core.new_rows import METHODS, score_new_rows
@@ -47,15 +42,9 @@ from pfn_core.prepared_inputs import (  # noqa: F401  (cached_model, split_targe
     with_anchor_metric,
 )
 from pfn_core.preprocessing import SCALINGS, validate_features
-from pfn_core.seeding import anchors_from_pilot
 from pfn_core.without_anchors import DEFAULT_OVERSEED, clustering_without_anchors
 
 DEFAULT_REFINE_ROUNDS = 1
-# With a full set of tokens per class the refining round's pilot scores this many rows
-# (``_cluster_from_anchors``; until the eleventh session the round was skipped there: lassos
-# of 40 per class 0.672 -> 0.684 on the dev suite, one pass more; BENCHMARKS.md, "Lasso
-# anchors").
-FULL_CLASSES_PILOT_ROWS = 1024
 
 
 class PFNClusterer(ClusterMixin, BaseEstimator):
@@ -261,7 +250,7 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
             if self.used_discovery_fit_:
                 self.n_context_anchors_ = found.fit.n_context_anchors
         else:
-            classes, proba, fitted_pass = self._cluster_from_anchors(prepared)
+            classes, proba, fitted_pass = cluster_from_anchors(self, prepared)
         if (self.own_clustering and len(anchor_index) and len(classes) == len(prepared.classes)
                 and own_clustering_applies(len(anchor_index), len(classes))):
             classes, proba, fitted_pass, self.used_own_clustering_ = prefer_own_clustering(
@@ -328,79 +317,6 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
         if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or not 1 <= k <= n_rows:
             raise ValueError(f"n_clusters must be None (estimated) or a whole number from 1 to "
                              f"the number of rows ({n_rows}), got {k!r}.")
-
-    def _pass(self, prepared: PreparedInputs, index, index_class, n_classes,
-              rows=None, scoring_out: list | None = None) -> np.ndarray:
-        """One forward pass with rows `index` (A,) as anchors of classes `index_class` (A,)
-        -> (N, n_classes) probabilities, or (R, n_classes) for rows `rows` (R,) only."""
-        return predict_proba(
-            prepared.model, prepared.X, prepared.features, prepared.geometry, index,
-            index_class, n_classes, context_size=self.context_size, n_ensemble=self.n_ensemble,
-            device=self.device, attachment=prepared.attachment, order=prepared.content_order,
-            rows=rows, base=prepared.views.base_graph, scoring_out=scoring_out,
-        )
-
-    def _full_pass(self, prepared: PreparedInputs, index, index_class, n_classes,
-                   anchor_index=None, anchor_class=None) -> tuple[np.ndarray, FittedPass]:
-        """A pass for every row -> (proba (N, n_classes), the FittedPass that scores new
-        rows the same way). On tables longer than ``MODEL_ROWS`` the transformer scores
-        base landmarks only and every other row is carried from its nearest ones
-        (``carry.carry_with_anchors``, which knows the anchors `anchor_index` (A,) of
-        classes `anchor_class` (A,))."""
-        rows = scored_rows(len(prepared.X), prepared.content_order)
-        scoring = []
-        proba = self._pass(prepared, index, index_class, n_classes, rows=rows,
-                           scoring_out=scoring)
-        if rows is not None:
-            none = np.zeros(0, dtype=np.int64)
-            proba = carry_with_anchors(
-                proba, rows, none if anchor_index is None else anchor_index,
-                none if anchor_class is None else anchor_class, prepared.attachment,
-                prepared.views.base_graph, len(prepared.X))
-        return proba, FittedPass(prepared.views.steps, scoring[0])
-
-    def _pick_anchors(self, prepared: PreparedInputs, index, index_class, n_classes,
-                      per_class: int, exclude, pilot=None) -> tuple[np.ndarray, np.ndarray]:
-        """A pass whose only use is to pick `per_class` extra anchors per class: it scores
-        the pilot rows (``pilot_rows``: all rows, or on longer tables the first PILOT_ROWS
-        in content order; queries are independent, so those rows get the same probabilities
-        as in a full pass) and picks among them (``seeding.anchors_from_pilot``); `pilot`: other
-        sorted row ids to score instead. -> (rows (A',), classes (A',))"""
-        pilot = pilot_rows(prepared) if pilot is None else pilot
-        proba = self._pass(prepared, index, index_class, n_classes, rows=pilot)
-        return anchors_from_pilot(proba, pilot, per_class, exclude, prepared.content_rank)
-
-    def _cluster_from_anchors(self, prepared: PreparedInputs, n_user_classes: int | None = None):
-        """-> classes (K,) sorted anchor labels, proba (N, K); anchors one-hot.
-
-        n_user_classes: how many leading classes hold the user's anchors (the rest are new
-        clusters' pseudo-anchors, ``new_clusters.with_new_clusters``); None: all of them.
-        Once every user class sends a full set of tokens, the refining round's pilot scores
-        only the first ``FULL_CLASSES_PILOT_ROWS`` rows: its extra anchors still show the
-        model each class's extent, which a lasso's anchors, one patch of it, do not."""
-        anchor_index = prepared.anchor_index
-        classes, anchor_class = prepared.classes, prepared.anchor_class
-        # The context: every anchor of a class with few, a uniform sample of a class with
-        # many (``carry.representative_anchors``); all anchors keep their labels below.
-        context, context_class = representative_anchors(
-            anchor_index, anchor_class, prepared.content_rank[anchor_index])
-        rounds = self.refine_rounds
-        tokens = np.bincount(context_class, minlength=len(classes))[:n_user_classes]
-        pilot = None  # the usual pilot rows (``pilot_rows``)
-        if tokens.min() >= CONTEXT_PER_CLASS:  # every class sends a full set of tokens
-            pilot = pilot_rows(prepared, FULL_CLASSES_PILOT_ROWS)
-        self.n_context_anchors_ = len(context)
-        index, index_class = context, context_class
-        for _ in range(rounds):
-            extra, extra_class = self._pick_anchors(prepared, index, index_class, len(classes),
-                                                    self.refine_anchors, anchor_index, pilot)
-            index = np.concatenate([context, extra])
-            index_class = np.concatenate([context_class, extra_class])
-        proba, fitted_pass = self._full_pass(prepared, index, index_class, len(classes),
-                                             anchor_index, anchor_class)
-        proba[anchor_index] = 0.0
-        proba[anchor_index, anchor_class] = 1.0
-        return classes, proba, fitted_pass
 
     def fit_predict(self, X, y=None, **kwargs):
         """Cluster X and return ``labels_`` (N,)."""

@@ -102,6 +102,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from pfn_core.anchored_fit import cluster_from_anchors, forward_pass
 from pfn_core.carry import carry_with_anchors, representative_anchors, scored_rows
 from pfn_core.discovery import SUBCLUSTER_ANCHORS, groups_after, merge_heights
 from pfn_core.graph_pieces import (
@@ -171,7 +172,7 @@ def candidate_subclusters(estimator, table, n_sub: int, rows: np.ndarray) -> np.
     derived = table.views.derived
     if key not in derived:
         peaks = density_peak_seeds(table.geometry, table.X, n_sub, order=table.content_order)
-        derived[key] = estimator._pass(table, peaks, np.arange(n_sub), n_sub, rows=rows)
+        derived[key] = forward_pass(estimator, table, peaks, np.arange(n_sub), n_sub, rows=rows)
     return derived[key]
 
 
@@ -251,8 +252,8 @@ def find_new_clusters(estimator, prepared, max_new: int = MAX_NEW,
     index = np.concatenate([context, piece_index, sub_index])
     index_class = np.concatenate([context_class, pieces.index_class, n_anchored + sub_class])
     scoring = []
-    proba = estimator._pass(prepared, index, index_class, n_anchored + n_sub, rows=rows,
-                            scoring_out=scoring)
+    proba = forward_pass(estimator, prepared, index, index_class, n_anchored + n_sub,
+                         rows=rows, scoring_out=scoring)
     heights, merges = merge_heights(proba, n_anchored)
     log_height = np.log(np.maximum(heights, 0.0) + 1e-12)
     top = min(max_new, n_sub)
@@ -367,7 +368,7 @@ def fit_with_discovery(estimator, prepared):
     clusters' pseudo-anchors when there are any (``with_new_clusters``)."""
     found = find_new_clusters(estimator, prepared, as_fit=discovery_can_be_the_fit(prepared))
     usual = (with_new_clusters(estimator, prepared, found) if found.n_new
-             else estimator._cluster_from_anchors(prepared))
+             else cluster_from_anchors(estimator, prepared))
     if found.fit is None:
         return (*usual, found, False)
     read = _discovery_as_fit(prepared, found, found.fit.rows, found.fit.proba)
@@ -442,5 +443,5 @@ def with_new_clusters(estimator, prepared, found: NewClusters):
         classes=classes,
         anchor_class=np.concatenate([prepared.anchor_class, found.index_class]),
     )
-    _, proba, fitted_pass = estimator._cluster_from_anchors(widened, len(prepared.classes))
+    _, proba, fitted_pass = cluster_from_anchors(estimator, widened, len(prepared.classes))
     return classes, proba, fitted_pass

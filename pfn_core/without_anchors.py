@@ -32,6 +32,7 @@ import numpy as np
 from sklearn.metrics import adjusted_rand_score
 
 from pfn_core.anchor_metric import uses_anchor_metric
+from pfn_core.anchored_fit import forward_pass, full_pass, pick_anchors
 from pfn_core.merging import graph_cut_fraction, merge_by_confusion
 from pfn_core.prepared_inputs import pilot_rows, views_in_anchor_metric
 from pfn_core.seeding import density_peak_seeds
@@ -123,9 +124,10 @@ def merged_seeds(estimator, prepared, peaks: np.ndarray, n_clusters: int):
     each, and those rows labelled by their merged group -> (rows (A,), groups (A,) in
     0..K-1)"""
     n_sub = len(peaks)
-    index, index_class = estimator._pick_anchors(prepared, peaks, np.arange(n_sub), n_sub,
-                                                 SUBCLUSTER_PICKS, np.zeros(0, dtype=np.int64))
-    proba = estimator._pass(prepared, index, index_class, n_sub, rows=pilot_rows(prepared))
+    index, index_class = pick_anchors(estimator, prepared, peaks, np.arange(n_sub), n_sub,
+                                      SUBCLUSTER_PICKS, np.zeros(0, dtype=np.int64))
+    proba = forward_pass(estimator, prepared, index, index_class, n_sub,
+                         rows=pilot_rows(prepared))
     return index, merge_by_confusion(proba, n_clusters)[index_class]
 
 
@@ -135,10 +137,10 @@ def grow_from_seeds(estimator, prepared, index, index_class, n_clusters: int, sc
     pseudo-anchors' metric if `anchor_metric` (and they are enough).
     index (A,), index_class (A,) in 0..K-1 -> (proba (N, K), FittedPass)"""
     for per_class in schedule:
-        index, index_class = estimator._pick_anchors(prepared, index, index_class, n_clusters,
-                                                     per_class, np.zeros(0, dtype=np.int64))
+        index, index_class = pick_anchors(estimator, prepared, index, index_class, n_clusters,
+                                          per_class, np.zeros(0, dtype=np.int64))
     if anchor_metric and uses_anchor_metric(len(index), n_clusters):
         views = views_in_anchor_metric(prepared.views, index, index_class,
                                        prepared.model.config.input_dim)
         prepared = replace(prepared, views=views)
-    return estimator._full_pass(prepared, index, index_class, n_clusters)
+    return full_pass(estimator, prepared, index, index_class, n_clusters)

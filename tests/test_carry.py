@@ -72,14 +72,14 @@ def test__carry_to_rows__fills_unscored_base_landmarks_from_their_scored_neighbo
 
 
 def test__a_long_table__scores_base_landmarks_and_carries_the_rest(monkeypatch):
-    import pfn_core.estimator as estimator_module
+    import pfn_core.anchored_fit as anchored_fit_module
 
     X, truth = _blobs(1500)
     y = np.full(1500, -1)
     for c in range(3):
         y[np.flatnonzero(truth == c)[:3]] = c
     full = PFNClusterer().fit(X, y)
-    monkeypatch.setattr(estimator_module, "scored_rows",
+    monkeypatch.setattr(anchored_fit_module, "scored_rows",
                         lambda n, order: np.sort(order[:500]))
     carried = PFNClusterer().fit(X, y)
     assert (carried.labels_ == truth).mean() > 0.99
@@ -88,11 +88,11 @@ def test__a_long_table__scores_base_landmarks_and_carries_the_rest(monkeypatch):
 
 
 def test__anchors_the_transformer_did_not_score__lend_their_labels_to_the_carry(monkeypatch):
-    import pfn_core.estimator as estimator_module
+    import pfn_core.anchored_fit as anchored_fit_module
 
     X, truth = _blobs(1500)
     order = np.argsort(np.random.default_rng(1).random(1500))  # stands in for content order
-    monkeypatch.setattr(estimator_module, "scored_rows", lambda n, _: np.sort(order[:500]))
+    monkeypatch.setattr(anchored_fit_module, "scored_rows", lambda n, _: np.sort(order[:500]))
     unscored = order[500:]
     anchors = unscored[:40]  # anchors the transformer does not score
     twins = unscored[40:80]  # each a hair's breadth from one anchor (exact copies would

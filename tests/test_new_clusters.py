@@ -85,7 +85,8 @@ def test__discover__finds_nothing_new_when_every_cluster_is_anchored():
 
 def test__discover__with_full_user_classes_the_widened_fit_refines_from_a_short_pilot(
         monkeypatch):
-    from pfn_core.estimator import FULL_CLASSES_PILOT_ROWS
+    import pfn_core.anchored_fit as anchored_fit_module
+    from pfn_core.anchored_fit import FULL_CLASSES_PILOT_ROWS
 
     rng = np.random.default_rng(5)
     centres, sizes = [(0, 0), (10, 0), (5, 9)], [700, 700, 100]
@@ -95,14 +96,14 @@ def test__discover__with_full_user_classes_the_widened_fit_refines_from_a_short_
     from pfn_core.table_views import clear_table_views
 
     passes = []  # (classes, rows scored) of every pass
-    original = PFNClusterer._pass
+    original = anchored_fit_module.predict_proba  # every pass goes through it
 
-    def counted(self, *a, **k):
+    def counted(*a, **k):
         rows = k.get("rows")
-        passes.append((a[3], len(X) if rows is None else len(rows)))
-        return original(self, *a, **k)
+        passes.append((a[6], len(X) if rows is None else len(rows)))
+        return original(*a, **k)
 
-    monkeypatch.setattr(PFNClusterer, "_pass", counted)
+    monkeypatch.setattr(anchored_fit_module, "predict_proba", counted)
     clear_table_views()
     est = PFNClusterer().fit(X, y)
     assert list(est.classes_) == [0, 1, "new 1"] and (est.labels_[1400:] == "new 1").mean() > 0.9
