@@ -27,12 +27,21 @@ class Settings:
     show_suggestions: bool
 
 
+def projection_key(table_name: str) -> str:
+    """The session-state key of the Projection choice for one table."""
+    return f"projection_{table_name}"
+
+
 def render(table: Table, n_suggestions: int) -> Settings:
     """Draw the Map and Model sections in the sidebar and return what they say."""
     with st.sidebar:
         st.header("Map")
-        method = PROJECTIONS[st.radio("Projection", list(PROJECTIONS), horizontal=True,
-                                      key="projection")]
+        # A table of two columns is its own map (UMAP would tear its shapes apart); any
+        # other starts on UMAP. Each table has its own choice.
+        options = list(PROJECTIONS)
+        default = "Two columns" if table.X.shape[1] == 2 else "UMAP"
+        method = PROJECTIONS[st.radio("Projection", options, index=options.index(default),
+                                      horizontal=True, key=projection_key(table.name))]
         pair = None
         names = table.prepared.feature_names
         if method == "columns":

@@ -262,3 +262,21 @@ def test__a_selection_inside_a_label__offers_it_first_and_assigning_it_uses_the_
     assert not at.exception
     assert all(at.session_state["anchors"][r] == name for r in near)
     assert any("started when the points were selected" in c.value for c in at.caption)
+
+
+def test__a_table_of_two_columns__is_mapped_as_it_is_and_others_start_on_umap():
+    from pages.studio_ui.settings import projection_key
+    from pfn_core.studio import projection
+
+    at = open_studio()  # the moons: two columns
+    assert not at.exception
+    assert at.radio(key=projection_key("moons")).value == "Two columns"
+    studio = at.session_state["studio"]
+    pair_id = projection.projection_cache_key(studio.X, "columns", (0, 1), 0)
+    assert map_data(maps(at)[0])["map_id"].startswith(pair_id)
+    assert not any("UMAP" in i.value for i in at.info)  # no background map to wait for
+    at.radio(key=projection_key("moons")).set_value("PCA").run()
+    assert not at.exception and map_data(maps(at)[0])["map_id"].startswith(
+        projection.projection_cache_key(studio.X, "pca", None, 0))
+    at.selectbox(key="sample").set_value("iris").run()  # four columns: UMAP by default
+    assert at.radio(key=projection_key("iris")).value == "UMAP"

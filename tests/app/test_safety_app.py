@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 from streamlit.testing.v1 import AppTest
 
+from pages.studio_ui.settings import projection_key
 from pfn_core import limits
 from pfn_core.studio.anchors import anchors_to_csv
 
@@ -29,7 +30,7 @@ def blobs_csv(n_rows: int, **extra) -> bytes:
 def open_upload(name: str, data: bytes, **state) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
     at.session_state["uploaded_table"] = (name, data)
-    at.session_state["projection"] = "PCA"
+    at.session_state[projection_key(name)] = "PCA"
     for key, value in state.items():
         at.session_state[key] = value
     return at.run()

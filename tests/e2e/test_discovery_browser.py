@@ -32,7 +32,8 @@ def _wait_until_idle(page, timeout_ms: int = 120_000) -> None:
 
 
 def _open_blobs(page, url: str) -> None:
-    """The studio on the blobs sample, mapped with PCA (no background UMAP to wait for)."""
+    """The studio on the blobs sample, a table of two columns mapped as it is (no background
+    UMAP to wait for)."""
     from playwright.sync_api import expect
 
     page.goto(url)
@@ -40,8 +41,6 @@ def _open_blobs(page, url: str) -> None:
                                                       timeout=180_000)
     _wait_until_idle(page)
     sidebar = page.locator("[data-testid='stSidebar']")
-    sidebar.get_by_text("PCA", exact=True).click()
-    _wait_until_idle(page)
     sidebar.get_by_role("combobox", name="Sample").click()
     page.get_by_role("option", name="blobs", exact=True).click()
     expect(page.get_by_text("Re-clustered 600 rows from 5 anchors").first).to_be_visible(
@@ -51,7 +50,8 @@ def _open_blobs(page, url: str) -> None:
 
 @contextmanager
 def _studio_on_blobs(tmp_path, save_screenshot, failure_png: str):
-    """A fresh studio over `tmp_path`, opened in Chromium on the blobs sample (PCA map);
+    """A fresh studio over `tmp_path`, opened in Chromium on the blobs sample (its two columns
+    as the map);
     yields the page, saving a full screenshot as `failure_png` if the test fails."""
     from playwright.sync_api import sync_playwright
 

@@ -25,7 +25,7 @@ from pfn_core.bench.studio_driver import (
 )
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-NEW_LABEL = "west arc"
+NEW_LABEL = "upper moon"
 MODEL_MAP = ".st-key-model_map .pfn-map"
 KMEANS_MAP = ".st-key-kmeans_map .pfn-map"
 
@@ -51,7 +51,7 @@ def test__lasso_and_name_points__reclusters_the_map_and_keeps_the_zoom(studio_ur
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
-            page = browser.new_page(viewport={"width": 1500, "height": 1000})
+            page = browser.new_page(viewport={"width": 1500, "height": 1400})
             page.goto(studio_url)
             model_map = page.locator(MODEL_MAP)
             started = time.monotonic()
@@ -63,12 +63,19 @@ def test__lasso_and_name_points__reclusters_the_map_and_keeps_the_zoom(studio_ur
             main_page = page.locator("[data-testid='stSidebarNav'] span[label='app'] p")
             assert main_page.evaluate(
                 "p => getComputedStyle(p, '::after').content") == '"Studio"'
+            # The moons' two example anchors go: this analyst names the points themselves.
+            drawn = model_map.get_attribute("data-drawn")
+            page.get_by_role("button", name="Remove example anchors").click()
+            expect(page.get_by_text("from 0 anchors").first).to_be_visible(timeout=60_000)
+            expect(model_map).not_to_have_attribute("data-drawn", drawn)
+            wait_until_idle(page)
             counts_before = _counts_text(page)
             drawn_before = model_map.get_attribute("data-drawn")
 
             # Zoom out a little with the wheel (over the middle of the map), so that the lasso
             # below and the re-cluster after it must both keep this view.
             overlay = model_map.locator(".pfn-overlay")
+            overlay.scroll_into_view_if_needed()  # the mouse only reaches what is on screen
             box = overlay.bounding_box()
             assert box is not None, "the plot area of the model map is not on screen"
             view_before = model_map.get_attribute("data-view")
@@ -85,9 +92,9 @@ def test__lasso_and_name_points__reclusters_the_map_and_keeps_the_zoom(studio_ur
             expect(model_map).not_to_have_attribute("data-view", view_before)
             zoomed = model_map.get_attribute("data-view")
 
-            # Lasso (the default mode) around the top-left part of the plot area, where the
-            # upper end of the left arc lies.
-            lasso(page, overlay, [(0.03, 0.03), (0.34, 0.03), (0.34, 0.44), (0.03, 0.44)])
+            # Lasso (the default mode) around the top-left part of the plot area: the left
+            # half of the upper moon (a two-column table is mapped as it is).
+            lasso(page, overlay, [(0.03, 0.03), (0.25, 0.03), (0.25, 0.44), (0.03, 0.44)])
             expect(page.get_by_text("points selected")).to_be_visible(timeout=30_000)
             selected = int(page.get_by_text("points selected").inner_text().split()[0])
             assert selected > 5
