@@ -76,7 +76,10 @@ st.dataframe(table.style.format(precision=3).highlight_max(subset=scores, color=
 if data.truth is None:
     st.caption("Choose a ground-truth column in the studio to score every method against it.")
 
-Y = data.projection if data.projection is not None else pca_map(data.X)
+if data.projection is not None:  # the studio's own map
+    Y = data.projection
+else:  # a table of two columns is its own map, as in the studio
+    Y = data.X if data.X.shape[1] == 2 else pca_map(data.X)
 colours = session.extend_colours({comparison.NOISE: "#BBBBBB", **st.session_state.get(
     "colours", {})}, np.concatenate(list(results.values())))
 grid = st.columns(3)
