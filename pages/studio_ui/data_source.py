@@ -82,9 +82,15 @@ def render() -> Table:
                 _stop_in_main_area(main_area, f"Could not read {plain(name)}: "
                                    f"{plain(str(error).rstrip('.'))}. {UPLOAD_AGAIN}", st.error)
             frame = limits.within_limits(frame, name)
-            default_truth = NO_TRUTH
+            default_truth = tabular_io.likely_truth_column(frame) or NO_TRUTH
             description = f"{len(frame):,} rows × {frame.shape[1]} columns"
             default_features, identifiers = tabular_io.default_feature_columns(frame)
+            if default_truth != NO_TRUTH:
+                st.caption(plain(
+                    f"{default_truth} is taken as the ground truth by default, not as a "
+                    "feature: its name and its few values look like known classes. The maps "
+                    "can be coloured by it and the scores compare with it; choose (none) "
+                    "under Columns to cluster on it instead."))
             if identifiers:
                 st.caption(plain(
                     f"Left out of the features by default: {', '.join(identifiers)} (distinct "

@@ -162,6 +162,29 @@ def looks_like_identifier(name: str, values: pd.Series) -> bool:
     return bool(consecutive or _IDENTIFIER_NAME.search(str(name).strip()))
 
 
+# Usual names of a column that holds known classes (any case; spaces, dashes and dots read
+# as underscores), and the most distinct values such a column may have.
+_CLASS_LABEL_NAMES = frozenset({
+    "label", "labels", "class", "classes", "target", "truth", "ground_truth", "y",
+    "cluster", "category", "species", "digit"})
+MAX_CLASS_VALUES = 50
+
+
+def likely_truth_column(frame: pd.DataFrame) -> str | None:
+    """The column an upload most likely holds its known classes in, to compare the
+    clusterings with instead of clustering on it: the first whose name is a usual name for
+    classes (``_CLASS_LABEL_NAMES``) and that has 2 to ``MAX_CLASS_VALUES`` distinct values,
+    fewer than half as many as rows; None when no column does."""
+    for name in frame.columns:
+        key = re.sub(r"[\s.-]+", "_", str(name).strip().lower())
+        if key not in _CLASS_LABEL_NAMES:
+            continue
+        distinct = frame[name].dropna().nunique()
+        if 2 <= distinct <= MAX_CLASS_VALUES and distinct * 2 < len(frame):
+            return str(name)
+    return None
+
+
 def default_feature_columns(frame: pd.DataFrame) -> tuple[list[str], list[str]]:
     """The numeric columns an upload clusters on by default, and those left out because
     they look like row identifiers (``looks_like_identifier``). -> (features, identifiers)"""

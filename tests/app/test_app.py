@@ -8,6 +8,8 @@ import numpy as np
 import pandas as pd
 from streamlit.testing.v1 import AppTest
 
+from pages.studio_ui.settings import projection_key
+
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 TIMEOUT = 120  # seconds per run; the first run imports torch and loads the model
 
@@ -104,7 +106,8 @@ def test__anchors__are_restored_when_the_same_session_opens_the_table_again():
 
 
 def test__uploaded_csv__is_clustered_with_notes_about_its_columns():
-    at = open_studio(uploaded_table=("shop.csv", uploaded_csv()), projection="PCA",
+    at = open_studio(uploaded_table=("shop.csv", uploaded_csv()),
+                     **{projection_key("shop.csv"): "PCA"},
                      **{"features_shop.csv": ["height", "weight", "score", "shop"]})
     assert not at.exception
     assert not at.error
@@ -118,7 +121,7 @@ def test__an_id_column__is_left_out_of_the_features_and_the_studio_says_so():
     frame = pd.read_csv(io.BytesIO(uploaded_csv()))
     frame.insert(0, "customer_id", np.arange(1000, 1000 + len(frame))[::-1])
     at = open_studio(uploaded_table=("ids.csv", frame.to_csv(index=False).encode()),
-                     projection="PCA")
+                     **{projection_key("ids.csv"): "PCA"})
     assert not at.exception and not at.error
     assert "customer_id" not in at.session_state["features_ids.csv"]
     assert at.session_state["studio"].X.shape == (120, 3)  # height, weight, score
@@ -133,7 +136,7 @@ def test__a_table_of_ratings__says_its_copies_take_their_rows_cluster():
                                                                                 (400, 4))), 1, 5)
     frame = pd.DataFrame(answers, columns=["q1", "q2", "q3", "q4"])
     at = open_studio(uploaded_table=("ratings.csv", frame.to_csv(index=False).encode()),
-                     projection="PCA")
+                     **{projection_key("ratings.csv"): "PCA"})
     assert not at.exception and not at.error
     distinct = len(np.unique(answers, axis=0))
     notes = " ".join(c.value for c in at.main.caption)
@@ -224,7 +227,7 @@ def test__one_anchor_in_two_of_three_blobs__the_map_says_it_comes_from_the_disco
     rng = np.random.default_rng(4)
     blobs = np.concatenate([rng.normal(c, 0.8, (70, 2)) for c in [(0, 0), (10, 0), (5, 9)]])
     csv = pd.DataFrame(blobs, columns=["x", "y"]).to_csv(index=False).encode()
-    at = open_studio(uploaded_table=("blobs.csv", csv), projection="PCA",
+    at = open_studio(uploaded_table=("blobs.csv", csv), **{projection_key("blobs.csv"): "PCA"},
                      **{"features_blobs.csv": ["x", "y"]})
     for row, name in ((0, "left"), (70, "right")):
         select(at, [row])
@@ -236,7 +239,8 @@ def test__one_anchor_in_two_of_three_blobs__the_map_says_it_comes_from_the_disco
 
 
 def test__one_anchor_per_blob__the_map_says_it_shows_the_models_own_clustering():
-    at = open_studio(uploaded_table=("shop.csv", uploaded_csv()), projection="PCA",
+    at = open_studio(uploaded_table=("shop.csv", uploaded_csv()),
+                     **{projection_key("shop.csv"): "PCA"},
                      **{"features_shop.csv": ["height", "weight"]})
     assert not at.session_state["anchors"]  # an upload starts without anchors
     for row, name in ((0, "low"), (60, "high")):  # one anchor in each blob
@@ -265,7 +269,6 @@ def test__a_selection_inside_a_label__offers_it_first_and_assigning_it_uses_the_
 
 
 def test__a_table_of_two_columns__is_mapped_as_it_is_and_others_start_on_umap():
-    from pages.studio_ui.settings import projection_key
     from pfn_core.studio import projection
 
     at = open_studio()  # the moons: two columns
@@ -280,3 +283,17 @@ def test__a_table_of_two_columns__is_mapped_as_it_is_and_others_start_on_umap():
         projection.projection_cache_key(studio.X, "pca", None, 0))
     at.selectbox(key="sample").set_value("iris").run()  # four columns: UMAP by default
     assert at.radio(key=projection_key("iris")).value == "UMAP"
+
+
+def test__a_column_named_like_classes__is_the_ground_truth_not_a_feature():
+    frame = pd.read_csv(io.BytesIO(uploaded_csv())).drop(columns=["shop", "kind"])
+    frame["label"] = ["small"] * 60 + ["large"] * 60
+    at = open_studio(uploaded_table=("labelled.csv", frame.to_csv(index=False).encode()),
+                     **{projection_key("labelled.csv"): "PCA"})
+    assert not at.exception and not at.error
+    assert at.session_state["features_labelled.csv"] == ["height", "weight", "score"]
+    truth = next(b for b in at.selectbox if b.label.startswith("Ground truth"))
+    assert truth.value == "label"
+    assert at.session_state["studio"].truth is not None
+    assert any("label is taken as the ground truth by default" in c.value
+               for c in at.sidebar.caption)

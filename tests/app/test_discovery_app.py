@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 from streamlit.testing.v1 import AppTest
 
+from pages.studio_ui.settings import projection_key
 from pfn_core.studio import session as studio_session
 from pfn_core.studio.sessions import SessionStore
 
@@ -75,18 +76,18 @@ def test__a_table_with_no_clusters__the_model_says_its_k_rests_on_weak_evidence(
     rng = np.random.default_rng(0)
     cloud = pd.DataFrame(rng.uniform(size=(400, 3)), columns=["a", "b", "c"])
     at = open_studio(uploaded_table=("cloud.csv", cloud.to_csv(index=False).encode()),
-                     projection="PCA")
+                     **{projection_key("cloud.csv"): "PCA"})
     assert not at.exception
     assert "The model finds" in main_text(at) and "Weak evidence" in main_text(at)
     assert "no clear groups" in main_text(at)
     # The blobs sample, its example anchors removed: clearly grouped, no warning.
-    blobs = open_studio(sample="blobs", projection="PCA")
+    blobs = open_studio(sample="blobs", **{projection_key("blobs"): "PCA"})
     click(blobs, "Remove example anchors")
     assert "The model finds" in main_text(blobs) and "Weak evidence" not in main_text(blobs)
 
 
 def test__a_new_cluster__is_named_in_one_action__saved_in_the_session_and_undone():
-    at = open_studio(sample="blobs", projection="PCA")
+    at = open_studio(sample="blobs", **{projection_key("blobs"): "PCA"})
     at.session_state["selection"] = [397, 508]  # two of the five example anchors
     at.run()
     click(at, "Unlabel")

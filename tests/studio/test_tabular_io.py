@@ -6,6 +6,7 @@ import pytest
 
 from pfn_core.studio.tabular_io import (
     default_feature_columns,
+    likely_truth_column,
     looks_like_identifier,
     numeric_columns,
     prepare_features,
@@ -215,3 +216,22 @@ def test__read_table__keeps_short_rows_and_separators_inside_quotes():
     assert frame.columns.tolist() == ["a", "b"]
     assert frame["a"].tolist() == ["1,5", "3"]
     assert frame["b"].tolist()[0] == 2 and np.isnan(frame["b"].tolist()[1])
+
+
+def test__likely_truth_column__a_usual_name_for_classes_with_few_values():
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"x": rng.normal(size=40), "Digit": rng.integers(0, 10, 40)})
+    assert likely_truth_column(frame) == "Digit"
+    frame["ground truth"] = rng.choice(["a", "b"], 40)  # the first such column wins
+    assert likely_truth_column(frame) == "Digit"
+    assert likely_truth_column(frame.drop(columns="Digit")) == "ground truth"
+
+
+@pytest.mark.parametrize("column", [
+    np.arange(40) % 39,  # nearly one value per row: a measurement, not classes
+    np.zeros(40),  # one value: nothing to compare with
+])
+def test__likely_truth_column__not_for_too_many_or_too_few_values(column):
+    frame = pd.DataFrame({"x": np.arange(40.0), "label": column})
+    assert likely_truth_column(frame) is None
+    assert likely_truth_column(pd.DataFrame({"x": np.arange(40.0), "score": column % 3})) is None
