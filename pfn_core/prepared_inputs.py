@@ -24,8 +24,8 @@ from pfn_core.anchor_metric import (
 )
 from pfn_core.checkpoint import SHIPPED_WEIGHTS, load_model
 from pfn_core.graph_pieces import base_positions, graph_components, graph_pieces
-from pfn_core.preprocessing import resolve_column_scaling, validate_features
-from pfn_core.table_views import TableViews, table_views
+from pfn_core.preprocessing import validate_features
+from pfn_core.table_views import TableViews, column_scaling, content_key, table_views
 
 PILOT_ROWS = 4096  # passes that only pick extra anchors score this many rows (content order)
 
@@ -143,8 +143,9 @@ def prepare_inputs(X, y, weights=None, device: str = "cpu", scale_columns: bool 
     X_valid = validate_features(X)
     anchor_index, anchor_labels = split_targets(y, X_valid.shape[0])
     model = cached_model(str(Path(weights or SHIPPED_WEIGHTS)), device)
-    scale_columns = resolve_column_scaling(X_valid, scale_columns)
-    views = table_views(X_valid, model.config.input_dim, scale_columns)
+    content = content_key(X_valid)
+    scale_columns = column_scaling(X_valid, scale_columns, content)
+    views = table_views(X_valid, model.config.input_dim, scale_columns, content)
     classes, anchor_class = np.unique(anchor_labels, return_inverse=True)
     prepared = PreparedInputs(anchor_index, anchor_labels, classes, anchor_class, model, views,
                               False, scale_columns, views)

@@ -133,10 +133,11 @@ def resolve_column_scaling(X: np.ndarray, scale_columns: bool | str) -> bool:
     if scale_columns != "auto":
         raise ValueError(f"scale_columns must be True, False or 'auto', got {scale_columns!r}.")
     rows = X if len(X) <= AUTO_SAMPLE_ROWS else X[:: int(np.ceil(len(X) / AUTO_SAMPLE_ROWS))]
-    Z = impute_and_standardize(rows, scale_columns=True)
+    standardizer = fit_standardizer(rows, scale_columns=True)
+    Z = standardizer.apply(rows)
     if Z.shape[1] < 2:
         return True
-    spread = impute_and_standardize(rows, scale_columns=False).std(0)
+    spread = standardizer.divisor  # the varying columns' standard deviations
     if spread.max() < AUTO_MIN_SPREAD_RATIO * spread.min():
         return True
     correlation = (Z.T @ Z) / len(Z)

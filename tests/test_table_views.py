@@ -4,7 +4,13 @@ import numpy as np
 
 from pfn_core import PFNClusterer
 from pfn_core.geodesic import MAX_LANDMARKS, base_graph
-from pfn_core.table_views import CACHED_TABLES, clear_table_views, table_views
+from pfn_core.table_views import (
+    CACHED_TABLES,
+    clear_table_views,
+    column_scaling,
+    content_key,
+    table_views,
+)
 
 
 def _table(seed=0, rows=60):
@@ -117,3 +123,30 @@ def test__copy_of__groups_identical_rows_even_where_round_values_share_hash_keys
     continuous = TableViews(rng.normal(size=(50, 2)), np.zeros((50, 2), np.float32),
                             np.zeros((50, 2), np.float32))
     np.testing.assert_array_equal(continuous.copy_of, np.arange(50))
+
+
+def test__auto_scaling__is_resolved_once_per_table(monkeypatch):
+    import pfn_core.table_views as table_views_module
+
+    calls = []
+    resolve = table_views_module.resolve_column_scaling
+
+    def counted(X, scale_columns):
+        calls.append(scale_columns)
+        return resolve(X, scale_columns)
+
+    monkeypatch.setattr(table_views_module, "resolve_column_scaling", counted)
+    clear_table_views()
+    rng = np.random.default_rng(0)
+    raw = rng.normal(size=(300, 4))
+    X = np.linalg.qr(raw - raw.mean(0))[0] * [1.0, 2.0, 3.0, 4.0]  # uncorrelated, unequal
+    key = content_key(X)
+    assert column_scaling(X, "auto", key) is False and column_scaling(X, "auto", key) is False
+    assert calls == ["auto"]
+    assert column_scaling(X, True, key) is True  # a bool is no question: passed through
+    other = X + 1.0
+    assert column_scaling(other, "auto", content_key(other)) is False
+    assert calls == ["auto", True, "auto"]
+    clear_table_views()
+    column_scaling(X, "auto", key)
+    assert calls[-1] == "auto" and len(calls) == 4
