@@ -41,7 +41,8 @@ AUTO_MIN_SPREAD_RATIO = 1.5  # ... when their spreads differ (else both scalings
 AUTO_SAMPLE_ROWS = 20000  # correlations are measured on at most this many rows
 SCALINGS = {True: "z-score", False: "common unit"}
 MAX_Z = 1e6  # standardised values are bounded by this many standard deviations
-SVD_MAX_ROWS = 100_000  # longer tables find their principal axes from the scatter matrix
+SVD_MAX_ROWS = 100_000  # longer tables find their principal axes from the scatter matrix,
+SVD_MAX_COLUMNS = 64  # and so do wider ones (an SVD of 100,000 x 384 took 6.4 s, eigh 0.5 s)
 
 
 def _column_names(X) -> list[str]:
@@ -241,13 +242,15 @@ def _principal_rotation(Z: np.ndarray, n_components: int):
     """-> (center (D,), rotation (C, D)) of ``principal_axes``."""
     center = Z.mean(axis=0)
     centred = Z - center
-    if len(Z) <= SVD_MAX_ROWS:
+    if len(Z) <= SVD_MAX_ROWS and Z.shape[1] <= SVD_MAX_COLUMNS:
         _, _, vt = np.linalg.svd(centred, full_matrices=False)
     else:
         # The right singular vectors are the eigenvectors of the (D, D) scatter matrix: the
         # same axes (to 1e-14 on a 1,000,000 x 16 table) for 50 times less work (1.1 s ->
-        # 0.02 s there). Only the sign rule below can tell them apart, where two components
-        # of an axis tie in size (e.g. two z-scored columns), so shorter tables keep the SVD.
+        # 0.02 s there; 10 times less at 100,000 x 384). Only the sign rule below can tell
+        # them apart, where two components of an axis tie in size (e.g. two z-scored
+        # columns), so shorter and narrower tables keep the SVD (every benchmark table has
+        # at most 50 columns once the protocol's PCA has run).
         eigenvalues, eigenvectors = np.linalg.eigh(centred.T @ centred)
         vt = eigenvectors[:, np.argsort(-eigenvalues, kind="stable")].T
     vt = vt[:min(n_components, len(Z))]

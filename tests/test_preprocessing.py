@@ -127,3 +127,15 @@ def test__estimator__reports_the_scaling_it_chose():
     forced = PFNClusterer(scale_columns=True).fit(components, y)
     assert auto.scale_columns_ == "common unit" and forced.scale_columns_ == "z-score"
     assert (auto.labels_ == truth).mean() > 0.9 > (forced.labels_ == truth).mean()
+
+
+def test__principal_axes__of_a_wide_table_from_the_scatter_matrix_match_the_svd():
+    from pfn_core.preprocessing import SVD_MAX_COLUMNS, principal_axes
+
+    rng = np.random.default_rng(3)
+    Z = rng.normal(size=(500, SVD_MAX_COLUMNS + 36)) * np.linspace(3.0, 0.5, SVD_MAX_COLUMNS + 36)
+    wide = principal_axes(Z, 16)  # the scatter matrix's eigenvectors
+    _, _, vt = np.linalg.svd(Z - Z.mean(0), full_matrices=False)
+    vt = vt[:16]
+    vt *= np.sign(vt[np.arange(16), np.abs(vt).argmax(1)])[:, None]  # the same sign rule
+    np.testing.assert_allclose(wide, (Z - Z.mean(0)) @ vt.T, atol=1e-8)
