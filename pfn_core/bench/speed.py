@@ -2,7 +2,8 @@
 same run.
 
 Data (as in the speed issue): 16 columns, 10 Gaussian clusters (centres N(0, 4^2), unit
-noise), float32. ``--data touching`` draws the centres from N(0, 1.5^2) instead: the clusters
+noise), float32; ``--columns`` sets another width (384: a table of text embeddings).
+``--data touching`` draws the centres from N(0, 1.5^2) instead: the clusters
 touch, the neighbour graph is one piece, and every shortest-path search crosses the whole
 table, as on most real tables (on the separated blobs each search stays in its cluster).
 Anchors: 5 random rows per cluster, or ``many`` anchors (1,000 and 5,000) in 3 classes
@@ -86,13 +87,14 @@ def draw_targets(truth: np.ndarray, anchors: str, seed: int):
 
 
 def run_case(method: str, n_rows: int, anchors: str, repeats: int, device: str,
-             settings: dict | None = None, data: str = "separated") -> dict:
+             settings: dict | None = None, data: str = "separated",
+             n_columns: int = N_COLUMNS) -> dict:
     """Time one method on one table in this process -> {seconds: [...], ari, peak_mb}."""
     from sklearn.metrics import adjusted_rand_score
 
     from pfn_core.bench.protocol import label_codes
 
-    X, truth = blobs(n_rows, data=data)
+    X, truth = blobs(n_rows, n_columns=n_columns, data=data)
     settings = {"device": device, **(settings or {})}
     if method in ("first_fit", "recluster"):  # untimed: load the model, cache the table
         _warm_up(method, X, truth, settings)
@@ -157,12 +159,12 @@ def _model(method: str, X: np.ndarray, y: np.ndarray, settings: dict) -> np.ndar
 
 def measure(method: str, n_rows: int, anchors: str, repeats: int, threads: int | None,
             device: str, settings: str = "{}", data: str = "separated",
-            peer_blas_threads: int | None = None) -> dict:
+            peer_blas_threads: int | None = None, n_columns: int = N_COLUMNS) -> dict:
     """Run one case in a fresh Python process -> run_case's dict (or {"error": ...});
     `peer_blas_threads`: numpy's BLAS threads for the peers (not the model)."""
     command = [sys.executable, "-m", "pfn_core.bench.speed", "--one", method, str(n_rows),
                anchors, "--repeats", str(repeats), "--device", device, "--settings", settings,
-               "--data", data]
+               "--data", data, "--columns", str(n_columns)]
     if threads:
         command += ["--threads", str(threads)]
     if peer_blas_threads and method not in ("first_fit", "recluster"):
@@ -262,6 +264,9 @@ def main(argv=None) -> int:
                         help='PFNClusterer settings, e.g. \'{"discover": false}\'')
     parser.add_argument("--data", choices=sorted(CENTRE_SPREAD), default="separated",
                         help="separated blobs (the issue's data) or touching ones")
+    parser.add_argument("--columns", type=int, default=N_COLUMNS,
+                        help=f"columns of the blobs (default {N_COLUMNS}; e.g. 384 for a "
+                             "table of text embeddings)")
     parser.add_argument("--ls-max-rows", type=int, default=LABEL_SPREADING_MAX_ROWS,
                         help="time label spreading up to this many rows")
     parser.add_argument("--peer-blas-threads", type=int, metavar="N",
@@ -283,7 +288,7 @@ def main(argv=None) -> int:
     if args.one:
         method, n_rows, anchors = args.one
         print(json.dumps(run_case(method, int(n_rows), anchors, args.repeats, args.device,
-                                  json.loads(args.settings), args.data)))
+                                  json.loads(args.settings), args.data, args.columns)))
         return 0
     import torch
 
@@ -298,12 +303,13 @@ def main(argv=None) -> int:
         device += f" ({torch.cuda.get_device_name(0)})" if torch.cuda.is_available() else ""
     print(f"Machine: {platform.platform()}, {args.threads or 'default'} threads, torch "
           f"{torch.__version__}, model on {device}, settings {args.settings}, {args.data} "
-          f"blobs; peers' BLAS threads {args.peer_blas_threads or 'as above'}; median of "
+          f"blobs of {args.columns} columns; peers' BLAS threads "
+          f"{args.peer_blas_threads or 'as above'}; median of "
           f"{args.repeats} (min-max), each case in a fresh process.\n", flush=True)
     results = {}
     for case in todo:
         results[case] = measure(*case, args.repeats, args.threads, args.device, args.settings,
-                                args.data, args.peer_blas_threads)
+                                args.data, args.peer_blas_threads, args.columns)
         print(f"  {case}: {_cell(results[case])}", file=sys.stderr, flush=True)
     rows = sorted({n for _, n, _ in todo})
     print(report(results, rows, args.anchors))

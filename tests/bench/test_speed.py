@@ -50,3 +50,23 @@ def test__peer_blas_threads__reaches_the_peers_processes_only(monkeypatch):
     gmm, model = commands
     assert gmm[gmm.index("--peer-blas-threads") + 1] == "1"
     assert "--peer-blas-threads" not in model
+
+
+def test__columns__reach_each_case_and_set_the_tables_width(monkeypatch):
+    import pfn_core.bench.speed as speed
+
+    commands = []
+
+    class Done:
+        returncode, stderr, stdout = 0, "", '{"seconds": [0.1], "ari": 1.0, "peak_mb": 1}'
+
+    monkeypatch.setattr(speed.subprocess, "run", lambda command, **_: commands.append(command)
+                        or Done())
+    speed.measure("first_fit", 400, "5", 1, 2, "cpu", n_columns=384)
+    assert commands[0][commands[0].index("--columns") + 1] == "384"
+    widths = []
+    original = speed.blobs
+    monkeypatch.setattr(speed, "blobs", lambda *a, **k: widths.append(k.get("n_columns"))
+                        or original(*a, **k))
+    assert speed.run_case("kmeans", 400, "5", 1, "cpu", n_columns=40)["seconds"]
+    assert widths == [40]
