@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 
 from pfn_core.bench.speed import N_CLUSTERS, blobs, cases, draw_targets, main, report
 
@@ -35,7 +36,9 @@ def test__speed_table__runs_each_case_in_a_fresh_process(capsys):
     assert "| 5 per cluster | 400 |" in out and "error" not in out
 
 
-def test__peer_blas_threads__reaches_the_peers_processes_only(monkeypatch):
+@pytest.fixture
+def case_commands(monkeypatch):
+    """The command lines ``speed.measure`` starts, each answered with one timing."""
     import pfn_core.bench.speed as speed
 
     commands = []
@@ -45,25 +48,25 @@ def test__peer_blas_threads__reaches_the_peers_processes_only(monkeypatch):
 
     monkeypatch.setattr(speed.subprocess, "run", lambda command, **_: commands.append(command)
                         or Done())
+    return commands
+
+
+def test__peer_blas_threads__reaches_the_peers_processes_only(case_commands):
+    import pfn_core.bench.speed as speed
+
     for method in ("gmm", "first_fit"):
         speed.measure(method, 400, "5", 1, 2, "cpu", peer_blas_threads=1)
-    gmm, model = commands
+    gmm, model = case_commands
     assert gmm[gmm.index("--peer-blas-threads") + 1] == "1"
     assert "--peer-blas-threads" not in model
 
 
-def test__columns__reach_each_case_and_set_the_tables_width(monkeypatch):
+def test__columns__reach_each_case_and_set_the_tables_width(case_commands, monkeypatch):
     import pfn_core.bench.speed as speed
 
-    commands = []
-
-    class Done:
-        returncode, stderr, stdout = 0, "", '{"seconds": [0.1], "ari": 1.0, "peak_mb": 1}'
-
-    monkeypatch.setattr(speed.subprocess, "run", lambda command, **_: commands.append(command)
-                        or Done())
     speed.measure("first_fit", 400, "5", 1, 2, "cpu", n_columns=384)
-    assert commands[0][commands[0].index("--columns") + 1] == "384"
+    command = case_commands[0]
+    assert command[command.index("--columns") + 1] == "384"
     widths = []
     original = speed.blobs
     monkeypatch.setattr(speed, "blobs", lambda *a, **k: widths.append(k.get("n_columns"))
