@@ -175,9 +175,10 @@ def measure(method: str, n_rows: int, anchors: str, repeats: int, threads: int |
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def cases(rows: list[int], anchors: list[str],
-          ls_max_rows: int = LABEL_SPREADING_MAX_ROWS) -> list[tuple[str, int, str]]:
-    """(method, rows, anchors) for every timed cell of the report."""
+def cases(rows: list[int], anchors: list[str], ls_max_rows: int = LABEL_SPREADING_MAX_ROWS,
+          peers: tuple[str, ...] = PEERS) -> list[tuple[str, int, str]]:
+    """(method, rows, anchors) for every timed cell of the report; only the `peers` named
+    are timed beside the model."""
     out = []
     for anchor in anchors:
         for n_rows in rows:
@@ -190,7 +191,8 @@ def cases(rows: list[int], anchors: list[str],
                 methods += ["kmeans"]
             if anchor != "0" and n_rows <= ls_max_rows:
                 methods.append("label_spreading")
-            out += [(m, n_rows, anchor) for m in methods]
+            out += [(m, n_rows, anchor) for m in methods
+                    if m in ("first_fit", "recluster") or m in peers]
     return out
 
 
@@ -267,6 +269,9 @@ def main(argv=None) -> int:
     parser.add_argument("--columns", type=int, default=N_COLUMNS,
                         help=f"columns of the blobs (default {N_COLUMNS}; e.g. 384 for a "
                              "table of text embeddings)")
+    parser.add_argument("--peers", nargs="+", choices=PEERS, default=list(PEERS),
+                        help="the peers to time (default: all; a Gaussian mixture with full "
+                             "covariances on hundreds of columns takes minutes)")
     parser.add_argument("--ls-max-rows", type=int, default=LABEL_SPREADING_MAX_ROWS,
                         help="time label spreading up to this many rows")
     parser.add_argument("--peer-blas-threads", type=int, metavar="N",
@@ -297,7 +302,7 @@ def main(argv=None) -> int:
         sizes = (args.many_rows if anchor.startswith("many") else
                  args.none_rows if anchor == "0" else args.rows)
         todo += cases([n for n in sizes if n >= _least_rows(anchor)], [anchor],
-                      args.ls_max_rows)
+                      args.ls_max_rows, tuple(args.peers))
     device = args.device
     if device.startswith("cuda"):
         device += f" ({torch.cuda.get_device_name(0)})" if torch.cuda.is_available() else ""

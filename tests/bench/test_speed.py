@@ -73,3 +73,8 @@ def test__columns__reach_each_case_and_set_the_tables_width(case_commands, monke
                         or original(*a, **k))
     assert speed.run_case("kmeans", 400, "5", 1, "cpu", n_columns=40)["seconds"]
     assert widths == [40]
+
+
+def test__cases__time_only_the_peers_asked_for():
+    methods = {m for m, _, _ in cases([10_000], ["5", "0"], peers=("kmeans",))}
+    assert methods == {"first_fit", "recluster", "kmeans"}
