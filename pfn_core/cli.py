@@ -1,7 +1,7 @@
 """``python -m pfn_core``: cluster a CSV/TSV file from the command line, or run the benchmark.
 
     python -m pfn_core cluster INPUT.csv --label-column COL [--features a,b,c]
-                               [--n-clusters K] [--out OUT.csv]
+                               [--n-clusters K] [--out OUT.csv] [--save-model FITTED]
     python -m pfn_core predict --model FITTED --input TABLE --output OUT [--features a,b,c]
                                [--dask local | --scheduler tcp://HOST:PORT] [--chunk-rows N]
                                [--method model|carry]
@@ -16,7 +16,7 @@ and its empty cells are the rows to cluster. With no anchors, ``--n-clusters K``
 the model estimates it (and says so on stderr). The output is the input table plus
 ``predicted_cluster`` and ``confidence`` columns, written to --out (its suffix picks the
 format: .csv/.txt with the input's separator, .tsv with tabs, .parquet, .gz compressed) or
-to stdout.
+to stdout. ``--save-model FITTED`` also writes the fitted clusterer, for ``predict``.
 Bad input ends with a one-line message and exit code 2.
 """
 
@@ -60,6 +60,9 @@ def build_parser() -> argparse.ArgumentParser:
                               "model estimates it)")
     cluster.add_argument("--out", metavar="PATH",
                          help="output file, .csv, .tsv, .txt or .parquet (default: stdout)")
+    cluster.add_argument("--save-model", metavar="FITTED",
+                         help="also write the fitted clusterer here (.safetensors, no pickle), "
+                              "to score more rows later with: predict --model FITTED")
     cluster.add_argument("--sep", help="field separator (default: tab for .tsv/.tab, else ',')")
     cluster.add_argument("--weights", metavar="PATH", help="model weights (.safetensors)")
     cluster.add_argument("--same-unit", action="store_true",
@@ -115,6 +118,8 @@ def cluster_command(args) -> int:
     if out_suffix not in CLUSTER_OUT_SUFFIXES:  # before the fit, not after it
         raise ValueError(f"--out {args.out} must end in .csv, .tsv or .txt (delimited text, "
                          "which Excel opens) or .parquet: the suffix picks the format.")
+    if args.save_model is not None:  # before the fit, not after it
+        check_model_path(args.save_model)
     source = sys.stdin if args.input == "-" else args.input
     if source is not sys.stdin and not Path(source).is_file():
         raise ValueError(f"input file {args.input} not found.")
@@ -154,6 +159,11 @@ def cluster_command(args) -> int:
                          "of the table: that clustering is used, named by them (about 5 "
                          "anchors per label let the anchors steer)\n")
     sys.stderr.write(summary_line(estimator) + "\n")
+    if args.save_model is not None:
+        estimator.save(args.save_model)
+        sys.stderr.write(f"saved the fitted clusterer to {args.save_model}: score new rows "
+                         f"with python -m pfn_core predict --model {args.save_model} "
+                         "--input TABLE --output OUT\n")
     result = table.copy()
     if args.label_column is not None and _whole_numbers(result[args.label_column]):
         result[args.label_column] = result[args.label_column].astype("Int64")  # 1.0 -> 1
@@ -170,6 +180,18 @@ def cluster_command(args) -> int:
         sep = "\t"  # a .tsv asked for gets tabs, whatever the input's separator
     result.to_csv(args.out if args.out else sys.stdout, sep=sep, index=False)
     return 0
+
+
+def check_model_path(path: str) -> None:
+    """ValueError unless a fitted clusterer can be written at `path`: a file name (not a
+    folder) in a folder that exists."""
+    target = Path(path)
+    if target.is_dir():
+        raise ValueError(f"--save-model {path} is a folder: give the file to write, e.g. "
+                         f"{target / 'clusterer.safetensors'}.")
+    if not target.parent.is_dir():
+        raise ValueError(f"--save-model {path}: the folder {target.parent} does not exist; "
+                         "create it or save elsewhere.")
 
 
 def summary_line(estimator) -> str:
@@ -221,6 +243,9 @@ class _dask_client:
             return None
         from distributed import Client, LocalCluster
 
+        # The scheduler of --dask local runs in this process: its start-up and shut-down
+        # notes (a screenful at INFO) would bury the command's own lines.
+        logging.getLogger("distributed").setLevel(logging.WARNING)
         if self.args.dask == "local":
             import os
 

@@ -173,3 +173,29 @@ def test__cluster__a_row_with_more_fields_than_the_header_exits_2_naming_the_lin
     err = capsys.readouterr().err
     assert "line 2 of" in err and "has 3 fields but the header names 2 columns" in err
     assert "Traceback" not in err
+
+
+@needs_weights
+def test__cluster__save_model_writes_a_clusterer_that_predict_uses(blobs_csv, tmp_path, capsys):
+    fitted, out = tmp_path / "fit.safetensors", tmp_path / "out.csv"
+    assert main(["cluster", str(blobs_csv), "--label-column", "kind", "--out", str(out),
+                 "--save-model", str(fitted)]) == 0
+    assert f"saved the fitted clusterer to {fitted}" in capsys.readouterr().err
+    scored = tmp_path / "scored.csv"
+    assert main(["predict", "--model", str(fitted), "--input", str(blobs_csv),
+                 "--output", str(scored), "--no-progress"]) == 0
+    assert (pd.read_csv(scored)["predicted_cluster"] == pd.read_csv(out)["predicted_cluster"]
+            ).all()
+
+
+@pytest.mark.parametrize("where, message", [
+    ("missing/fit.safetensors", "does not exist; create it or save elsewhere"),
+    (".", "is a folder: give the file to write"),
+])
+def test__cluster__save_model_to_a_bad_place_exits_2_before_the_fit(blobs_csv, tmp_path,
+                                                                    capsys, where, message):
+    out = tmp_path / "out.csv"
+    assert main(["cluster", str(blobs_csv), "--label-column", "kind", "--out", str(out),
+                 "--save-model", str(tmp_path / where)]) == 2
+    assert message in capsys.readouterr().err
+    assert not out.exists()
