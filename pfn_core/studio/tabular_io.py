@@ -173,11 +173,13 @@ MAX_CLASS_VALUES = 50
 def likely_truth_column(frame: pd.DataFrame) -> str | None:
     """The column an upload most likely holds its known classes in, to compare the
     clusterings with instead of clustering on it: the first whose name is a usual name for
-    classes (``_CLASS_LABEL_NAMES``) and that has 2 to ``MAX_CLASS_VALUES`` distinct values,
-    fewer than half as many as rows; None when no column does."""
-    for name in frame.columns:
-        key = re.sub(r"[\s.-]+", "_", str(name).strip().lower())
-        if key not in _CLASS_LABEL_NAMES:
+    classes (``_CLASS_LABEL_NAMES``; "y" only without an "x" beside it) and that has 2 to
+    ``MAX_CLASS_VALUES`` distinct values, fewer than half as many as rows; None when no column
+    does."""
+    keys = {name: re.sub(r"[\s.-]+", "_", str(name).strip().lower()) for name in frame.columns}
+    beside_x = "x" in keys.values()  # then "y" is a coordinate, not the classes
+    for name, key in keys.items():
+        if key not in _CLASS_LABEL_NAMES or (key == "y" and beside_x):
             continue
         distinct = frame[name].dropna().nunique()
         if 2 <= distinct <= MAX_CLASS_VALUES and distinct * 2 < len(frame):

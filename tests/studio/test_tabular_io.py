@@ -235,3 +235,9 @@ def test__likely_truth_column__not_for_too_many_or_too_few_values(column):
     frame = pd.DataFrame({"x": np.arange(40.0), "label": column})
     assert likely_truth_column(frame) is None
     assert likely_truth_column(pd.DataFrame({"x": np.arange(40.0), "score": column % 3})) is None
+
+
+def test__likely_truth_column__y_beside_x_is_a_coordinate():
+    grid = pd.DataFrame({"x": np.tile(np.arange(10), 10), "y": np.repeat(np.arange(10), 10)})
+    assert likely_truth_column(grid) is None
+    assert likely_truth_column(grid.rename(columns={"x": "width"})) == "y"
