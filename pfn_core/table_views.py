@@ -4,7 +4,8 @@ In the studio an analyst re-clusters the same table again and again with differe
 Everything that depends only on the table (the preprocessed features and geometry, the
 content order of the rows, every row's nearest base landmarks, the graph among those
 landmarks) is the same each time, so it is kept in a small cache keyed by the table's bytes
-(``table_views``). Anchor-dependent work (the paths from context tokens not searched before,
+(``table_views``); so is the choice ``scale_columns="auto"`` makes for it
+(``column_scaling``). Anchor-dependent work (the paths from context tokens not searched before,
 the forward passes; with enough anchors, the views in the anchors' metric,
 ``TableViews.in_metric``) is redone for every fit.
 
