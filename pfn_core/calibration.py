@@ -130,15 +130,18 @@ def fit_temperature(proba: np.ndarray, truth: np.ndarray) -> float:
         raise ValueError(f"need matching, non-empty proba and truth, got {len(proba)} "
                          f"and {len(truth)} rows.")
     log_p = np.log(np.maximum(proba, _FLOOR))
-
-    def nll(log_t: float) -> float:
-        logits = log_p / np.exp(log_t)
-        logits -= logits.max(1, keepdims=True)
-        log_norm = np.log(np.exp(logits).sum(1))
-        return float(np.mean(log_norm - logits[np.arange(len(truth)), truth]))
-
-    found = minimize_scalar(nll, bounds=(np.log(0.05), np.log(20.0)), method="bounded")
+    found = minimize_scalar(lambda log_t: _scaled_nll(log_p, truth, log_t),
+                            bounds=(np.log(0.05), np.log(20.0)), method="bounded")
     return float(np.exp(found.x))
+
+
+def _scaled_nll(log_p: np.ndarray, truth: np.ndarray, log_t: float) -> float:
+    """The mean negative log-likelihood of `truth` (R,) under log-probabilities `log_p`
+    (R, K) scaled by the temperature exp(`log_t`)."""
+    logits = log_p / np.exp(log_t)
+    logits -= logits.max(1, keepdims=True)
+    log_norm = np.log(np.exp(logits).sum(1))
+    return float(np.mean(log_norm - logits[np.arange(len(truth)), truth]))
 
 
 def reliability(proba: np.ndarray, truth: np.ndarray, n_bins: int = N_BINS):
@@ -190,14 +193,9 @@ def fit_rule(tasks) -> tuple[float, float, float]:
                 for p, t, cut in tasks]
 
     def mean_nll(coefficients: np.ndarray) -> float:
-        total = 0.0
-        for log_p, truth, inputs in prepared:
-            log_t = np.clip(inputs @ coefficients, -LOG_T_BOUND, LOG_T_BOUND)
-            logits = log_p / np.exp(log_t)
-            logits -= logits.max(1, keepdims=True)
-            log_norm = np.log(np.exp(logits).sum(1))
-            total += float(np.mean(log_norm - logits[np.arange(len(truth)), truth]))
-        return total / len(prepared)
+        return sum(_scaled_nll(log_p, truth,
+                               np.clip(inputs @ coefficients, -LOG_T_BOUND, LOG_T_BOUND))
+                   for log_p, truth, inputs in prepared) / len(prepared)
 
     found = minimize(mean_nll, np.zeros(3), method="Nelder-Mead",
                      options={"maxiter": 3000, "xatol": 1e-4, "fatol": 1e-7})
