@@ -29,7 +29,7 @@ import numpy as np
 from pfn_core.bench.datasets import suite_parser
 from pfn_core.bench.few_anchors import add_heldout_option, suite_or_heldout_tables
 from pfn_core.bench.protocol import standardize_for_protocol
-from pfn_core.calibrate import LEVELS, raw_output
+from pfn_core.calibrate import LEVELS, calibrated, raw_output
 from pfn_core.calibration import (
     RULE,
     apply_temperature,
@@ -38,7 +38,6 @@ from pfn_core.calibration import (
     fit_temperature,
     load_rule,
     reliability_bins,
-    temperature_for,
 )
 
 
@@ -95,8 +94,7 @@ def main(argv=None) -> int:
             for seed in args.seeds[:1] if level == 0 else args.seeds:  # 0: no draw to vary
                 raw = raw_output(X, y, level, seed, scale_columns=False)
                 proba, truth = raw.proba, raw.truth
-                temperature = temperature_for(rule, raw.per_class, proba.shape[1], raw.cut) or 1.0
-                scaled = apply_temperature(proba, temperature)
+                scaled = calibrated(raw, rule)  # as the estimator scales it
                 estimate_gaps[level].append(
                     float(scaled.max(1).mean() - (scaled.argmax(1) == truth).mean()))
                 for kind, p in (("raw", proba), ("calibrated", scaled)):
