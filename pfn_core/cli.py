@@ -184,11 +184,11 @@ def cluster_command(args) -> int:
 
 def check_model_path(path: str) -> None:
     """ValueError unless a fitted clusterer can be written at `path`: a file name (not a
-    folder) in a folder that exists."""
+    folder, ``fitted_io.refuse_folder`` as ``save`` checks it) in a folder that exists."""
+    from pfn_core.fitted_io import refuse_folder
+
+    refuse_folder(path)
     target = Path(path)
-    if target.is_dir():
-        raise ValueError(f"--save-model {path} is a folder: give the file to write, e.g. "
-                         f"{target / 'clusterer.safetensors'}.")
     if not target.parent.is_dir():
         raise ValueError(f"--save-model {path}: the folder {target.parent} does not exist; "
                          "create it or save elsewhere.")

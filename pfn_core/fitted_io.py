@@ -44,14 +44,19 @@ VERSION = 3
 READABLE_VERSIONS = (1, 2, 3)
 
 
+def refuse_folder(path) -> None:
+    """ValueError when `path`, where a fitted clusterer is to be written, is a folder."""
+    if Path(path).is_dir():
+        raise ValueError(f"{path} is a folder: give the file to write, e.g. "
+                         f"{Path(path) / 'clusterer.safetensors'}.")
+
+
 def save_fitted(estimator, path) -> None:
     """Write fitted `estimator` (a PFNClusterer after ``fit``) to `path` (.safetensors)."""
     fitted = getattr(estimator, "fitted_pass_", None)
     if fitted is None:
         raise ValueError("this PFNClusterer is not fitted yet: call fit(X, y) before save().")
-    if Path(path).is_dir():
-        raise ValueError(f"{path} is a folder: give the file to write, e.g. "
-                         f"{Path(path) / 'clusterer.safetensors'}.")
+    refuse_folder(path)
     model = estimator.model_
     arrays = {f"model.{name}": t.detach().cpu().numpy()
               for name, t in model.state_dict().items()}
