@@ -102,7 +102,7 @@ def run_case(method: str, n_rows: int, anchors: str, repeats: int, device: str,
     for repeat in range(repeats):
         y, reference = draw_targets(truth, anchors, seed=repeat)
         started = time.perf_counter()
-        labels = _run_method(method, X, y, settings)
+        labels = run_method(method, X, y, settings)
         seconds.append(time.perf_counter() - started)
         scored = y < 0
         # Codes, not the labels: a fit may add new clusters ("new 1") beside the classes.
@@ -111,7 +111,9 @@ def run_case(method: str, n_rows: int, anchors: str, repeats: int, device: str,
     return {"seconds": seconds, "ari": float(np.mean(ari)), "peak_mb": peak_mb}
 
 
-def _run_method(method: str, X: np.ndarray, y: np.ndarray, settings: dict) -> np.ndarray:
+def run_method(method: str, X: np.ndarray, y: np.ndarray, settings: dict) -> np.ndarray:
+    """One timed run of `method` ("first_fit", "recluster" or a peer of ``PEERS``) on X
+    (N, D) with targets y (N,), -1 unlabelled -> labels (N,)"""
     if method in ("first_fit", "recluster"):
         return _model(method, X, y, settings)
     anchored = y >= 0
