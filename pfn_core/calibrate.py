@@ -79,19 +79,20 @@ def prior_outputs(n_tasks: int, levels=LEVELS, config: PriorConfig | None = None
 
 
 def raw_output(X: np.ndarray, y: np.ndarray, level: int, seed: int, task: int = 0,
-               **settings) -> RawOutput:
+               anchors: np.ndarray | None = None, **settings) -> RawOutput:
     """One uncalibrated fit of X (N, D) with true classes y (N,) in 0..K-1: `level`
-    anchors per class drawn as the protocol draws them (seeded `seed`), or at level 0 none,
-    with K given; `settings`: more ``PFNClusterer`` arguments. Without anchors a row's truth
-    is the column matched to its class (``calibration.matched_truth``), and rows of a class
-    no column matched are left out."""
+    anchors per class drawn as the protocol draws them (seeded `seed`), or the row ids
+    `anchors` (A,) when given, or at level 0 none, with K given; `settings`: more
+    ``PFNClusterer`` arguments. Without anchors a row's truth is the column matched to its
+    class (``calibration.matched_truth``), and rows of a class no column matched are left
+    out."""
     n_classes = int(y.max()) + 1
     if level == 0:
         est = PFNClusterer(calibrate=False, n_clusters=n_classes, **settings).fit(X)
         truth = matched_truth(est.proba_, y)
         rows = truth >= 0
         return RawOutput(task, level, est.proba_[rows], truth[rows], 0.0, est.graph_cut_)
-    anchors = draw_anchors(y, level, seed)
+    anchors = draw_anchors(y, level, seed) if anchors is None else anchors
     est = PFNClusterer(calibrate=False, **settings).fit(X, partial_labels(y, anchors))
     rows = ~est.anchor_mask_
     truth = true_columns(est, y[rows], n_classes)

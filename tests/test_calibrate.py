@@ -21,6 +21,15 @@ def test__raw_output__without_anchors_matches_columns_to_classes_and_with_anchor
     assert one.per_class <= 1.0 and (one.proba.argmax(1) == one.truth).mean() > 0.98
 
 
+def test__raw_output__fits_on_the_anchors_it_is_given_instead_of_drawing_them():
+    X, y = _three_blobs()
+    patch = np.array([0, 1, 2, 60, 61, 62, 120, 121, 122])  # three rows of each blob
+    given = raw_output(X, y, 3, seed=0, anchors=patch)
+    assert len(given.truth) == len(X) - len(patch) and given.per_class == 3.0
+    drawn = raw_output(X, y, 3, seed=0)
+    assert not np.array_equal(given.proba, drawn.proba)  # other anchors, another fit
+
+
 def _overconfident(task: int, level: int, cut: float) -> RawOutput:
     """A task whose answers were sharpened more the larger its cut."""
     rng = np.random.default_rng(task)

@@ -11,12 +11,17 @@ over datasets of each dataset's ECE (seeds averaged), and the ECE of all rows po
 column is a bound, not a method: each table scaled by
 the temperature that fits its own answers best (``calibration.fit_temperature`` on its
 truth), the lowest mean per-dataset ECE any one-temperature-per-table scaling can reach.
-``--png`` draws the pooled reliability diagram. Needs ``../shared`` (skipped with a message
-when absent), except with ``--heldout DRAWS``: the held-out families of ``bench.few_anchors``
-instead, tables no calibration setting was chosen on.
+``--png`` draws the pooled reliability diagram. ``--anchors lasso`` draws each cluster's
+anchors as one patch (``bench.lasso_anchors``: a random member and its nearest fellow
+members), as the studio's lasso makes them, instead of at random: the rule was fitted on
+random anchors only, and this reading shows how far its confidence holds for lassos. Needs
+``../shared`` (skipped with a message when absent), except with ``--heldout DRAWS``: the
+held-out families of ``bench.few_anchors`` instead, tables no calibration setting was
+chosen on.
 
     python -m pfn_core.bench.calibration --threads 1 --png docs/reliability.png
     python -m pfn_core.bench.calibration --threads 1 --heldout 4
+    python -m pfn_core.bench.calibration --threads 2 --anchors lasso --levels 3 10 40
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ import numpy as np
 
 from pfn_core.bench.datasets import suite_parser
 from pfn_core.bench.few_anchors import add_heldout_option, suite_or_heldout_tables
+from pfn_core.bench.lasso_anchors import lasso_anchors
 from pfn_core.bench.protocol import standardize_for_protocol
 from pfn_core.calibrate import LEVELS, calibrated, raw_output
 from pfn_core.calibration import (
@@ -39,6 +45,9 @@ from pfn_core.calibration import (
     load_rule,
     reliability_bins,
 )
+
+ANCHOR_DRAWS = {"random": "drawn at random from each cluster",
+                "lasso": "one lasso patch per cluster"}
 
 
 def draw_reliability(pooled: dict, path: str) -> None:
@@ -75,6 +84,9 @@ def main(argv=None) -> int:
     parser.add_argument("--levels", nargs="+", type=int, default=list(LEVELS))
     parser.add_argument("--calibration", help="calibration file (default: the shipped one)")
     parser.add_argument("--png", help="write the reliability diagram here")
+    parser.add_argument("--anchors", choices=ANCHOR_DRAWS, default="random",
+                        help="anchors drawn at random from each cluster (the protocol's "
+                             "draw) or as one lasso patch per cluster")
     add_heldout_option(parser)
     args = parser.parse_args(argv)
     tables = suite_or_heldout_tables(args)
@@ -92,7 +104,9 @@ def main(argv=None) -> int:
         for level in args.levels:
             eces = {"raw": [], "calibrated": [], "best": []}
             for seed in args.seeds[:1] if level == 0 else args.seeds:  # 0: no draw to vary
-                raw = raw_output(X, y, level, seed, scale_columns=False)
+                anchors = (lasso_anchors(X, y, level, seed)
+                           if args.anchors == "lasso" and level > 0 else None)
+                raw = raw_output(X, y, level, seed, anchors=anchors, scale_columns=False)
                 proba, truth = raw.proba, raw.truth
                 scaled = calibrated(raw, rule)  # as the estimator scales it
                 estimate_gaps[level].append(
@@ -112,7 +126,8 @@ def main(argv=None) -> int:
     flat = {level: {kind: (np.concatenate(c), np.concatenate(k))
                     for kind, (c, k) in kinds.items()} for level, kinds in pooled.items()}
     where = f"{args.heldout} held-out draws per family" if args.heldout else "the dev suite"
-    print(f"Calibration on {where} ({len(names)} datasets, seeds {args.seeds}); "
+    print(f"Calibration on {where} ({len(names)} datasets, seeds {args.seeds}, anchors "
+          f"{ANCHOR_DRAWS[args.anchors]}); "
           f"rule {RULE}: {rule}\n")
     print("| anchors per cluster | ECE raw (mean over datasets) | ECE calibrated | "
           "ECE raw (rows pooled) | ECE calibrated (pooled) | bound: each table's own best "
