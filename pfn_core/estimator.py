@@ -23,11 +23,11 @@ from pfn_core.blas_threads import single_blas_thread
 from pfn_core.calibration import calibrate_fit, shipped_rule
 from pfn_core.copies import distinct_fit_targets, to_every_row
 from pfn_core.discovery import MAX_CLUSTERS, estimate_n_clusters
+from pfn_core.discovery_fit import fit_with_discovery
 from pfn_core.fitted_columns import column_names, in_fitted_order
 from pfn_core.fitted_io import load_fitted, save_fitted
 from pfn_core.inference import DEFAULT_CONTEXT_SIZE
 from pfn_core.merging import graph_cut_fraction
-from pfn_core.new_clusters import fit_with_discovery
 from pfn_core.new_rows import METHODS, score_new_rows
 from pfn_core.own_clustering import applies as own_clustering_applies
 from pfn_core.own_clustering import prefer_own_clustering
@@ -85,7 +85,7 @@ class PFNClusterer(ClusterMixin, BaseEstimator):
         also a candidate fit, each sub-cluster's probability going to the class it merges
         into (``new_clusters.DiscoveryFit``), kept when it cuts no more links of the
         neighbour graph than the usual anchored fit (from 2 per class on, at most half as
-        many: ``new_clusters.fit_with_discovery``). False:
+        many: ``discovery_fit.fit_with_discovery``). False:
         every row goes to an anchored class, by the usual anchored fit.
     merge_copies : bool
         True (default): identical rows are clustered once, and every copy takes that row's

@@ -119,7 +119,7 @@ def cluster(X: np.ndarray, anchors: tuple[tuple[int, str], ...], n_clusters: int
     every anchor keeps its label.
     "own_clustering": whether the result is the model's own clustering named by the anchors
     (few anchors that agree with it, ``pfn_core.own_clustering``); "discovery_fit": whether
-    it is the discovery pass read as the fit (one to three anchors per label, ``new_clusters``).
+    it is the discovery pass read as the fit (one to three anchors per label, ``discovery_fit``).
     A fit slower than ``result_cache.SLOW_FIT_SECONDS`` is also kept on disk (e.g. a large
     table's first map). At most ``cache_bounds.FIT_RESULTS`` results are kept in memory, a
     count chosen from a byte budget (``cache_bounds.fit_result_bytes`` at the limits)."""
