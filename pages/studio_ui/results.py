@@ -20,9 +20,9 @@ ESTIMATE_CHECK = ("with labels spread over each group, half the time within 0.05
                   "0.02 of the true share at 1 / 3 / 10 labels per group, off by more than "
                   "0.25 / 0.15 / 0.10 on one table in ten: the more labels, the closer. "
                   "With each label one lassoed patch of its group it runs high: by 0.03 / "
-                  "0.10 / 0.13 on average with patches of 3 / 10 / 40 rows. Labels spread "
-                  "over each group (the suggested rows, or a second lasso elsewhere in it) "
-                  "make it more reliable.")
+                  "0.10 / 0.13 on average with patches of 3 / 10 / 40 rows; labels spread "
+                  "over each group (the suggested rows, or more lassos elsewhere in it) "
+                  "bring it closer.")
 
 
 def render(table, labels, km_matched, result, uncertainty, suggestions, colours,
